@@ -1,0 +1,34 @@
+# Two commands are all a user needs: `make serve` and `make test` (see README).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup serve test bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+serve: setup
+	$(VENV)/bin/orato serve --dev
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run.py --list
+
+# Re-pin every package after changing pyproject.toml's dependencies.
+lock:
+	rm -rf /tmp/orato-lock && $(PYTHON) -m venv /tmp/orato-lock
+	/tmp/orato-lock/bin/pip install --quiet -e '.[dev]'
+	( echo '# Exact versions of every installed package (direct and transitive). Regenerate with `make lock`.'; \
+	  /tmp/orato-lock/bin/pip freeze --exclude-editable ) > constraints.txt
+
+clean:
+	rm -rf $(VENV) *.egg-info
