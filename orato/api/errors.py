@@ -1,0 +1,140 @@
+"""Rendering of :class:`~orato.errors.OratoError` at the edge, one renderer per API family.
+
+The family is decided by the path alone (errors.md 1.2), so errors raised before routing
+(oversized bodies, unknown routes) are rendered like those raised inside an endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from orato.errors import (
+    InvalidParametersError,
+    ModerationBlockedError,
+    NotFoundError,
+    OratoError,
+    ParameterError,
+)
+
+logger = logging.getLogger("orato.api")
+
+_ASSESSMENT_PREFIXES = ("/api/", "/scoring/", "/validating/")
+
+
+class Family(StrEnum):
+    ASSESSMENT = "assessment"
+    SYNTHESIS = "synthesis"
+
+
+def family_of(path: str) -> Family:
+    return Family.ASSESSMENT if path.startswith(_ASSESSMENT_PREFIXES) else Family.SYNTHESIS
+
+
+def request_id_of(request: Request) -> str:
+    return request.scope["state"]["request_id"]
+
+
+def error_response(request: Request, error: OratoError) -> JSONResponse:
+    request.scope["state"]["error"] = error
+    if family_of(request.url.path) is Family.ASSESSMENT:
+        response = _assessment_response(request, error)
+    elif isinstance(error, ModerationBlockedError):
+        response = _moderation_response(request, error)
+    else:
+        response = _problem_response(request, error)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _assessment_response(request: Request, error: OratoError) -> JSONResponse:
+    body: dict[str, Any] = {
+        "status": "error",
+        "short_message": error.short_message,
+        "detail_message": error.detail,
+        "request_id": request_id_of(request).replace("-", ""),
+    }
+    version = request.scope["state"].get("api_version")
+    if version is not None:
+        body["version"] = version
+    return JSONResponse(body, status_code=error.status, media_type="application/json; charset=utf-8")
+
+
+def _problem_response(request: Request, error: OratoError) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(error.status).phrase,
+        "status": error.status,
+        "detail": _problem_detail(error),
+        "code": error.problem_code,
+    }
+    if error.validation:
+        body["validation"] = error.validation
+    body.update(error.extras)
+    body["request_id"] = request_id_of(request)
+    return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
+
+
+def _problem_detail(error: OratoError) -> str:
+    if error.validation:
+        first = error.validation[0]
+        return f"{'.'.join(str(p) for p in first['path'])}: {first['message']}"
+    if isinstance(error, ParameterError):
+        return f"{error.param}: {error.message}"
+    return error.detail
+
+
+def _moderation_response(request: Request, error: ModerationBlockedError) -> JSONResponse:
+    body: dict[str, Any] = {
+        "code": "content_moderation_blocked",
+        "message": error.detail,
+        "reason": error.reason,
+        "request_id": request_id_of(request),
+    }
+    body.update(error.extras)
+    return JSONResponse({"error": body}, status_code=422)
+
+
+async def _on_orato_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, OratoError)
+    return error_response(request, error)
+
+
+async def _on_http_exception(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    # Unknown routes and wrong methods are both "no such endpoint" (api-scoring.md 1.1).
+    if error.status_code in (404, 405):
+        return error_response(request, NotFoundError("path"))
+    logger.error("unexpected HTTP exception status=%s", error.status_code)
+    return error_response(request, OratoError())
+
+
+async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    entries = [_validation_entry(item) for item in error.errors()]
+    first_param = str(entries[0]["path"][-1]) if entries and entries[0]["path"] else "body"
+    return error_response(request, InvalidParametersError(first_param, validation=entries))
+
+
+def _validation_entry(item: dict[str, Any]) -> dict[str, Any]:
+    location = list(item.get("loc", ()))
+    if location and location[0] == "body":
+        location = location[1:]
+    # Pydantic messages may quote the offending input; keep only its own wording.
+    return {"path": location, "message": str(item.get("msg", "is invalid")).lower()}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OratoError, _on_orato_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)

@@ -1,0 +1,102 @@
+"""Assessment family endpoints (`/api/scoring/...`, `/api/validating/...`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from orato.api.auth import authenticate
+from orato.api.errors import request_id_of
+from orato.api.forms import RequestBody, read_body
+from orato.api.params import Params, served_version
+from orato.errors import InvalidParametersError, MissingParametersError, UnknownWordsError
+from orato.lang.lexicon import english_lexicon, unknown_words
+from orato.lang.script import contains_markup, script_words
+
+router = APIRouter()
+
+MARKUP_LANGUAGES = ("arpa_mark",)
+MARKUP_DIALECTS = ("en-us", "en-gb")
+
+_VALIDATE_TEXT_DOC = {
+    "parameters": [
+        {"name": "text", "in": "query", "required": True, "schema": {"type": "string"}},
+        {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(MARKUP_DIALECTS)}},
+        {"name": "markup_language", "in": "query", "schema": {"type": "string", "enum": ["arpa_mark"]}},
+        {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
+        {"name": "key", "in": "query", "schema": {"type": "string"}},
+    ]
+}
+
+
+def assessment_route(path: str, **openapi: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Registers ``/api{path}`` and its documented alias without the ``/api`` prefix."""
+
+    def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        router.post(f"/api{path}", openapi_extra=openapi, response_class=JSONResponse)(endpoint)
+        router.post(path, include_in_schema=False)(endpoint)
+        return endpoint
+
+    return register
+
+
+def success(request: Request, payload: dict[str, Any] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"status": "success", "quota_remaining": -1}
+    body.update(payload or {})
+    body["request_id"] = request_id_of(request).replace("-", "")
+    body["version"] = request.scope["state"]["api_version"]
+    return JSONResponse(body, media_type="application/json; charset=utf-8")
+
+
+async def begin(request: Request, version: str, feature: str) -> RequestBody:
+    """The checks every assessment endpoint starts with, in the documented order (1.11, steps 1-3)."""
+    request.scope["state"]["api_version"] = served_version(version)
+    await authenticate(request, feature)
+    settings = request.app.state.services.settings
+    return await read_body(
+        request,
+        max_bytes=settings.max_upload_bytes,
+        max_json_bytes=settings.max_json_body_bytes,
+    )
+
+
+def markup_enabled(params: Params, dialect: str, text: str) -> bool:
+    language = params.get("markup_language")
+    if language is not None and language not in MARKUP_LANGUAGES:
+        raise InvalidParametersError("markup_language", "must be arpa_mark")
+    if language is not None and dialect not in MARKUP_DIALECTS:
+        raise InvalidParametersError("markup_language", "is only available for en-us and en-gb")
+    if language is None and contains_markup(text):
+        raise MissingParametersError("markup_language")
+    return language is not None
+
+
+@assessment_route("/validating/text/{version}/json", summary="Validate text", **_VALIDATE_TEXT_DOC)
+async def validate_text(request: Request, version: str) -> JSONResponse:
+    body = await begin(request, version, "pronunciation")
+    await body.close()
+    params = Params(request.query_params, body.fields)
+    _log_identifiers(request, params)
+    params.require(["text"])
+    params.check_identifiers()
+    dialect = params.dialect(MARKUP_DIALECTS)
+    text = params.get("text") or ""
+    words = script_words(text, markup=markup_enabled(params, dialect, text), dialect=dialect)
+    params.check_length("text", request.app.state.services.settings.max_text_chars)
+    request.scope["state"]["log_fields"]["char_count"] = len(text)
+    lexicon = english_lexicon()
+    missing = unknown_words((w.text for w in words if w.markup is None), lexicon)
+    if missing:
+        raise UnknownWordsError(missing)
+    return success(request)
+
+
+def _log_identifiers(request: Request, params: Params) -> None:
+    """Caller-chosen pseudonymous ids are the only request values the log may keep."""
+    request.scope["state"]["log_fields"] = {
+        "user_id": (params.get("user_id") or "")[:256] or None,
+        "question_info": (params.get("question_info") or "")[:256] or None,
+    }

@@ -1,0 +1,58 @@
+"""Routes shared by the platform: health probe and the calling organisation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from orato import __version__
+from orato.api.auth import authenticate
+
+router = APIRouter()
+
+
+@router.get("/health", summary="Health probe (no key)")
+async def health(request: Request) -> JSONResponse:
+    ready = request.app.state.services.ready
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "version": __version__},
+        status_code=200 if ready else 503,
+    )
+
+
+@router.get("/v1/organization", summary="The organisation that owns the calling key")
+async def organization(request: Request) -> dict[str, Any]:
+    principal = await authenticate(request, "synthesis")
+    return {
+        "data": {
+            "id": str(principal.organisation_id),
+            "name": principal.organisation_name,
+            "created_at": iso_timestamp(principal.organisation_created_at),
+            "default_moderation_ruleset_id": None,
+            "default_pronunciation_dictionary_id": None,
+            "api_key": {
+                "id": str(principal.key_id),
+                "last_four": principal.last_four,
+                "plan": principal.plan_name,
+                "features": sorted(principal.features, key=_feature_rank),
+                "expires_at": iso_timestamp(principal.expires_at) if principal.expires_at else None,
+            },
+        }
+    }
+
+
+_FEATURE_ORDER = ["pronunciation", "fluency", "intonation", "speech", "task", "writing", "synthesis"]
+
+
+def _feature_rank(feature: str) -> tuple[int, str]:
+    """The contract's order first; features an operator added follow alphabetically."""
+    rank = _FEATURE_ORDER.index(feature) if feature in _FEATURE_ORDER else len(_FEATURE_ORDER)
+    return rank, feature
+
+
+def iso_timestamp(moment: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and a Z (api-synthesis.md 1.8)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
