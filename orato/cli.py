@@ -1,0 +1,129 @@
+"""The `orato` command: run the server and administer organisations and keys.
+
+The command names and output shapes are relied on by scripts (`orato keys create` prints the
+new key alone on the last line of stdout), so they change only with care.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from orato.errors import OratoError
+from orato.settings import Settings
+from orato.store import Database, KeyService
+
+DEV_ORGANISATION = "development"
+
+
+def _keys() -> KeyService:
+    settings = Settings()
+    db = Database(settings.resolved_database_url)
+    db.migrate()
+    return KeyService(db, settings)
+
+
+def _fail_on_orato_error(action: object) -> None:
+    try:
+        action()  # type: ignore[operator]
+    except OratoError as error:
+        raise click.ClickException(error.detail) from None
+
+
+@click.group()
+@click.version_option(package_name="orato")
+def main() -> None:
+    """Orato: self-hosted speech assessment and synthesis API."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+@click.option(
+    "--dev",
+    is_flag=True,
+    help=f"Issue a key for the '{DEV_ORGANISATION}' organisation on first start and print it.",
+)
+def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    """Run the HTTP server."""
+    import uvicorn
+
+    keys = _keys()  # migrates the database before workers start
+    if dev:
+        _print_development_key(keys)
+    uvicorn.run(
+        "orato.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,  # uvicorn's access log would print the `key` query parameter
+        log_level="info",
+    )
+
+
+def _print_development_key(keys: KeyService) -> None:
+    existing = [k for k in keys.list() if k.organisation == DEV_ORGANISATION and k.revoked_at is None]
+    if existing:
+        click.echo(
+            f"Development key already issued ({existing[0].prefix}...{existing[0].last_four}); "
+            f"it is shown only once. New one: orato keys create --org {DEV_ORGANISATION}"
+        )
+        return
+    issued = keys.issue(DEV_ORGANISATION)
+    click.echo(f"Development organisation '{DEV_ORGANISATION}', plan {issued.plan}. API key (shown once):")
+    click.echo(issued.secret)
+
+
+@main.group()
+def orgs() -> None:
+    """Manage organisations."""
+
+
+@orgs.command("create")
+@click.argument("name")
+def orgs_create(name: str) -> None:
+    """Create an organisation."""
+    _fail_on_orato_error(lambda: click.echo(_keys().create_organisation(name)))
+
+
+@main.group()
+def keys() -> None:
+    """Manage API keys."""
+
+
+@keys.command("create")
+@click.option("--org", "organisation", required=True, help="Organisation (created if needed).")
+@click.option("--plan", type=click.Choice(["basic", "pro", "premium"]), default=None)
+def keys_create(organisation: str, plan: str | None) -> None:
+    """Issue a key; the key itself is printed alone on the last line."""
+    issued = _keys().issue(organisation, plan)
+    click.echo(f"key id {issued.key_id}, organisation {issued.organisation}, plan {issued.plan}")
+    click.echo(issued.secret)
+
+
+@keys.command("list")
+def keys_list() -> None:
+    """List keys (never the keys themselves)."""
+    rows = _keys().list()
+    click.echo(f"{'ID':36}  {'ORGANISATION':20}  {'KEY':20}  {'PLAN':8}  STATE")
+    for row in rows:
+        state = "revoked" if row.revoked_at else "active"
+        shown = f"{row.prefix}...{row.last_four}"
+        click.echo(f"{row.id!s:36}  {row.organisation[:20]:20}  {shown:20}  {row.plan:8}  {state}")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id (from `orato keys list`)."""
+    _fail_on_orato_error(lambda: _keys().revoke(key_id))
+    click.echo(f"revoked {key_id}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

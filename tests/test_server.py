@@ -1,0 +1,173 @@
+"""The real server (uvicorn in a subprocess), as a user meets it after the Quick start."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+ORATO = [sys.executable, "-m", "orato.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    data_dir = tmp_path_factory.mktemp("server-data")
+    log_path = data_dir / "server.log"
+    env = {**os.environ, "ORATO_DATA_DIR": str(data_dir)}
+    env.pop("ORATO_DATABASE_URL", None)
+    port = free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*ORATO, "serve", "--dev", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(base, process)
+        key = log_path.read_text().split("API key (shown once):\n")[1].splitlines()[0]
+        yield {"base": base, "key": key, "env": env, "port": port, "pid": process.pid, "log": log_path}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited during start-up"
+        try:
+            if httpx.get(f"{base}/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("server did not become healthy")
+
+
+def test_quick_start_curl(server: dict) -> None:
+    response = httpx.post(
+        f"{server['base']}/api/validating/text/v9/json", params={"key": server["key"], "text": "hello wrld"}
+    )
+    assert response.status_code == 402
+    assert response.json()["short_message"] == "error_unknown_words"
+    assert response.json()["detail_message"] == "wrld"
+
+
+def test_missing_key_in_both_families(server: dict) -> None:
+    assessment = httpx.post(f"{server['base']}/api/validating/text/v9/json", params={"text": "hi"})
+    assert assessment.status_code == 401 and assessment.json()["short_message"] == "error_unauthorized"
+    synthesis = httpx.get(f"{server['base']}/v1/organization")
+    assert synthesis.status_code == 401
+    assert synthesis.headers["content-type"] == "application/problem+json"
+
+
+def test_keys_created_by_the_cli_work_at_once(server: dict) -> None:
+    created = subprocess.run(
+        [*ORATO, "keys", "create", "--org", "cli-org", "--plan", "basic"],
+        env=server["env"], capture_output=True, text=True, check=True,
+    )
+    key = created.stdout.strip().splitlines()[-1]
+    response = httpx.get(f"{server['base']}/v1/organization", headers={"Authorization": f"Bearer {key}"})
+    assert response.json()["data"]["name"] == "cli-org"
+
+
+def _raw_upload(port: int, headers: str, chunks: Iterator[bytes], timeout: float = 20) -> tuple[bytes, int]:
+    """Sends a request chunk by chunk until the server answers; returns (response, bytes sent).
+
+    Sends block (whole chunks, so chunked framing stays intact) until the server stops reading;
+    then only its answer is awaited.
+    """
+    sent = 0
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as connection:
+        connection.sendall(headers.encode())
+        for chunk in chunks:
+            if select.select([connection], [], [], 0)[0] or time.monotonic() - started > timeout:
+                break
+            try:
+                connection.settimeout(2)
+                connection.sendall(chunk)
+                sent += len(chunk)
+            except (TimeoutError, BrokenPipeError, ConnectionResetError):
+                break
+        connection.settimeout(timeout)
+        response = b""
+        try:
+            while b"}" not in response:
+                part = connection.recv(65536)
+                if not part:
+                    break
+                response += part
+        except (ConnectionResetError, TimeoutError):
+            pass
+    return response, sent
+
+
+def _status_and_body(response: bytes) -> tuple[int, dict]:
+    head, _, body = response.partition(b"\r\n\r\n")
+    status = int(head.split(b" ")[1])
+    return status, json.loads(body[body.index(b"{") : body.rindex(b"}") + 1])
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_two_gigabyte_upload_is_refused_while_streaming(server: dict, declared: bool) -> None:
+    boundary = "orato-boundary"
+    path = f"/api/validating/text/v9/json?key={server['key']}&text=hello"
+    length = "Content-Length: 2000000000\r\n" if declared else "Transfer-Encoding: chunked\r\n"
+    headers = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{length}"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n"
+    )
+    part_head = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"user_audio_file\"; filename=\"a.wav\"\r\n\r\n"
+    ).encode()
+    block = b"\0" * (1 << 20)
+
+    def chunks() -> Iterator[bytes]:
+        payloads = [part_head] + [block] * 2000  # 2 GB
+        for payload in payloads:
+            yield f"{len(payload):x}\r\n".encode() + payload + b"\r\n" if not declared else payload
+
+    before = _rss_mb(server["pid"])
+    started = time.monotonic()
+    response, sent = _raw_upload(server["port"], headers, chunks())
+    elapsed = time.monotonic() - started
+    status, body = _status_and_body(response)
+    assert status == 400 and body["short_message"] == "error_file_too_large"
+    assert elapsed < 15
+    assert sent < 64 * (1 << 20), "the server kept reading far past the limit"
+    assert _rss_mb(server["pid"]) - before < 100
+
+
+def test_server_log_never_shows_keys_or_text(server: dict) -> None:
+    httpx.post(
+        f"{server['base']}/api/validating/text/v9/json",
+        params={"key": server["key"], "text": "Supercalifragilisticexpialidocious wrld"},
+    )
+    log = server["log"].read_text()
+    assert "status=402" in log  # our access log line is there
+    after_banner = log.split("API key (shown once):\n")[1].split("\n", 1)[1]
+    assert server["key"] not in after_banner
+    assert "Supercalifragilistic" not in log and "wrld" not in log
