@@ -1,0 +1,1 @@
+"""Orato's benchmark harness (see README.md); not part of the installed package."""

@@ -1,0 +1,38 @@
+"""The scenario registry: each benchmark module registers its scenarios with ``@scenario``.
+
+A scenario is a setup function that receives a scratch directory, does everything that must not
+be timed (building inputs, loading models) and returns the callable the harness times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+Setup = Callable[[Path], Callable[[], object]]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    setup: Setup
+    # Seconds of audio one run processes, for the real-time factor; None for non-audio work.
+    audio_seconds: float | None
+    description: str
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def scenario(name: str, *, audio_seconds: float | None = None) -> Callable[[Setup], Setup]:
+    """Register ``setup`` under ``name``; the first docstring line becomes its description."""
+
+    def register(setup: Setup) -> Setup:
+        if name in SCENARIOS:
+            raise ValueError(f"benchmark scenario {name!r} is registered twice")
+        description = (setup.__doc__ or "").strip().splitlines()[0] if setup.__doc__ else ""
+        SCENARIOS[name] = Scenario(name, setup, audio_seconds, description)
+        return setup
+
+    return register
