@@ -19,6 +19,8 @@ class OratoError(Exception):
     short_message: ClassVar[str] = "error_internal"
     problem_code: ClassVar[str] = "internal"
     default_detail: ClassVar[str] = "An unexpected error occurred."
+    # The problem+json `detail` when the assessment detail is only a parameter name.
+    problem_detail: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -55,6 +57,7 @@ class UnauthorizedError(OratoError):
     code, status = "unauthorized", 401
     short_message, problem_code = "error_unauthorized", "unauthorized"
     default_detail = "key"
+    problem_detail = "A valid API key is required (Authorization: Bearer <key>)."
 
 
 class KeyExpiredError(OratoError):
@@ -77,6 +80,7 @@ class NotFoundError(OratoError):
     code, status = "not_found", 404
     short_message, problem_code = "error_not_found", "not_found"
     default_detail = "path"
+    problem_detail = "No such route or resource."
 
 
 class MissingParametersError(ParameterError):

@@ -47,7 +47,8 @@ def test_missing_key_is_401_in_both_families(client: TestClient) -> None:
     assert response.headers["www-authenticate"] == "Bearer"
 
     response = client.get("/v1/organization")
-    assert_problem(response, 401, "unauthorized")
+    problem = assert_problem(response, 401, "unauthorized")
+    assert "API key" in problem["detail"]
     assert response.headers["www-authenticate"] == "Bearer"
 
 

@@ -9,11 +9,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.routes import assessment, platform
+from orato.audio import load_vad_model
+from orato.lang import english_lexicon
 from orato.settings import Settings
 from orato.store import Database, KeyService
 from orato.store.logs import RequestLogStore
@@ -38,12 +41,19 @@ def build_services(settings: Settings) -> Services:
     return Services(settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db))
 
 
+def preload_models() -> None:
+    """Load what the first request would otherwise wait for; /health says 503 until done."""
+    english_lexicon()
+    load_vad_model()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = build_services(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(preload_models)
         services.ready = True
         yield
         services.ready = False

@@ -91,6 +91,8 @@ def _problem_detail(error: OratoError) -> str:
         return f"{'.'.join(str(p) for p in first['path'])}: {first['message']}"
     if isinstance(error, ParameterError):
         return f"{error.param}: {error.message}"
+    if error.problem_detail is not None and error.detail == error.default_detail:
+        return error.problem_detail
     return error.detail
 
 
