@@ -1,0 +1,1 @@
+"""The pronunciation engine: acoustic evidence in, trained scorers, assessments out."""
