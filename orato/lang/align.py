@@ -169,20 +169,63 @@ def _no_letter_cost(phone: str, letters: str, j: int) -> float:
 
 
 def _grapheme_cost(phone: str, grapheme: str, table: dict[str, frozenset[str]]) -> float | None:
-    known = table.get(phone)
-    if known is None:
+    """Cost of ``phone`` spelling ``grapheme``; None when that move is not allowed."""
+    return _costs(phone, table is _TABLE_GB).get(grapheme, _fallback(phone, grapheme))
+
+
+def _fallback(phone: str, grapheme: str) -> float | None:
+    """A single letter the table does not list for ``phone``: allowed, at a price."""
+    if len(grapheme) != 1 or not grapheme.isalpha():
         return None
-    if grapheme in known:
-        return 0.0
-    if len(grapheme) == 2 and grapheme[0] == grapheme[1] and grapheme[0] in known:
-        return 0.0  # a doubled consonant letter spells one consonant (ll, tt, ss)
-    if len(grapheme) == 1:
-        vowel_phone = phone in _VOWELS
-        vowel_letter = grapheme in _VOWEL_LETTERS
-        if not grapheme.isalpha():
-            return None
-        return _COST_IRREGULAR if vowel_phone == vowel_letter else _COST_MISMATCH
-    return None
+    vowel_phone = phone in _VOWELS
+    vowel_letter = grapheme in _VOWEL_LETTERS
+    return _COST_IRREGULAR if vowel_phone == vowel_letter else _COST_MISMATCH
+
+
+@lru_cache(maxsize=256)
+def _costs(phone: str, british: bool) -> dict[str, float]:
+    """Every listed grapheme of ``phone`` with its cost, doubled consonant letters included."""
+    known = (_TABLE_GB if british else _TABLE_US).get(phone, frozenset())
+    costs = dict.fromkeys(known, 0.0)
+    for g in known:
+        if len(g) == 1 and phone not in _VOWELS:
+            costs.setdefault(g + g, 0.0)  # a doubled consonant letter spells one consonant
+    return costs
+
+
+# Letter names, for acronyms read letter by letter (BBC, TV): each letter's phones share it.
+_LETTER_NAMES: dict[str, tuple[str, ...]] = {
+    "a": ("ey",), "b": ("b iy",), "c": ("s iy",), "d": ("d iy",), "e": ("iy",),
+    "f": ("eh f",), "g": ("jh iy",), "h": ("ey ch", "hh ey ch"), "i": ("ay",),
+    "j": ("jh ey",), "k": ("k ey",), "l": ("eh l",), "m": ("eh m",), "n": ("eh n",),
+    "o": ("ow",), "p": ("p iy",), "q": ("k y uw",), "r": ("aa r", "aa", "ao r"),
+    "s": ("eh s",), "t": ("t iy",), "u": ("y uw",), "v": ("v iy",),
+    "w": ("d ah b ah l y uw", "d ah b ax l y uw", "d ah b ax y uw", "d ah b ah y uw"),
+    "x": ("eh k s",), "y": ("w ay",), "z": ("z iy", "z eh d"),
+}
+_MAX_SPELLED = 8
+
+
+def _spelled(letters: str, phones: tuple[str, ...]) -> tuple[Extent, ...] | None:
+    """Extents for ``phones`` read as the letter names of ``letters``, or None."""
+    positions = [i for i, c in enumerate(letters) if c.isalpha()]
+    if not positions or len(positions) > _MAX_SPELLED:
+        return None
+
+    def walk(k: int, at: int) -> list[Extent] | None:
+        if k == len(positions):
+            return [] if at == len(phones) else None
+        i = positions[k]
+        for name in _LETTER_NAMES.get(letters[i], ()):
+            codes = tuple(name.split())
+            if phones[at : at + len(codes)] == codes:
+                rest = walk(k + 1, at + len(codes))
+                if rest is not None:
+                    return [(i, i + 1)] * len(codes) + rest
+        return None
+
+    found = walk(0, 0)
+    return tuple(found) if found is not None else None
 
 
 @lru_cache(maxsize=65536)
@@ -193,7 +236,10 @@ def align(word: str, phones: tuple[str, ...], dialect: str = "en-us") -> tuple[E
     """
     letters = fold(word)
     n, m = len(letters), len(phones)
-    table = _TABLE_GB if dialect == "en-gb" else _TABLE_US
+    spelled = _spelled(letters, phones) if m > n else None
+    if spelled is not None:
+        return spelled
+    british = dialect == "en-gb"
     inf = float("inf")
     # cost[i][j]: best cost having placed the first i phones and consumed j letters.
     cost = [[inf] * (n + 1) for _ in range(m + 1)]
@@ -216,19 +262,21 @@ def align(word: str, phones: tuple[str, ...], dialect: str = "en-us") -> tuple[E
             c = here + _no_letter_cost(phone, letters, j)
             if c < cost[i + 1][j]:
                 cost[i + 1][j], back[i + 1][j] = c, (i, j, 1)
+            costs = _costs(phone, british)
+            shared = _SHARED_SETS.get((phone, phones[i + 1])) if i + 1 < m else None
             for k in range(1, min(_MAX_GRAPHEME, n - j) + 1):
                 grapheme = letters[j : j + k]
-                g = _grapheme_cost(phone, grapheme, table)
+                g = costs.get(grapheme)
+                if g is None and k == 1:
+                    g = _fallback(phone, grapheme)
                 if g is not None:
                     c = here + g
                     if c < cost[i + 1][j + k]:
                         cost[i + 1][j + k], back[i + 1][j + k] = c, (i, j, 2)
-                if i + 1 < m:
-                    shared = _SHARED_SETS.get((phone, phones[i + 1]))
-                    if shared is not None and grapheme in shared:
-                        c = here + 0.1
-                        if c < cost[i + 2][j + k]:
-                            cost[i + 2][j + k], back[i + 2][j + k] = c, (i, j, 3)
+                if shared is not None and grapheme in shared:
+                    c = here + 0.1
+                    if c < cost[i + 2][j + k]:
+                        cost[i + 2][j + k], back[i + 2][j + k] = c, (i, j, 3)
     extents: list[Extent] = [(0, 0)] * m
     i, j = m, n
     while i or j:
@@ -260,7 +308,7 @@ def alignment_cost(word: str, phones: Sequence[str], dialect: str = "en-us") -> 
         if shared:
             total += 0.05
         elif a == b:
-            total += _COST_NO_LETTER_REDUCED if phone in _REDUCED else _COST_NO_LETTER
+            total += _no_letter_cost(phone, letters, a)
         else:
             total += _grapheme_cost(phone, letters[a:b], table) or 0.0
         for x in range(a, b):
