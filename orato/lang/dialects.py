@@ -111,6 +111,10 @@ def ipa_to_phones(words: Sequence[str], dialect: str) -> list[Phone]:
             if codes is None:
                 raise UnmappableIpa(token)
             reduced = token in _REDUCED_IPA
+            if codes == ("r",) and out and out[-1][0] == "r":
+                continue  # an r-coloured vowel already brought its r (US ɑːɹ + ɹ)
+            if dialect == "en-us" and codes[0] == "r" and [c for c, _, _ in out[-2:]] == ["iy", "ah"]:
+                out.pop()  # US iə before r is iy r (zero), not iy ah r
             for code in codes:
                 if code in vowels:
                     stress = pending if pending is not None else 0
