@@ -133,6 +133,8 @@ def fold(word: str) -> str:
         if len(low) != 1:
             low = char
         base = unicodedata.normalize("NFD", low)[0]
+        if len(base.lower()) == 1:
+            base = base.lower()
         out.append(base if base.isascii() else low)
     return "".join(out)
 
