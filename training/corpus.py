@@ -63,3 +63,13 @@ def load_corpus(data_dir: Path) -> list[Utterance]:
 
 def audio_path(data_dir: Path, uttid: str) -> Path:
     return data_dir / "audio" / f"{uttid}.flac"
+
+
+def speaker_folds(utterances: list[Utterance], k: int, seed: int) -> dict[str, int]:
+    """Each speaker's fold (0..k-1): speakers shuffled with ``seed``, dealt round-robin, so
+    a speaker's utterances are always held out together."""
+    import random
+
+    speakers = sorted({u.speaker for u in utterances})
+    random.Random(seed).shuffle(speakers)
+    return {speaker: i % k for i, speaker in enumerate(speakers)}
