@@ -32,6 +32,8 @@ TEXTS = {
 FRAMES_PER_SECOND = 100
 # The aligner's outer word edges may sit this far outside the VAD's padded speech region.
 VAD_TOLERANCE_SECONDS = 0.25
+# How much lower (0-2 scale) a phone must score when the script expects another vowel.
+MIN_SUBSTITUTION_DROP = 0.3
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +92,19 @@ def test_a_wrong_expected_vowel_scores_lower_and_names_the_heard_one(
         clips["000060082"], expected(TEXTS["000060082"], {"LAMB": "L IY1 M"})
     ).words[2].phones[1]
     assert (right.phone, wrong.phone) == ("AE", "IY")
-    assert wrong.accuracy < right.accuracy - 0.5
+    assert wrong.accuracy < right.accuracy - MIN_SUBSTITUTION_DROP
     assert wrong.sound_most_like == "AE"
     assert right.sound_most_like == "AE"
+
+
+def test_a_sound_the_script_lacks_is_reported_inserted(
+    engine: PronunciationEngine, clips: dict[str, DecodedAudio]
+) -> None:
+    """'likes' said, 'like' (L AY K) expected: the S after K is an inserted sound."""
+    result = engine.assess(clips["000060082"], expected(TEXTS["000060082"], {"LIKES": "L AY1 K"}))
+    likes = result.words[1].phones
+    assert likes[-1].inserted_phones == ("S",)
+    assert all(p.inserted_phones == () for p in likes[:-1])
 
 
 def test_a_word_left_out_is_reported_unspoken(

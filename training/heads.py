@@ -29,8 +29,8 @@ STATE_DIM = 512
 BAD_WORD_ACCURACY = 5.0  # a word the experts scored below this is mostly mispronounced
 BAD_UTTERANCE_WEIGHT = 0.2
 VALIDATION_SHARE = 0.1  # of a fold's training speakers, for choosing the epoch
-MAX_EPOCHS = 5  # the validation loss bottoms out around epoch 4-5 (scoring-research.md)
-PATIENCE = 1  # epochs without a better validation loss before stopping
+MAX_EPOCHS = 8  # with early stopping on the validation loss (research saw it rise after epoch 5)
+PATIENCE = 2  # epochs without a better validation loss before stopping
 # Frames kept around the aligned speech: the leading and trailing silences teach nothing
 # and cost a third of the training time.
 SILENCE_MARGIN_FRAMES = 10

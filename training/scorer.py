@@ -20,7 +20,7 @@ from orato.scoring.features import UTTERANCE_WIDTH, PhoneFeatures
 from orato.scoring.scorer import HEADS, LAYERS, LOCAL_KERNEL, PHONE_SCALE, TEN_POINT_SCALE, WIDTH
 from training.corpus import Utterance
 
-EPOCHS = 25
+EPOCHS = 15
 BATCH_UTTERANCES = 32
 LEARNING_RATE = 1e-3
 WEIGHT_DECAY = 5e-2

@@ -8,15 +8,19 @@ engine computes the same thing for one request.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from orato.acoustic.aligner import Alignment, AlignedPhone, AlignedWord, PhoneAligner
+from orato.acoustic.aligner import FRAME_SECONDS as ALIGN_FRAME_SECONDS
+from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, WhisperFeatures
 
-ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / 0.01)
+ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
+# One worker: hama's session is not known to be reentrant, so requests take turns on it.
+_HAMA_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hama")
 
 
 @dataclass(frozen=True)
@@ -37,19 +41,20 @@ class EvidenceModels:
 def gather_evidence(
     models: EvidenceModels, samples: np.ndarray, texts: Sequence[str], phones: Sequence[Sequence[str]]
 ) -> Evidence:
-    """Raises :class:`~orato.errors.WordAlignmentError` when the phones cannot be aligned."""
+    """Raises :class:`~orato.errors.WordAlignmentError` when the phones cannot be aligned.
+
+    hama runs on its own thread meanwhile: its native engine releases the GIL, so on two
+    cores its cost (the largest single one) hides behind the alignment and Whisper.
+    """
+    hama = _HAMA_WORKER.submit(models.hama.log_posteriors, samples) if models.hama else None
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
     middles = [
         (w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words
     ]
     word_log_probs = models.whisper.word_log_probs(encoded, texts, middles)
-    hama = (
-        models.hama.log_posteriors(samples)
-        if models.hama is not None
-        else np.zeros((0, 0), np.float32)
-    )
-    return Evidence(alignment, hama, encoded.states, word_log_probs)
+    posteriors = hama.result() if hama is not None else np.zeros((0, 0), np.float32)
+    return Evidence(alignment, posteriors, encoded.states, word_log_probs)
 
 
 def evidence_to_arrays(evidence: Evidence) -> dict[str, np.ndarray]:
