@@ -14,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
-from orato.api.routes import assessment, platform
+from orato.api.routes import assessment, platform, scoring
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
+from orato.scoring import load_engine
 from orato.settings import Settings
 from orato.store import Database, KeyService
 from orato.store.logs import RequestLogStore
@@ -41,10 +42,12 @@ def build_services(settings: Settings) -> Services:
     return Services(settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db))
 
 
-def preload_models() -> None:
+def preload_models(settings: Settings) -> None:
     """Load what the first request would otherwise wait for; /health says 503 until done."""
     english_lexicon()
     load_vad_model()
+    if settings.preload_engine:
+        load_engine(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(preload_models)
+        await run_in_threadpool(preload_models, settings)
         services.ready = True
         yield
         services.ready = False
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
+    app.include_router(scoring.router)
     app.add_middleware(RequestContextMiddleware, record=services.logs.record)
     return app
 

@@ -79,7 +79,7 @@ async def validate_text(request: Request, version: str) -> JSONResponse:
     body = await begin(request, version, "pronunciation")
     await body.close()
     params = Params(request.query_params, body.fields)
-    _log_identifiers(request, params)
+    log_identifiers(request, params)
     params.require(["text"])
     params.check_identifiers()
     dialect = params.dialect(MARKUP_DIALECTS)
@@ -94,7 +94,7 @@ async def validate_text(request: Request, version: str) -> JSONResponse:
     return success(request)
 
 
-def _log_identifiers(request: Request, params: Params) -> None:
+def log_identifiers(request: Request, params: Params) -> None:
     """Caller-chosen pseudonymous ids are the only request values the log may keep."""
     request.scope["state"]["log_fields"] = {
         "user_id": (params.get("user_id") or "")[:256] or None,
