@@ -6,36 +6,58 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 
 from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
+from orato.api.idempotency import install_replay_handler
 from orato.api.routes import assessment, platform
+from orato.limits import Limiter, build_limiter
+from orato.retention import retention_loop
 from orato.settings import Settings
 from orato.store import Database, KeyService
+from orato.store.idempotency import IdempotencyStore
 from orato.store.logs import RequestLogStore
+from orato.workers import EngineQueue
 
 logger = logging.getLogger("orato.api")
 
 
 @dataclass
 class Services:
-    """Everything a request handler may use, built once per application."""
+    """Everything a request handler may use, built once per application (per server process)."""
 
     settings: Settings
     db: Database
     keys: KeyService
     logs: RequestLogStore
+    idempotency: IdempotencyStore
+    limiter: Limiter
+    engine: EngineQueue
     ready: bool = field(default=False)
 
 
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url)
     db.migrate()
-    return Services(settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db))
+    return Services(
+        settings=settings,
+        db=db,
+        keys=KeyService(db, settings),
+        logs=RequestLogStore(db),
+        idempotency=IdempotencyStore(
+            db,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lease=timedelta(seconds=settings.request_lease_seconds),
+        ),
+        limiter=build_limiter(settings),
+        engine=EngineQueue(settings.engine_workers, settings.engine_queue_size),
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,9 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        services.ready = True
-        yield
-        services.ready = False
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(retention_loop, services.db, settings)
+            services.ready = True
+            yield
+            services.ready = False
+            tasks.cancel_scope.cancel()
+        await services.limiter.close()
         services.db.dispose()
 
     app = FastAPI(
@@ -58,9 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    install_replay_handler(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
-    app.add_middleware(RequestContextMiddleware, record=services.logs.record)
+    app.add_middleware(
+        RequestContextMiddleware,
+        record=services.logs.record,
+        deadline_seconds=settings.processing_deadline_seconds,
+    )
     return app
 
 

@@ -1,8 +1,10 @@
 """Per-request context, as the outermost ASGI layer.
 
 It runs before anything else so that every response, including the ones produced by crashes
-and by errors raised before routing, carries the request id, and so that every request is
-written to the request log and the access log without its text, audio or key.
+and by errors raised before routing, carries the request id; so that every request is
+written to the request log and the access log without its text, audio or key; and so that what
+a request holds is given back when it ends, however it ends (:func:`on_finish`). It also sets
+the request's processing deadline, which model work must meet.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -27,10 +30,49 @@ logger = logging.getLogger("orato.api")
 RequestRecorder = Callable[[dict[str, Any]], None]
 
 
+Finisher = Callable[["Outcome"], Awaitable[None]]
+_MAX_CAPTURE_BYTES = 1 << 20
+
+
+@dataclass
+class Outcome:
+    """What the client was sent, as the finishers of a request see it."""
+
+    status: int = 500
+    started: bool = False
+    complete: bool = False  # the app returned normally after sending its response
+    content_type: str | None = None
+    body: bytearray | None = field(default_factory=bytearray)  # None once over the capture limit
+
+    def capture(self, chunk: bytes) -> None:
+        if self.body is not None and len(self.body) + len(chunk) <= _MAX_CAPTURE_BYTES:
+            self.body += chunk
+        else:
+            self.body = None
+
+
+def on_finish(scope: Scope, finisher: Finisher) -> None:
+    """Runs ``finisher`` once the response is over, also after errors and client disconnects.
+
+    This is how anything a request holds (a concurrency slot, an idempotency claim) is given
+    back whatever happens to the request. Finishers run last-registered first.
+    """
+    scope["state"].setdefault("finishers", []).append(finisher)
+
+
+async def _run_finishers(state: dict[str, Any], outcome: Outcome) -> None:
+    for finisher in reversed(state.pop("finishers", [])):
+        try:
+            await finisher(outcome)
+        except Exception as error:  # noqa: BLE001 - one failing finisher must not skip the others
+            logger.error("request finisher failed request_id=%s type=%s", state["request_id"], type(error).__name__)
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, record: RequestRecorder | None = None) -> None:
+    def __init__(self, app: ASGIApp, record: RequestRecorder | None = None, deadline_seconds: float = 120.0) -> None:
         self.app = app
         self.record = record
+        self.deadline_seconds = deadline_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -40,33 +82,45 @@ class RequestContextMiddleware:
         request_id = str(uuid.uuid4())
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        state["deadline"] = time.monotonic() + self.deadline_seconds
         started = time.perf_counter()
-        outcome: dict[str, Any] = {"status": 500, "started": False}
+        outcome = Outcome()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                outcome["status"], outcome["started"] = message["status"], True
+                outcome.status, outcome.started = message["status"], True
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-Id"] = request_id
+                outcome.content_type = headers.get("content-type")
                 if scope["path"].startswith("/v1/audio/"):
                     headers["x-speechbase-request-id"] = request_id
+            elif message["type"] == "http.response.body" and state.get("capture_response"):
+                outcome.capture(message.get("body", b""))
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self._respond(scope, receive, send_with_id, outcome)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await _run_finishers(state, outcome)
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        await self._finish(scope, state, outcome.status, latency_ms)
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send, outcome: Outcome) -> None:
+        try:
+            await self.app(scope, receive, send)
+            outcome.complete = True
         except Exception as error:  # noqa: BLE001 - the last line of defence
-            if outcome["started"]:
+            if outcome.started:
                 raise
             logger.error(
                 "internal error request_id=%s type=%s",
-                request_id,
+                scope["state"]["request_id"],
                 type(error).__name__,
                 exc_info=(type(error), error, error.__traceback__),
             )
             response = error_response(Request(scope), OratoError())
-            await response(scope, receive, send_with_id)
-        latency_ms = int((time.perf_counter() - started) * 1000)
-        await self._finish(scope, state, outcome["status"], latency_ms)
+            await response(scope, receive, send)
 
     async def _finish(self, scope: Scope, state: dict[str, Any], status: int, latency_ms: int) -> None:
         principal = state.get("principal")
@@ -98,8 +152,9 @@ class RequestContextMiddleware:
         }
         try:
             await anyio.to_thread.run_sync(self.record, row)
-        except Exception:  # noqa: BLE001 - a failing log write must not fail the request
-            logger.exception("request log write failed request_id=%s", state["request_id"])
+        except Exception as error:  # noqa: BLE001 - a failing log write must not fail the request
+            # The type only: a database error's text may quote the row it failed to write.
+            logger.error("request log write failed request_id=%s type=%s", state["request_id"], type(error).__name__)
 
 
 def _loggable_detail(error: OratoError | None) -> str | None:
