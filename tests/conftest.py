@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
+import hygiene
 from orato.api.app import create_app
 from orato.settings import Settings
 
@@ -20,6 +22,30 @@ FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORATO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_hygiene() -> Iterator[None]:
+    """Fails the run if any log line of the whole suite shows a key or text the tests sent.
+
+    errors.md 12: no key, text or audio in logs. Every logger is captured at INFO (what a
+    server runs at) and the logs of real servers the tests started are read at the end.
+    """
+    capture = hygiene.Capture()
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(capture)
+    root.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        root.removeHandler(capture)
+        root.setLevel(previous_level)
+    if hygiene.SENT:  # the check must have read something, or it proves nothing
+        server_output = any(p.exists() and p.stat().st_size for p in hygiene.SERVER_LOGS)
+        assert capture.lines or server_output, "keys were sent but no log output was captured"
+    found = hygiene.leaks("\n".join(capture.lines))
+    assert not found, f"sent values found in logs: {found}"
 
 
 @pytest.fixture
@@ -40,11 +66,13 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def key(app: FastAPI) -> str:
-    return app.state.services.keys.issue("acme").secret
+    return issue_key(app)
 
 
-def issue_key(app: FastAPI, organisation: str = "acme", plan: str | None = None) -> str:
-    return app.state.services.keys.issue(organisation, plan).secret
+def issue_key(app: FastAPI, organisation: str = "acme", plan: str | None = None, **limits: int) -> str:
+    secret = app.state.services.keys.issue(organisation, plan, **limits).secret
+    hygiene.sent(secret)
+    return secret
 
 
 @pytest.fixture(scope="session")
