@@ -102,7 +102,7 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--org", "organisation", required=True, help="Organisation (created if needed).")
-@click.option("--plan", type=click.Choice(["basic", "pro", "premium"]), default=None)
+@click.option("--plan", default=None, help="A plan of the settings (basic, pro, premium unless configured).")
 @click.option(
     "--max-in-flight",
     type=click.IntRange(min=1),
@@ -111,7 +111,10 @@ def keys() -> None:
 )
 def keys_create(organisation: str, plan: str | None, max_in_flight: int | None) -> None:
     """Issue a key; the key itself is printed alone on the last line."""
-    issued = _keys().issue(organisation, plan, max_in_flight=max_in_flight)
+    try:
+        issued = _keys().issue(organisation, plan, max_in_flight=max_in_flight)
+    except ValueError as error:  # an unknown plan
+        raise click.ClickException(str(error)) from None
     click.echo(f"key id {issued.key_id}, organisation {issued.organisation}, plan {issued.plan}")
     click.echo(issued.secret)
 

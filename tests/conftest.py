@@ -1,4 +1,4 @@
-"""Shared fixtures: an app on a fresh SQLite store per test, keys, and the real PostgreSQL."""
+"""Shared fixtures: an app on a fresh SQLite store per test, keys, the real PostgreSQL and Redis."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -22,6 +24,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORATO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("ORATO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -75,9 +78,9 @@ def issue_key(app: FastAPI, organisation: str = "acme", plan: str | None = None,
     return secret
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throwaway database on the real PostgreSQL server, dropped afterwards.
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A new database on the real PostgreSQL server, dropped afterwards.
 
     Skips (with the reason) only where no server is reachable, e.g. on a user's laptop;
     CI and the development machines always have one.
@@ -100,3 +103,42 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with throwaway_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The real Redis server; skips like PostgreSQL where none is reachable, fails under CI."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except Exception as error:  # noqa: BLE001
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: {type(error).__name__}")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own, so parallel runs on one Redis never share counts."""
+    prefix = f"orato-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        for name in client.scan_iter(f"{prefix}:*"):
+            client.delete(name)
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
