@@ -83,7 +83,11 @@ class IdempotencyStore:
         raise IdempotencyConflictError("in progress")
 
     def _take_over(self, session, row: IdempotencyRecord, fingerprint: str, now: datetime) -> uuid.UUID | None:  # type: ignore[no-untyped-def]
-        """Reuses an expired or orphaned row; the compare-and-set lets only one request win."""
+        """Reuses an expired or orphaned row; the compare-and-set lets only one request win.
+
+        The row gets a new id, so a late answer of the request it belonged to is not stored.
+        """
+        new_id = uuid.uuid4()
         result = session.execute(
             update(IdempotencyRecord)
             .where(
@@ -92,6 +96,7 @@ class IdempotencyStore:
                 IdempotencyRecord.expires_at == row.expires_at,
             )
             .values(
+                id=new_id,
                 fingerprint=fingerprint,
                 status=None,
                 content_type=None,
@@ -102,7 +107,7 @@ class IdempotencyStore:
             )
             .execution_options(synchronize_session=False)
         )
-        return row.id if result.rowcount == 1 else None
+        return new_id if result.rowcount == 1 else None
 
     def complete(self, record_id: uuid.UUID, status: int, content_type: str, body: bytes) -> None:
         with self._db.session() as session:
