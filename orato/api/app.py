@@ -16,6 +16,7 @@ from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.idempotency import install_replay_handler
+from orato.api.openapi import install_openapi
 from orato.api.routes import assessment, platform
 from orato.limits import Limiter, build_limiter
 from orato.retention import retention_loop
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     install_replay_handler(app)
+    install_openapi(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
     app.add_middleware(

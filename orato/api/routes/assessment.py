@@ -23,14 +23,45 @@ router = APIRouter()
 MARKUP_LANGUAGES = ("arpa_mark",)
 MARKUP_DIALECTS = ("en-us", "en-gb")
 
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Replays the stored result of a repeated request for 24 h (api-scoring.md 1.10).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+_USER_ID = {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}}
+_SUCCESS = {
+    "200": {
+        "description": "Success",
+        "headers": {"Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AssessmentSuccess"}}},
+    }
+}
+_VALIDATE_TEXT_FIELDS = {
+    "text": {"type": "string"},
+    "dialect": {"type": "string", "enum": list(MARKUP_DIALECTS)},
+    "markup_language": {"type": "string", "enum": ["arpa_mark"]},
+    "question_info": {"type": "string", "maxLength": 256},
+}
 _VALIDATE_TEXT_DOC = {
+    "description": "Checks that every word of a script is in the lexicon (api-scoring.md 5). Parameters "
+    "may come in the query or the body; the body wins.",
     "parameters": [
         {"name": "text", "in": "query", "required": True, "schema": {"type": "string"}},
-        {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(MARKUP_DIALECTS)}},
-        {"name": "markup_language", "in": "query", "schema": {"type": "string", "enum": ["arpa_mark"]}},
-        {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
-        {"name": "key", "in": "query", "schema": {"type": "string"}},
-    ]
+        {"name": "dialect", "in": "query", "schema": _VALIDATE_TEXT_FIELDS["dialect"]},
+        {"name": "markup_language", "in": "query", "schema": _VALIDATE_TEXT_FIELDS["markup_language"]},
+        _USER_ID,
+        _IDEMPOTENCY_KEY,
+    ],
+    "requestBody": {
+        "required": False,
+        "content": {
+            media: {"schema": {"type": "object", "properties": _VALIDATE_TEXT_FIELDS}}
+            for media in ("application/x-www-form-urlencoded", "application/json")
+        },
+    },
+    "responses": _SUCCESS,
 }
 
 
