@@ -16,7 +16,8 @@ from starlette.testclient import TestClient
 
 from conftest import issue_key
 from orato.api.app import create_app
-from orato.api.routes.assessment import begin, run_engine, success
+from orato.api.routes.assessment import begin, success
+from orato.api.work import run_engine
 from orato.errors import IdempotencyConflictError
 from orato.limits import Quota
 from orato.settings import Settings

@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 
 from orato.api.app import create_app
 from orato.api.auth import authenticate
-from orato.api.routes.assessment import begin, run_engine, success
+from orato.api.routes.assessment import begin, success
+from orato.api.work import run_engine
 from orato.errors import EngineUnavailableError
 from orato.settings import Settings
 from orato.workers import EngineQueue

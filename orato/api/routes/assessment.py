@@ -13,10 +13,10 @@ from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
 from orato.api.params import Params, served_version
+from orato.api.work import run_engine
 from orato.errors import InvalidParametersError, MissingParametersError, UnknownWordsError
 from orato.lang.lexicon import english_lexicon, unknown_words
 from orato.lang.script import contains_markup, script_words
-from orato.workers import EngineQueue
 
 router = APIRouter()
 
@@ -104,12 +104,6 @@ async def begin(request: Request, version: str, feature: str) -> RequestBody:
         await body.close()
         raise
     return body
-
-
-async def run_engine(request: Request, function: Callable[..., Any], *args: object) -> Any:
-    """Model work for this request, through the bounded queue and within its deadline."""
-    engine: EngineQueue = request.app.state.services.engine
-    return await engine.run(request.scope["state"]["deadline"], function, *args)
 
 
 def markup_enabled(params: Params, dialect: str, text: str) -> bool:
