@@ -13,10 +13,10 @@ import pytest
 import redis
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 import hygiene
+import servers
 from orato.api.app import create_app
 from orato.settings import Settings
 
@@ -85,24 +85,18 @@ def throwaway_database() -> Iterator[str]:
     Skips (with the reason) only where no server is reachable, e.g. on a user's laptop;
     CI and the development machines always have one.
     """
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(POSTGRES_ADMIN_URL)
     try:
         with admin.connect() as connection:
             connection.execute(text("select 1"))
     except Exception as error:  # noqa: BLE001
-        admin.dispose()
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {type(error).__name__}")
-    name = f"orato_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+    with servers.throwaway_database(POSTGRES_ADMIN_URL) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
