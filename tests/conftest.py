@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -78,23 +78,41 @@ def issue_key(app: FastAPI, organisation: str = "acme", plan: str | None = None,
     return secret
 
 
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    """A new database on the real PostgreSQL server, dropped afterwards.
+def require(service: str, url: str, probe: Callable[[], object]) -> None:
+    """Skips (with the reason) only where ``service`` is unreachable, e.g. on a user's laptop.
 
-    Skips (with the reason) only where no server is reachable, e.g. on a user's laptop;
-    CI and the development machines always have one.
+    CI and the development machines always have PostgreSQL and Redis: under ``CI`` the failure
+    is raised instead, so a missing service can never pass as skipped tests.
     """
+    try:
+        probe()
+    except Exception as error:  # noqa: BLE001
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"{service} not reachable at {url}: {type(error).__name__}")
+
+
+def _probe_postgres() -> None:
     admin = create_engine(POSTGRES_ADMIN_URL)
     try:
         with admin.connect() as connection:
             connection.execute(text("select 1"))
-    except Exception as error:  # noqa: BLE001
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {type(error).__name__}")
     finally:
         admin.dispose()
+
+
+def _probe_redis() -> None:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A new database on the real PostgreSQL server, dropped afterwards."""
+    require("PostgreSQL", POSTGRES_ADMIN_URL, _probe_postgres)
     with servers.throwaway_database(POSTGRES_ADMIN_URL) as url:
         yield url
 
@@ -107,16 +125,8 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """The real Redis server; skips like PostgreSQL where none is reachable, fails under CI."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except Exception as error:  # noqa: BLE001
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"Redis not reachable at {REDIS_URL}: {type(error).__name__}")
-    finally:
-        client.close()
+    """The real Redis server (``ORATO_TEST_REDIS_URL``)."""
+    require("Redis", REDIS_URL, _probe_redis)
     return REDIS_URL
 
 

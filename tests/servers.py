@@ -11,7 +11,9 @@ if str(ROOT) not in sys.path:  # bench is a folder of scripts, not an installed 
 
 import hygiene  # noqa: E402
 from bench import servers  # noqa: E402
-from bench.servers import Server, rss_mb, server_env, throwaway_database  # noqa: E402, F401
+from bench.servers import Server, rss_mb, server_env, throwaway_database  # noqa: E402
+
+__all__ = ["Server", "create_key", "rss_mb", "server_env", "start_server", "throwaway_database"]
 
 
 def start_server(env: dict[str, str], log: Path, *args: str) -> Server:

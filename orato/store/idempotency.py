@@ -45,14 +45,8 @@ class IdempotencyStore:
         raise IdempotencyConflictError("in progress")
 
     def _insert(self, organisation_id: uuid.UUID, key: str, fingerprint: str) -> uuid.UUID | None:
-        now = utcnow()
         record = IdempotencyRecord(
-            organisation_id=organisation_id,
-            idempotency_key=key,
-            fingerprint=fingerprint,
-            created_at=now,
-            locked_until=now + self._lease,
-            expires_at=now + self._ttl,
+            organisation_id=organisation_id, idempotency_key=key, **self._fresh(fingerprint, utcnow())
         )
         try:
             with self._db.session() as session:
@@ -95,19 +89,19 @@ class IdempotencyStore:
                 IdempotencyRecord.locked_until == row.locked_until,
                 IdempotencyRecord.expires_at == row.expires_at,
             )
-            .values(
-                id=new_id,
-                fingerprint=fingerprint,
-                status=None,
-                content_type=None,
-                response_body=None,
-                created_at=now,
-                locked_until=now + self._lease,
-                expires_at=now + self._ttl,
-            )
+            .values(id=new_id, status=None, content_type=None, response_body=None, **self._fresh(fingerprint, now))
             .execution_options(synchronize_session=False)
         )
         return new_id if result.rowcount == 1 else None
+
+    def _fresh(self, fingerprint: str, now: datetime) -> dict[str, object]:
+        """The columns of a claim that starts now."""
+        return {
+            "fingerprint": fingerprint,
+            "created_at": now,
+            "locked_until": now + self._lease,
+            "expires_at": now + self._ttl,
+        }
 
     def complete(self, record_id: uuid.UUID, status: int, content_type: str, body: bytes) -> None:
         with self._db.session() as session:
