@@ -71,7 +71,8 @@ async def client_loop(client: httpx.AsyncClient, scenarios: list[Scenario], key:
 async def drive(server: Server, key: str, args: argparse.Namespace) -> tuple[list[Outcome], float, float]:
     scenarios = [SCENARIOS[name] for name in args.scenarios.split(",")]
     outcomes: list[Outcome] = []
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them under a request.
+    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients, keepalive_expiry=2)
     async with httpx.AsyncClient(base_url=server.base, limits=limits, timeout=30) as client:
         for number in range(20):  # warm-up: imports, lexicon, connection pool
             await send(client, scenarios[number % len(scenarios)], number, key)
@@ -97,11 +98,19 @@ def run(args: argparse.Namespace) -> dict:
         key = create_key(env, "load", "--max-in-flight", str(IN_FLIGHT))
         outcomes, seconds, rss_before = asyncio.run(drive(server, key, args))
         rss_after = server.rss_mb()
+        server_errors = server_log_errors(server.log)
     result = summarise(outcomes, seconds)
     result.update(clients=args.clients, in_flight_limit=IN_FLIGHT, workers=args.workers, limiter=args.limiter,
                   database="postgresql" if args.postgres else "sqlite", scenarios=args.scenarios,
-                  rss_mb={"before": round(rss_before, 1), "after": round(rss_after, 1)})
+                  rss_mb={"before": round(rss_before, 1), "after": round(rss_after, 1)},
+                  server_log_errors=server_errors)
     return result
+
+
+def server_log_errors(log: Path) -> list[str]:
+    """The server's own ERROR lines (and tracebacks), to explain any failure the clients saw."""
+    lines = log.read_text(errors="replace").splitlines()
+    return [line[:300] for line in lines if " ERROR " in line or line.startswith(("ERROR", "Traceback"))][:20]
 
 
 def _plans_without_rates() -> str:
@@ -124,6 +133,8 @@ def report(result: dict) -> None:
     print(f"5xx            {result['5xx']}   no answer {result['no_answer']}   wrong {result['wrong'] or 0}"
           f"   final errors {result['final_errors'] or 0}")
     print(f"server RSS     {result['rss_mb']['before']} MB before, {result['rss_mb']['after']} MB after")
+    for line in result["server_log_errors"]:
+        print(f"server log     {line}")
     print(json.dumps(result))
 
 
