@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 
 from orato import __version__
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
             services.ready = False
             tasks.cancel_scope.cancel()
+        await anyio.to_thread.run_sync(_flush_request_log, services.logs)
         await services.limiter.close()
         services.db.dispose()
 
@@ -95,6 +97,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         deadline_seconds=settings.processing_deadline_seconds,
     )
     return app
+
+
+def _flush_request_log(logs: RequestLogStore) -> None:
+    try:
+        logs.flush()
+    except Exception as error:  # noqa: BLE001 - shutting down with the database still away
+        logger.error("request log lost %d row(s) at shutdown: %s", logs.pending, type(error).__name__)
 
 
 def app_from_environment() -> Any:

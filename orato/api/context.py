@@ -31,24 +31,18 @@ RequestRecorder = Callable[[dict[str, Any]], None]
 
 
 Finisher = Callable[["Outcome"], Awaitable[None]]
-_MAX_CAPTURE_BYTES = 1 << 20
+_MAX_HELD_BYTES = 1 << 20
 
 
 @dataclass
 class Outcome:
-    """What the client was sent, as the finishers of a request see it."""
+    """What the client was sent (or is about to be sent), as hooks and finishers see it."""
 
     status: int = 500
-    started: bool = False
+    started: bool = False  # the status line has gone to the client
     complete: bool = False  # the app returned normally after sending its response
     content_type: str | None = None
-    body: bytearray | None = field(default_factory=bytearray)  # None once over the capture limit
-
-    def capture(self, chunk: bytes) -> None:
-        if self.body is not None and len(self.body) + len(chunk) <= _MAX_CAPTURE_BYTES:
-            self.body += chunk
-        else:
-            self.body = None
+    body: bytearray = field(default_factory=bytearray)  # only of held responses
 
 
 def on_finish(scope: Scope, finisher: Finisher) -> None:
@@ -60,12 +54,68 @@ def on_finish(scope: Scope, finisher: Finisher) -> None:
     scope["state"].setdefault("finishers", []).append(finisher)
 
 
+def before_response(scope: Scope, hook: Finisher) -> None:
+    """Runs ``hook`` on the complete response before its first byte goes out.
+
+    The response is held back meanwhile, so what the hook stores is what the client gets; if
+    the hook raises an :class:`OratoError`, the client gets that error instead. Only for small
+    responses (JSON): one over 1 MiB is sent without the hook.
+    """
+    scope["state"].setdefault("before_response", []).append(hook)
+
+
 async def _run_finishers(state: dict[str, Any], outcome: Outcome) -> None:
     for finisher in reversed(state.pop("finishers", [])):
         try:
             await finisher(outcome)
         except Exception as error:  # noqa: BLE001 - one failing finisher must not skip the others
             logger.error("request finisher failed request_id=%s type=%s", state["request_id"], type(error).__name__)
+
+
+class _Sender:
+    """The ASGI ``send`` of one request: adds the request id and holds responses for the hooks."""
+
+    def __init__(self, scope: Scope, send: Send, outcome: Outcome) -> None:
+        self.scope, self.state, self.send, self.outcome = scope, scope["state"], send, outcome
+        self.held: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self._start(message)
+        if not self.state.get("before_response"):
+            await self._forward(message)
+            return
+        self.held.append(message)
+        if message["type"] == "http.response.body":
+            self.outcome.body += message.get("body", b"")
+            if not message.get("more_body", False) or len(self.outcome.body) > _MAX_HELD_BYTES:
+                await self._release()
+
+    def _start(self, message: Message) -> None:
+        headers = MutableHeaders(scope=message)
+        headers["X-Request-Id"] = self.state["request_id"]
+        if self.scope["path"].startswith("/v1/audio/"):
+            headers["x-speechbase-request-id"] = self.state["request_id"]
+        self.outcome.status, self.outcome.content_type = message["status"], headers.get("content-type")
+
+    async def _release(self) -> None:
+        hooks = self.state.pop("before_response", [])
+        if len(self.outcome.body) <= _MAX_HELD_BYTES:
+            for hook in hooks:
+                try:
+                    await hook(self.outcome)
+                except OratoError as error:
+                    self.state["send_error"] = error  # rendered by the middleware instead
+                    self.held.clear()
+                    raise
+        for message in self.held:
+            await self._forward(message)
+        self.held.clear()
+
+    async def _forward(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.outcome.started = True
+        await self.send(message)
 
 
 class RequestContextMiddleware:
@@ -79,47 +129,36 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         _strip_trailing_slash(scope)
-        request_id = str(uuid.uuid4())
         state = scope.setdefault("state", {})
-        state["request_id"] = request_id
+        state["request_id"] = str(uuid.uuid4())
         state["deadline"] = time.monotonic() + self.deadline_seconds
         started = time.perf_counter()
         outcome = Outcome()
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                outcome.status, outcome.started = message["status"], True
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-Id"] = request_id
-                outcome.content_type = headers.get("content-type")
-                if scope["path"].startswith("/v1/audio/"):
-                    headers["x-speechbase-request-id"] = request_id
-            elif message["type"] == "http.response.body" and state.get("capture_response"):
-                outcome.capture(message.get("body", b""))
-            await send(message)
-
         try:
-            await self._respond(scope, receive, send_with_id, outcome)
+            await self._respond(scope, receive, _Sender(scope, send, outcome), outcome)
         finally:
             with anyio.CancelScope(shield=True):
                 await _run_finishers(state, outcome)
         latency_ms = int((time.perf_counter() - started) * 1000)
         await self._finish(scope, state, outcome.status, latency_ms)
 
-    async def _respond(self, scope: Scope, receive: Receive, send: Send, outcome: Outcome) -> None:
+    async def _respond(self, scope: Scope, receive: Receive, send: _Sender, outcome: Outcome) -> None:
         try:
             await self.app(scope, receive, send)
             outcome.complete = True
         except Exception as error:  # noqa: BLE001 - the last line of defence
             if outcome.started:
                 raise
-            logger.error(
-                "internal error request_id=%s type=%s",
-                scope["state"]["request_id"],
-                type(error).__name__,
-                exc_info=(type(error), error, error.__traceback__),
-            )
-            response = error_response(Request(scope), OratoError())
+            scope["state"].pop("before_response", None)
+            reported = scope["state"].pop("send_error", None)
+            if reported is None:
+                logger.error(
+                    "internal error request_id=%s type=%s",
+                    scope["state"]["request_id"],
+                    type(error).__name__,
+                    exc_info=(type(error), error, error.__traceback__),
+                )
+            response = error_response(Request(scope), reported or OratoError())
             await response(scope, receive, send)
 
     async def _finish(self, scope: Scope, state: dict[str, Any], status: int, latency_ms: int) -> None:

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from orato.api.context import Outcome, on_finish
+from orato.api.context import Outcome, before_response, on_finish
 from orato.api.forms import RequestBody
 from orato.errors import InvalidParametersError
 from orato.store.idempotency import IdempotencyStore, StoredResponse
@@ -50,22 +50,33 @@ async def check_idempotency(request: Request, principal: Principal, body: Reques
     claimed = await run_in_threadpool(store.claim, principal.organisation_id, key, fingerprint)
     if isinstance(claimed, StoredResponse):
         raise IdempotentReplay(claimed)
-    request.scope["state"]["capture_response"] = True
-    on_finish(request.scope, _settle(store, claimed))
+    _settle(request, store, claimed)
 
 
-def _settle(store: IdempotencyStore, record_id: uuid.UUID):  # type: ignore[no-untyped-def]
-    """Keeps final results (200, 4xx but 409 and 429); frees the key after anything else."""
+def _settle(request: Request, store: IdempotencyStore, record_id: uuid.UUID) -> None:
+    """Keeps final results (200, 4xx but 409 and 429); frees the key after anything else.
 
-    async def finish(outcome: Outcome) -> None:
+    The result is stored before the client sees it, so no client holds an answer that a retry
+    could not replay; if the store fails there, the client gets the store's 503 instead.
+    """
+    settled = False
+
+    async def store_result(outcome: Outcome) -> None:
+        nonlocal settled
+        settled = True
         final = outcome.status == 200 or (400 <= outcome.status < 500 and outcome.status not in (409, 429))
-        if outcome.complete and final and outcome.body is not None:
+        if final:
             content_type = outcome.content_type or "application/json"
             await run_in_threadpool(store.complete, record_id, outcome.status, content_type, bytes(outcome.body))
         else:
             await run_in_threadpool(store.abandon, record_id)
 
-    return finish
+    async def abandon_unanswered(_outcome: Outcome) -> None:
+        if not settled:  # crashed, cancelled or too big to keep: the key is free again
+            await run_in_threadpool(store.abandon, record_id)
+
+    before_response(request.scope, store_result)
+    on_finish(request.scope, abandon_unanswered)
 
 
 def request_fingerprint(request: Request, body: RequestBody) -> str:
