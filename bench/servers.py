@@ -128,7 +128,8 @@ def throwaway_database(admin_url: str) -> Iterator[str]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # pre-ping: the fault script restarts PostgreSQL while this engine's connection sits idle.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"orato_run_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
