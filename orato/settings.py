@@ -6,9 +6,12 @@ Nothing else in Orato reads the environment: the server, the CLI and the tests b
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +23,9 @@ class Plan(BaseModel):
     features: frozenset[str]
     max_audio_seconds: float
     max_file_bytes: int
-    max_in_flight: int = 16
+    max_in_flight: int = Field(default=16, ge=1)
+    # Sustained request rate of one key; a full minute's worth may arrive as a burst.
+    requests_per_minute: int | None = Field(default=1200, ge=1)
 
 
 _BASIC = frozenset({"pronunciation"})
@@ -52,8 +57,28 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = 1_048_576
     # Bytes of non-file form fields tolerated on top of the audio limit before a body is refused.
     max_form_overhead_bytes: int = 262_144
-    processing_deadline_seconds: float = 120.0
-    log_retention_days: int = 30
+    processing_deadline_seconds: float = Field(default=120.0, gt=0)
+    log_retention_days: int = Field(default=30, ge=1)
+
+    # Limits across all keys of one organisation; None switches a limit off.
+    org_max_in_flight: int | None = Field(default=64, ge=1)
+    org_requests_per_minute: int | None = Field(default=6000, ge=1)
+    # "memory" counts per server process; "redis" shares the counts between processes.
+    limiter_backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "orato"
+    # How long a request counts as running if its process dies: slots and idempotency claims
+    # it held are freed after this.
+    request_lease_seconds: float = Field(default=300.0, gt=0)
+
+    # Model work: threads that run it and requests that may wait for one before 503.
+    engine_workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1)
+    engine_queue_size: int = Field(default=64, ge=0)
+
+    idempotency_enabled: bool = True
+    idempotency_ttl_hours: float = Field(default=24.0, gt=0)
+    audio_retention_days: int = Field(default=30, ge=1)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -72,6 +97,11 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
+
+    @property
+    def audio_dir(self) -> Path:
+        """Where stored recordings live; the retention job deletes them past their age."""
+        return self.data_dir / "audio"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -3,60 +3,32 @@
 from __future__ import annotations
 
 import json
-import os
 import select
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
+import hygiene
+from servers import create_key, rss_mb, server_env, start_server
+
 pytestmark = pytest.mark.slow
-ORATO = [sys.executable, "-m", "orato.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     data_dir = tmp_path_factory.mktemp("server-data")
-    log_path = data_dir / "server.log"
-    env = {**os.environ, "ORATO_DATA_DIR": str(data_dir)}
-    env.pop("ORATO_DATABASE_URL", None)
-    port = free_port()
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*ORATO, "serve", "--dev", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
+    env = server_env(data_dir)
+    running = start_server(env, data_dir / "server.log", "--dev")
     try:
-        _wait_until_healthy(base, process)
-        key = log_path.read_text().split("API key (shown once):\n")[1].splitlines()[0]
-        yield {"base": base, "key": key, "env": env, "port": port, "pid": process.pid, "log": log_path}
+        key = running.log.read_text().split("API key (shown once):\n")[1].splitlines()[0]
+        hygiene.sent(key)
+        yield {"base": running.base, "key": key, "env": env, "port": running.port, "pid": running.pid,
+               "log": running.log}
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def _wait_until_healthy(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited during start-up"
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server did not become healthy")
+        running.stop()
 
 
 def test_quick_start_curl(server: dict) -> None:
@@ -77,11 +49,7 @@ def test_missing_key_in_both_families(server: dict) -> None:
 
 
 def test_keys_created_by_the_cli_work_at_once(server: dict) -> None:
-    created = subprocess.run(
-        [*ORATO, "keys", "create", "--org", "cli-org", "--plan", "basic"],
-        env=server["env"], capture_output=True, text=True, check=True,
-    )
-    key = created.stdout.strip().splitlines()[-1]
+    key = create_key(server["env"], "cli-org", "--plan", "basic")
     response = httpx.get(f"{server['base']}/v1/organization", headers={"Authorization": f"Bearer {key}"})
     assert response.json()["data"]["name"] == "cli-org"
 
@@ -124,13 +92,6 @@ def _status_and_body(response: bytes) -> tuple[int, dict]:
     return status, json.loads(body[body.index(b"{") : body.rindex(b"}") + 1])
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
 def test_two_gigabyte_upload_is_refused_while_streaming(server: dict, declared: bool) -> None:
     boundary = "orato-boundary"
@@ -150,7 +111,7 @@ def test_two_gigabyte_upload_is_refused_while_streaming(server: dict, declared: 
         for payload in payloads:
             yield f"{len(payload):x}\r\n".encode() + payload + b"\r\n" if not declared else payload
 
-    before = _rss_mb(server["pid"])
+    before = rss_mb(server["pid"])
     started = time.monotonic()
     response, sent = _raw_upload(server["port"], headers, chunks())
     elapsed = time.monotonic() - started
@@ -158,10 +119,11 @@ def test_two_gigabyte_upload_is_refused_while_streaming(server: dict, declared: 
     assert status == 400 and body["short_message"] == "error_file_too_large"
     assert elapsed < 15
     assert sent < 64 * (1 << 20), "the server kept reading far past the limit"
-    assert _rss_mb(server["pid"]) - before < 100
+    assert rss_mb(server["pid"]) - before < 100
 
 
 def test_server_log_never_shows_keys_or_text(server: dict) -> None:
+    hygiene.sent("Supercalifragilisticexpialidocious")
     httpx.post(
         f"{server['base']}/api/validating/text/v9/json",
         params={"key": server["key"], "text": "Supercalifragilisticexpialidocious wrld"},

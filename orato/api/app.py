@@ -6,39 +6,63 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
+from orato.api.idempotency import install_replay_handler
+from orato.api.openapi import install_openapi
 from orato.api.routes import assessment, platform
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
+from orato.limits import Limiter, build_limiter
+from orato.retention import retention_loop
 from orato.settings import Settings
 from orato.store import Database, KeyService
+from orato.store.idempotency import IdempotencyStore
 from orato.store.logs import RequestLogStore
+from orato.workers import EngineQueue
 
 logger = logging.getLogger("orato.api")
 
 
 @dataclass
 class Services:
-    """Everything a request handler may use, built once per application."""
+    """Everything a request handler may use, built once per application (per server process)."""
 
     settings: Settings
     db: Database
     keys: KeyService
     logs: RequestLogStore
+    idempotency: IdempotencyStore
+    limiter: Limiter
+    engine: EngineQueue
     ready: bool = field(default=False)
 
 
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url)
     db.migrate()
-    return Services(settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db))
+    return Services(
+        settings=settings,
+        db=db,
+        keys=KeyService(db, settings),
+        logs=RequestLogStore(db),
+        idempotency=IdempotencyStore(
+            db,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lease=timedelta(seconds=settings.request_lease_seconds),
+        ),
+        limiter=build_limiter(settings),
+        engine=EngineQueue(settings.engine_workers, settings.engine_queue_size),
+    )
 
 
 def preload_models() -> None:
@@ -54,9 +78,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(preload_models)
-        services.ready = True
-        yield
-        services.ready = False
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(retention_loop, services.db, settings)
+            services.ready = True
+            yield
+            services.ready = False
+            tasks.cancel_scope.cancel()
+        await anyio.to_thread.run_sync(_flush_request_log, services.logs)
+        await services.limiter.close()
         services.db.dispose()
 
     app = FastAPI(
@@ -68,10 +97,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    install_replay_handler(app)
+    install_openapi(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
-    app.add_middleware(RequestContextMiddleware, record=services.logs.record)
+    app.add_middleware(
+        RequestContextMiddleware,
+        record=services.logs.record,
+        deadline_seconds=settings.processing_deadline_seconds,
+    )
     return app
+
+
+def _flush_request_log(logs: RequestLogStore) -> None:
+    try:
+        logs.flush()
+    except Exception as error:  # noqa: BLE001 - shutting down with the database still away
+        logger.error("request log lost %d row(s) at shutdown: %s", logs.pending, type(error).__name__)
 
 
 def app_from_environment() -> Any:

@@ -14,7 +14,52 @@ from orato.api.auth import authenticate
 router = APIRouter()
 
 
-@router.get("/health", summary="Health probe (no key)")
+_HEALTH = {
+    "type": "object",
+    "required": ["status", "version"],
+    "properties": {"status": {"enum": ["ok", "unavailable"]}, "version": {"type": "string"}},
+}
+_HEALTH_DOC = {
+    "responses": {
+        "200": {"description": "Serving", "content": {"application/json": {"schema": _HEALTH}}},
+        "503": {"description": "Starting or stopping", "content": {"application/json": {"schema": _HEALTH}}},
+    }
+}
+_TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$"}
+_ORGANIZATION = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "data": {
+            "type": "object",
+            "required": ["id", "name", "created_at", "api_key"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "name": {"type": "string"},
+                "created_at": _TIMESTAMP,
+                "default_moderation_ruleset_id": {"type": ["string", "null"]},
+                "default_pronunciation_dictionary_id": {"type": ["string", "null"]},
+                "api_key": {
+                    "type": "object",
+                    "required": ["id", "last_four", "plan", "features", "expires_at"],
+                    "properties": {
+                        "id": {"type": "string", "format": "uuid"},
+                        "last_four": {"type": "string", "minLength": 4, "maxLength": 4},
+                        "plan": {"type": "string"},
+                        "features": {"type": "array", "items": {"type": "string"}},
+                        "expires_at": {"anyOf": [_TIMESTAMP, {"type": "null"}]},
+                    },
+                },
+            },
+        }
+    },
+}
+_ORGANIZATION_DOC = {
+    "responses": {"200": {"description": "Success", "content": {"application/json": {"schema": _ORGANIZATION}}}}
+}
+
+
+@router.get("/health", summary="Health probe (no key)", openapi_extra=_HEALTH_DOC)
 async def health(request: Request) -> JSONResponse:
     ready = request.app.state.services.ready
     return JSONResponse(
@@ -23,7 +68,9 @@ async def health(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/v1/organization", summary="The organisation that owns the calling key")
+@router.get(
+    "/v1/organization", summary="The organisation that owns the calling key", openapi_extra=_ORGANIZATION_DOC
+)
 async def organization(request: Request) -> dict[str, Any]:
     principal = await authenticate(request, "synthesis")
     return {
