@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from orato.api.envelope import error_body
 from orato.errors import (
     InvalidParametersError,
     ModerationBlockedError,
@@ -58,15 +59,7 @@ def error_response(request: Request, error: OratoError) -> JSONResponse:
 
 
 def _assessment_response(request: Request, error: OratoError) -> JSONResponse:
-    body: dict[str, Any] = {
-        "status": "error",
-        "short_message": error.short_message,
-        "detail_message": error.detail,
-        "request_id": request_id_of(request).replace("-", ""),
-    }
-    version = request.scope["state"].get("api_version")
-    if version is not None:
-        body["version"] = version
+    body = error_body(error, request_id_of(request).replace("-", ""), request.scope["state"].get("api_version"))
     return JSONResponse(body, status_code=error.status, media_type="application/json; charset=utf-8")
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from orato.api.auth import authenticate
+from orato.api.envelope import success_body
 from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
@@ -77,10 +78,7 @@ def assessment_route(path: str, **openapi: Any) -> Callable[[Callable[..., Any]]
 
 
 def success(request: Request, payload: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"status": "success", "quota_remaining": -1}
-    body.update(payload or {})
-    body["request_id"] = request_id_of(request).replace("-", "")
-    body["version"] = request.scope["state"]["api_version"]
+    body = success_body(payload or {}, request_id_of(request).replace("-", ""), request.scope["state"]["api_version"])
     return JSONResponse(body, media_type="application/json; charset=utf-8")
 
 
