@@ -13,10 +13,19 @@ from fastapi import FastAPI
 from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
-from orato.api.routes import assessment, platform
+from orato.api.routes import assessment, platform, synthesis
+from orato.moderation.service import Moderator, RulesetStore
 from orato.settings import Settings
 from orato.store import Database, KeyService
+from orato.store.dictionaries import DictionaryStore
 from orato.store.logs import RequestLogStore
+from orato.store.providers import ProviderKeyStore, ProviderStateStore
+from orato.store.voices import VoiceStore
+from orato.synthesis.base import Provider
+from orato.synthesis.catalogue import Router, build_providers
+from orato.synthesis.planning import Planner
+from orato.synthesis.service import Synthesis
+from orato.synthesis.timestamps import whisper_aligner
 
 logger = logging.getLogger("orato.api")
 
@@ -29,13 +38,30 @@ class Services:
     db: Database
     keys: KeyService
     logs: RequestLogStore
+    providers: dict[str, Provider]
+    router: Router
+    voices: VoiceStore
+    dictionaries: DictionaryStore
+    rulesets: RulesetStore
+    synthesis: Synthesis
     ready: bool = field(default=False)
 
 
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url)
     db.migrate()
-    return Services(settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db))
+    provider_keys = ProviderKeyStore(db, settings.resolved_master_key)
+    router = Router(settings, provider_keys, ProviderStateStore(db))
+    providers = build_providers(settings)
+    voices, dictionaries, rulesets = VoiceStore(db), DictionaryStore(db), RulesetStore(db)
+    moderator = Moderator(settings, rulesets, provider_keys)
+    aligner = whisper_aligner(settings.data_dir / "models" / "whisper-base")
+    synthesis_service = Synthesis(Planner(providers, router, voices), dictionaries, moderator, aligner)
+    return Services(
+        settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db),
+        providers=providers, router=router, voices=voices, dictionaries=dictionaries,
+        rulesets=rulesets, synthesis=synthesis_service,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
+    app.include_router(synthesis.router)
     app.add_middleware(RequestContextMiddleware, record=services.logs.record)
     return app
 

