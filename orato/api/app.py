@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 
 from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
-from orato.api.routes import assessment, platform, synthesis
+from orato.api.routes import assessment, logs, platform, resources, synthesis
 from orato.moderation.service import Moderator, RulesetStore
 from orato.settings import Settings
 from orato.store import Database, KeyService
@@ -64,15 +66,31 @@ def build_services(settings: Settings) -> Services:
     )
 
 
+RETENTION_INTERVAL_SECONDS = 6 * 3600
+
+
+async def _retention_job(services: Services) -> None:
+    """Deletes log rows and feedback older than the retention period, at start and every 6 h."""
+    while True:
+        try:
+            removed = await anyio.to_thread.run_sync(services.logs.delete_older_than, services.settings.log_retention_days)
+            logger.info("retention removed %d request-log rows", removed)
+        except Exception:  # noqa: BLE001 - retention must never take the server down
+            logger.exception("request-log retention failed")
+        await asyncio.sleep(RETENTION_INTERVAL_SECONDS)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     services = build_services(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        retention = asyncio.create_task(_retention_job(services))
         services.ready = True
         yield
         services.ready = False
+        retention.cancel()
         services.db.dispose()
 
     app = FastAPI(
@@ -87,6 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(platform.router)
     app.include_router(assessment.router)
     app.include_router(synthesis.router)
+    app.include_router(resources.router)
+    app.include_router(logs.router)
     app.add_middleware(RequestContextMiddleware, record=services.logs.record)
     return app
 

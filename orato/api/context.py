@@ -55,7 +55,10 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as error:  # noqa: BLE001 - the last line of defence
-            if outcome["started"]:
+            if outcome["started"]:  # a stream cut short: log it, then let the server drop the body
+                if isinstance(error, OratoError):
+                    state["error"] = error
+                await self._finish(scope, state, outcome["status"], int((time.perf_counter() - started) * 1000))
                 raise
             logger.error(
                 "internal error request_id=%s type=%s",

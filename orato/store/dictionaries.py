@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orato.errors import ConflictError, InvalidParametersError
+from orato.errors import ConflictError, InvalidParametersError, NotFoundError
 from orato.store.db import Database
 from orato.store.models import PronunciationDictionary, PronunciationRule
 from orato.store.pages import Page, paginate
@@ -31,6 +31,13 @@ class DictionaryStore:
     def ensure_default(self, organisation_id: uuid.UUID) -> uuid.UUID:
         with self._db.session() as session:
             return _default(session, organisation_id).id
+
+    def default_id(self, organisation_id: uuid.UUID) -> uuid.UUID | None:
+        """The default's id without creating it: the organisation endpoint only reports."""
+        with self._db.session() as session:
+            return session.execute(select(PronunciationDictionary.id).where(
+                PronunciationDictionary.organisation_id == organisation_id,
+                PronunciationDictionary.is_default.is_(True))).scalar()
 
     def create(self, organisation_id: uuid.UUID, fields: dict[str, Any]) -> PronunciationDictionary:
         with self._db.session() as session:
@@ -164,8 +171,6 @@ def _owned_rule(session: Session, organisation_id: uuid.UUID, dictionary_id: str
     dictionary = owned(session, PronunciationDictionary, organisation_id, dictionary_id)
     rule = session.get(PronunciationRule, parse_id(rule_id))
     if rule is None or rule.dictionary_id != dictionary.id:
-        from orato.errors import NotFoundError
-
         raise NotFoundError("No such resource.")
     return rule
 
