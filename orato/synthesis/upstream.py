@@ -20,7 +20,6 @@ from orato.errors import (
     ProviderUnavailableError,
 )
 
-STREAM_CHUNK_BYTES = 4096
 _REJECTED = {400, 404, 413, 422}
 _FORBIDDEN = {401, 403}
 
@@ -89,7 +88,7 @@ class Upstream:
                 if response.status_code >= 400:
                     response.read()
                     raise upstream_error(self.provider, response)
-                yield from response.iter_bytes(STREAM_CHUNK_BYTES)
+                yield from response.iter_bytes()  # as received: the lowest time to first byte
 
 
 def reserved_option_errors(options: dict[str, Any], reserved: set[str]) -> list[tuple[list[str | int], str]]:
