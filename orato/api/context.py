@@ -99,6 +99,8 @@ class RequestContextMiddleware:
             "latency_ms": latency_ms,
             **state.get("log_fields", {}),
         }
+        if error is not None or status >= 400:
+            row["credits_used"] = 0  # usage counts only for requests that succeeded (12.2)
         try:
             await anyio.to_thread.run_sync(self.record, row)
         except Exception:  # noqa: BLE001 - a failing log write must not fail the request

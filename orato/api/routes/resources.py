@@ -339,7 +339,7 @@ def ruleset_json(row: Any) -> dict[str, Any]:
 def _ruleset_fields(body: RulesetFields, required: tuple[str, ...]) -> dict[str, Any]:
     fields = _sent(body, required)
     if "config" in fields:
-        fields["config"] = body.config.model_dump(exclude_none=True) if body.config else RulesetConfig().model_dump()
+        fields["config"] = (body.config or RulesetConfig()).model_dump(exclude_none=True)
     return fields
 
 
@@ -358,7 +358,7 @@ async def create_ruleset(request: Request) -> JSONResponse:
     """The one create that answers with the bare object (decision 4)."""
     org = await _org(request)
     fields = _ruleset_fields(await read_json(request, RulesetFields), ("name",))
-    fields.setdefault("config", RulesetConfig().model_dump())
+    fields.setdefault("config", RulesetConfig().model_dump(exclude_none=True))
     fields.setdefault("is_default", False)
     row = await run_in_threadpool(_stores(request).rulesets.create, org, fields)
     return JSONResponse(ruleset_json(row), status_code=201)
