@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from orato.errors import ModerationBlockedError, OratoError
+from orato.errors import ModerationBlockedError, OratoError, ProviderUnavailableError
 from orato.moderation.config import RulesetConfig
 from orato.moderation.evaluators import Block, EvaluatorError, check_blocklist, check_categories, check_custom_rules
 from orato.settings import Settings
@@ -183,6 +183,8 @@ class Moderator:
 def _failure(error: Exception) -> str:
     if isinstance(error, EvaluatorError):
         return str(error)
+    if isinstance(error, ProviderUnavailableError) and "upstream_status" not in error.extras:
+        return "timeout" if "in time" in error.detail else "unreachable"
     status = getattr(error, "extras", {}).get("upstream_status")
     return f"upstream status {status}" if status else "unavailable"
 
