@@ -14,6 +14,7 @@ from orato.synthesis.espeak import EspeakProvider
 from orato.synthesis.openai import OpenAIProvider
 from orato.synthesis.piper import PiperProvider
 
+PROVIDER_IDS = ("espeak-ng", "piper", "openai", "elevenlabs")
 # Language of each local voice, for the aligner; remote voices leave Whisper to detect it.
 VOICE_LANGUAGES = {"en-us": "en", "en-gb": "en", "fr-fr": "fr", "es-es": "es", "es-mx": "es", "en_US-joe-medium": "en"}
 
