@@ -153,3 +153,11 @@ def test_conversation_across_two_providers_stitched_and_split(synth: TestClient)
     logs = synth.get("/v1/logs", params={"parent_request_id": joined.headers["x-request-id"]}).json()["data"]
     assert sorted(r["turn_index"] for r in logs) == [0, 1, 2]
     assert {r["request_id"] for r in logs} == {p["requestId"] for p in per_turn}
+
+
+def test_espeak_words_read_together_keep_native_timings(synth: TestClient) -> None:
+    """eSpeak gives "for the" one word event; both words still get native items, no fallback."""
+    body = synth.post("/v1/audio/speech/with-timestamps", json={"text": "Asking for the bill, please.", **ESPEAK}).json()
+    assert body["warnings"] == []
+    samples, rate = wav_samples(base64.b64decode(body["audio"]))
+    assert_valid_timestamps(body["timestamps"], ["Asking", "for", "the", "bill,", "please."], len(samples) / rate)

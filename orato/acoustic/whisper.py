@@ -77,17 +77,18 @@ class TimedWord:
     end: float
 
 
-def word_timestamps(
-    model: WhisperModel, samples: np.ndarray, language: str | None, prompt: str | None = None
-) -> list[TimedWord]:
-    """Whisper's word timings for 16 kHz mono audio; the expected text, if known, is the prompt."""
+def word_timestamps(model: WhisperModel, samples: np.ndarray, language: str | None) -> list[TimedWord]:
+    """Whisper's word timings for 16 kHz mono audio.
+
+    No prompt: given the expected text as ``initial_prompt``, Whisper treats it as already said
+    and skips the matching opening of the audio.
+    """
     segments, _ = model.transcribe(
         samples,
         language=language,
         beam_size=1,
         word_timestamps=True,
         condition_on_previous_text=False,
-        initial_prompt=prompt,
         vad_filter=False,
     )
     return [TimedWord(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or [])]

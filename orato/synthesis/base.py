@@ -71,6 +71,17 @@ class Provider(Protocol):
         ...
 
 
+def share_span(lengths: list[int], start: float, end: float) -> WordTimes:
+    """Splits one stretch among several words in proportion to their lengths (at least 1 each)."""
+    weights = [max(1, n) for n in lengths]
+    total, position, spans = sum(weights), start, []
+    for weight in weights:
+        later = position + (end - start) * weight / total
+        spans.append((position, later))
+        position = later
+    return spans
+
+
 def numeric_option_errors(
     options: dict[str, Any], allowed: dict[str, tuple[float, float]]
 ) -> list[tuple[list[str | int], str]]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from orato.errors import ProviderUnavailableError
 from orato.registry import models
-from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, numeric_option_errors
+from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, numeric_option_errors, share_span
 from orato.synthesis.text import spoken_words
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
@@ -141,23 +141,27 @@ class EspeakProvider:
 def word_times_from_events(
     text: str, events: list[tuple[int, int, int]], sample_rate: int, total: int
 ) -> WordTimes | None:
-    """Each spoken word starts at its first word event and ends at the next boundary event."""
+    """Each spoken word starts at its first word event and ends at the next boundary event.
+
+    eSpeak reads some short words together with their neighbour ("for the" is one event); such
+    words share the stretch of the word whose event covers them, in proportion to their length.
+    """
     words = spoken_words(text)
     starts: dict[int, int] = {}
     boundaries = sorted({sample for kind, _, sample in events if kind in _EVENT_BOUNDARIES} | {total})
     for kind, position, sample in events:
-        if kind != _EVENT_WORD:
-            continue
-        index = _word_at(words, position - 1)  # eSpeak counts characters from 1
+        index = _word_at(words, position - 1) if kind == _EVENT_WORD else None  # eSpeak counts from 1
         if index is not None:
             starts.setdefault(index, sample)
-    if len(starts) != len(words):
+    if not words or 0 not in starts:
         return None
-    times = []
-    for index in range(len(words)):
-        start = starts[index]
+    times: WordTimes = []
+    heads = sorted(starts)
+    for number, head in enumerate(heads):
+        last = heads[number + 1] if number + 1 < len(heads) else len(words)
+        start = starts[head]
         end = next((b for b in boundaries if b > start), total)
-        times.append((start / sample_rate, end / sample_rate))
+        times.extend(share_span([len(w.text) for w in words[head:last]], start / sample_rate, end / sample_rate))
     return times
 
 

