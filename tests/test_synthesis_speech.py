@@ -161,3 +161,18 @@ def test_espeak_words_read_together_keep_native_timings(synth: TestClient) -> No
     assert body["warnings"] == []
     samples, rate = wav_samples(base64.b64decode(body["audio"]))
     assert_valid_timestamps(body["timestamps"], ["Asking", "for", "the", "bill,", "please."], len(samples) / rate)
+
+
+def test_english_fallback_uses_pocketsphinx_and_other_words_use_whisper(synth: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orato.synthesis import piper
+
+    monkeypatch.setattr(piper.PiperProvider, "_word_times", lambda *a: None)
+    body = synth.post("/v1/audio/speech/with-timestamps", json={"text": "Please repeat after me.", **PIPER}).json()
+    assert body["warnings"] == ["timestamps_aligned: word timings were produced by PocketSphinx forced alignment, not by the provider"]
+    samples, rate = wav_samples(base64.b64decode(body["audio"]))
+    assert_valid_timestamps(body["timestamps"], ["Please", "repeat", "after", "me."], len(samples) / rate)
+    voiced = np.flatnonzero(_voiced_frames(samples, rate))
+    assert abs(body["timestamps"][0]["start"] - voiced[0] * 0.01) < 0.1
+    numbers = synth.post("/v1/audio/speech/with-timestamps", json={"text": "It costs 42 dollars.", **PIPER}).json()
+    assert "Whisper" in numbers["warnings"][0]  # "42" is not in the English dictionary
+    assert [i["text"] for i in numbers["timestamps"]] == ["It", "costs", "42", "dollars."]

@@ -11,7 +11,7 @@ from orato.synthesis.base import Job, Provider
 from orato.synthesis.espeak import EspeakProvider
 from orato.synthesis.piper import PiperProvider
 from orato.synthesis.text import substitute
-from orato.synthesis.timestamps import timestamps_for, whisper_aligner
+from orato.synthesis.timestamps import timestamps_for, project_aligner
 
 # About ten seconds of speech: three sentences of ordinary lesson text.
 TEXT = (
@@ -54,19 +54,22 @@ def _rtf(engine: tuple[type, str]) -> Callable[[Path], Callable[[], object]]:
     return setup
 
 
-def _timestamps(aligned: bool) -> Callable[[Path], Callable[[], object]]:
-    """Word timestamps for an already rendered clip: native (eSpeak events) or the aligner."""
+def _timestamps(engine: tuple[type, str], method: str) -> Callable[[Path], Callable[[], object]]:
+    """Word timestamps for an already rendered clip: native, PocketSphinx (English) or Whisper."""
 
     def setup(workdir: Path) -> Callable[[], object]:
-        rendered = EspeakProvider().render(_job("en-us", timings=True))
-        if aligned:
+        rendered = engine[0]().render(_job(engine[1], timings=True))
+        if method != "native":
             rendered.word_times = None  # as for a provider without native timings
-        aligner = whisper_aligner(workdir / "whisper-base")
+        language = "en" if method != "whisper" else None  # no language: straight to Whisper
+        aligner = project_aligner(workdir / "whisper-base")
         spoken = substitute(TEXT, [])
 
         def run() -> object:
-            outcome = timestamps_for("on", rendered, spoken, "en", aligner)
+            outcome = timestamps_for("on", rendered, spoken, language, aligner)
             assert outcome.items, "no valid timings"
+            expected = {"native": (), "pocketsphinx": ("PocketSphinx",), "whisper": ("Whisper",)}[method]
+            assert all(any(e in w for w in outcome.warnings) for e in expected) and len(outcome.warnings) == len(expected), outcome.warnings
             return outcome
 
         run.audio_seconds = rendered.duration  # type: ignore[attr-defined]
@@ -80,8 +83,10 @@ for name, setup, doc in [
     ("tts-ttfb-piper", _ttfb(PIPER), "Piper stream: time to the first audio chunk (the first sentence) of a 3-sentence text"),
     ("tts-rtf-espeak", _rtf(ESPEAK), "eSpeak NG: render ~10 s of speech with native word timings"),
     ("tts-rtf-piper", _rtf(PIPER), "Piper: render ~10 s of speech with native word timings"),
-    ("timestamps-native", _timestamps(False), "Word timestamps from eSpeak NG word events for a ~10 s clip"),
-    ("timestamps-aligned", _timestamps(True), "Word timestamps by the Whisper fallback aligner for a ~10 s clip"),
+    ("timestamps-native-espeak", _timestamps(ESPEAK, "native"), "Word timestamps from eSpeak NG word events, ~10 s clip"),
+    ("timestamps-native-piper", _timestamps(PIPER, "native"), "Word timestamps from Piper phoneme alignments, ~10 s clip"),
+    ("timestamps-aligned-pocketsphinx", _timestamps(PIPER, "pocketsphinx"), "Fallback: PocketSphinx forced alignment of a ~10 s Piper clip"),
+    ("timestamps-aligned-whisper", _timestamps(PIPER, "whisper"), "Fallback: Whisper word alignment of a ~10 s Piper clip"),
 ]:
     setup.__doc__ = doc
     scenario(name)(setup)

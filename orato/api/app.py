@@ -27,7 +27,7 @@ from orato.synthesis.base import Provider
 from orato.synthesis.catalogue import Router, build_providers
 from orato.synthesis.planning import Planner
 from orato.synthesis.service import Synthesis
-from orato.synthesis.timestamps import whisper_aligner
+from orato.synthesis.timestamps import project_aligner
 
 logger = logging.getLogger("orato.api")
 
@@ -57,7 +57,7 @@ def build_services(settings: Settings) -> Services:
     providers = build_providers(settings)
     voices, dictionaries, rulesets = VoiceStore(db), DictionaryStore(db), RulesetStore(db)
     moderator = Moderator(settings, rulesets, provider_keys)
-    aligner = whisper_aligner(settings.data_dir / "models" / "whisper-base")
+    aligner = project_aligner(settings.data_dir / "models" / "whisper-base")
     synthesis_service = Synthesis(Planner(providers, router, voices), dictionaries, moderator, aligner)
     return Services(
         settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db),

@@ -147,22 +147,39 @@ def word_times_from_events(
     words share the stretch of the word whose event covers them, in proportion to their length.
     """
     words = spoken_words(text)
-    starts: dict[int, int] = {}
+    starts = _event_starts(words, events)
+    if not words or 0 not in starts:
+        return None
     boundaries = sorted({sample for kind, _, sample in events if kind in _EVENT_BOUNDARIES} | {total})
+    times: WordTimes = []
+    for first, end in _groups(starts, len(words)):
+        start = starts[first]
+        stop = next((b for b in boundaries if b > start), total)
+        times.extend(share_span([len(w.text) for w in words[first:end]], start / sample_rate, stop / sample_rate))
+    return times
+
+
+def _event_starts(words: list[Any], events: list[tuple[int, int, int]]) -> dict[int, int]:
+    starts: dict[int, int] = {}
     for kind, position, sample in events:
         index = _word_at(words, position - 1) if kind == _EVENT_WORD else None  # eSpeak counts from 1
         if index is not None:
             starts.setdefault(index, sample)
-    if not words or 0 not in starts:
-        return None
-    times: WordTimes = []
+    return starts
+
+
+def _groups(starts: dict[int, int], count: int) -> list[tuple[int, int]]:
+    """[first, end) word ranges, each opened by a word that has its own event."""
     heads = sorted(starts)
-    for number, head in enumerate(heads):
-        last = heads[number + 1] if number + 1 < len(heads) else len(words)
-        start = starts[head]
-        end = next((b for b in boundaries if b > start), total)
-        times.extend(share_span([len(w.text) for w in words[head:last]], start / sample_rate, end / sample_rate))
-    return times
+    return [(head, heads[n + 1] if n + 1 < len(heads) else count) for n, head in enumerate(heads)]
+
+
+def word_groups(text: str, voice: str) -> list[tuple[int, int]] | None:
+    """Which spoken words eSpeak reads as one (Piper phonemises with eSpeak NG too)."""
+    events: list[tuple[int, int, int]] = []
+    espeak_engine().synthesize(Job(model="default", voice=voice, text=text), lambda _, found: events.extend(found))
+    starts = _event_starts(spoken_words(text), events)
+    return _groups(starts, len(spoken_words(text))) if 0 in starts else None
 
 
 def _word_at(words: list[Any], offset: int) -> int | None:

