@@ -24,7 +24,7 @@ from orato.store.db import Database
 from orato.store.models import ModerationRuleset
 from orato.store.pages import Page, paginate
 from orato.store.providers import ProviderKeyStore
-from orato.store.resources import check_unique_name, clear_default, owned
+from orato.store.resources import add_named, owned, update_named
 from orato.synthesis.upstream import Upstream
 
 FALLBACK = "moderation_ruleset_fallback: moderation_ruleset_id did not resolve; the organisation default was used"
@@ -38,13 +38,7 @@ class RulesetStore:
 
     def create(self, organisation_id: uuid.UUID, fields: dict[str, Any]) -> ModerationRuleset:
         with self._db.session() as session:
-            check_unique_name(session, ModerationRuleset, organisation_id, fields["name"], None)
-            row = ModerationRuleset(organisation_id=organisation_id, name_key=fields["name"].casefold(), **fields)
-            session.add(row)
-            session.flush()
-            if row.is_default:
-                clear_default(session, ModerationRuleset, organisation_id, row.id)
-            return row
+            return add_named(session, ModerationRuleset, organisation_id, fields)
 
     def get(self, organisation_id: uuid.UUID, ruleset_id: str | uuid.UUID) -> ModerationRuleset:
         with self._db.session() as session:
@@ -53,15 +47,7 @@ class RulesetStore:
     def update(self, organisation_id: uuid.UUID, ruleset_id: str, fields: dict[str, Any]) -> ModerationRuleset:
         with self._db.session() as session:
             row = owned(session, ModerationRuleset, organisation_id, ruleset_id)
-            if "name" in fields:
-                check_unique_name(session, ModerationRuleset, organisation_id, fields["name"], row.id)
-                row.name_key = fields["name"].casefold()
-            for name, value in fields.items():
-                setattr(row, name, value)
-            if row.is_default:
-                clear_default(session, ModerationRuleset, organisation_id, row.id)
-            session.flush()
-            return row
+            return update_named(session, ModerationRuleset, row, fields)
 
     def delete(self, organisation_id: uuid.UUID, ruleset_id: str) -> None:
         with self._db.session() as session:

@@ -16,7 +16,7 @@ from orato.errors import ConflictError, InvalidParametersError, NotFoundError
 from orato.store.db import Database
 from orato.store.models import PronunciationDictionary, PronunciationRule
 from orato.store.pages import Page, paginate
-from orato.store.resources import check_unique_name, clear_default, count, owned, parse_id
+from orato.store.resources import add_named, count, owned, parse_id, update_named
 from orato.synthesis.text import Rule
 
 MAX_RULES_PER_DICTIONARY = 10_000
@@ -45,13 +45,7 @@ class DictionaryStore:
             query = select(PronunciationDictionary).where(PronunciationDictionary.organisation_id == organisation_id)
             if count(session, query) >= MAX_DICTIONARIES:
                 raise _limit("an organisation holds at most 100 dictionaries")
-            check_unique_name(session, PronunciationDictionary, organisation_id, fields["name"], None)
-            row = PronunciationDictionary(organisation_id=organisation_id, name_key=fields["name"].casefold(), **fields)
-            session.add(row)
-            session.flush()
-            if row.is_default:
-                clear_default(session, PronunciationDictionary, organisation_id, row.id)
-            return row
+            return add_named(session, PronunciationDictionary, organisation_id, fields)
 
     def get(self, organisation_id: uuid.UUID, dictionary_id: str) -> PronunciationDictionary:
         with self._db.session() as session:
@@ -64,15 +58,7 @@ class DictionaryStore:
             row = owned(session, PronunciationDictionary, organisation_id, dictionary_id)
             if fields.get("is_default") is False and row.is_default:
                 raise ConflictError("The default dictionary stays default until another one is made default.")
-            if "name" in fields:
-                check_unique_name(session, PronunciationDictionary, organisation_id, fields["name"], row.id)
-                row.name_key = fields["name"].casefold()
-            for name, value in fields.items():
-                setattr(row, name, value)
-            if row.is_default:
-                clear_default(session, PronunciationDictionary, organisation_id, row.id)
-            session.flush()
-            return row
+            return update_named(session, PronunciationDictionary, row, fields)
 
     def delete(self, organisation_id: uuid.UUID, dictionary_id: str) -> None:
         with self._db.session() as session:

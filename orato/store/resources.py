@@ -47,3 +47,27 @@ def clear_default(session: Session, model: Any, organisation_id: uuid.UUID, keep
     for row in session.execute(select(model).where(model.organisation_id == organisation_id, model.is_default.is_(True))).scalars():
         if row.id != keep:
             row.is_default = False
+
+
+def add_named(session: Session, model: Any, organisation_id: uuid.UUID, fields: dict[str, Any]) -> Any:
+    """Creates a row with a name unique per organisation (case-insensitive) and an is_default flag."""
+    check_unique_name(session, model, organisation_id, fields["name"], None)
+    row = model(organisation_id=organisation_id, name_key=fields["name"].casefold(), **fields)
+    session.add(row)
+    session.flush()
+    if row.is_default:
+        clear_default(session, model, organisation_id, row.id)
+    return row
+
+
+def update_named(session: Session, model: Any, row: Any, fields: dict[str, Any]) -> Any:
+    """Partial update of such a row; becoming the default takes the flag from the previous one."""
+    if "name" in fields:
+        check_unique_name(session, model, row.organisation_id, fields["name"], row.id)
+        row.name_key = fields["name"].casefold()
+    for name, value in fields.items():
+        setattr(row, name, value)
+    if row.is_default:
+        clear_default(session, model, row.organisation_id, row.id)
+    session.flush()
+    return row

@@ -71,6 +71,23 @@ class Provider(Protocol):
         ...
 
 
+class LocalProvider:
+    """An engine inside the server: model ``default``, native timings, streamed WAV (2.2)."""
+
+    info: ProviderInfo
+    options: dict[str, tuple[float, float]]
+
+    def option_errors(self, options: dict[str, Any]) -> list[tuple[list[str | int], str]]:
+        return numeric_option_errors(options, self.options)
+
+
+def local_info(provider_id: str, name: str, voices: tuple[str, ...]) -> ProviderInfo:
+    return ProviderInfo(
+        id=provider_id, name=name, local=True, models=("default",), voices=voices, native_timestamps=True,
+        speed_range=(0.5, 2.0), stream_media_type="audio/wav",
+    )
+
+
 def share_span(lengths: list[int], start: float, end: float) -> WordTimes:
     """Splits one stretch among several words in proportion to their lengths (at least 1 each)."""
     weights = [max(1, n) for n in lengths]

@@ -19,7 +19,7 @@ import numpy as np
 
 from orato.errors import ProviderUnavailableError
 from orato.registry import models
-from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, numeric_option_errors, share_span
+from orato.synthesis.base import Job, LocalProvider, Rendered, WordTimes, local_info, share_span
 from orato.synthesis.text import spoken_words
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
@@ -108,20 +108,9 @@ def espeak_engine() -> EspeakEngine:
     return models.get("synthesis:espeak-ng", EspeakEngine)
 
 
-class EspeakProvider:
-    info = ProviderInfo(
-        id="espeak-ng",
-        name="eSpeak NG",
-        local=True,
-        models=("default",),
-        voices=tuple(VOICES),
-        native_timestamps=True,
-        speed_range=(0.5, 2.0),
-        stream_media_type="audio/wav",
-    )
-
-    def option_errors(self, options: dict[str, Any]) -> list[tuple[list[str | int], str]]:
-        return numeric_option_errors(options, OPTIONS)
+class EspeakProvider(LocalProvider):
+    info = local_info("espeak-ng", "eSpeak NG", tuple(VOICES))
+    options = OPTIONS
 
     def render(self, job: Job) -> Rendered:
         engine = espeak_engine()

@@ -19,7 +19,7 @@ from piper import PiperVoice, SynthesisConfig
 from piper.voice import AudioChunk
 
 from orato.registry import models
-from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, numeric_option_errors, share_span
+from orato.synthesis.base import Job, LocalProvider, Rendered, WordTimes, local_info, share_span
 from orato.synthesis.espeak import word_groups
 from orato.synthesis.text import spoken_words
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
@@ -59,20 +59,9 @@ def piper_engine() -> PiperEngine:
     return models.get("synthesis:piper", PiperEngine)
 
 
-class PiperProvider:
-    info = ProviderInfo(
-        id="piper",
-        name="Piper",
-        local=True,
-        models=("default",),
-        voices=(VOICE,),
-        native_timestamps=True,
-        speed_range=(0.5, 2.0),
-        stream_media_type="audio/wav",
-    )
-
-    def option_errors(self, options: dict[str, Any]) -> list[tuple[list[str | int], str]]:
-        return numeric_option_errors(options, OPTIONS)
+class PiperProvider(LocalProvider):
+    info = local_info("piper", "Piper", (VOICE,))
+    options = OPTIONS
 
     def render(self, job: Job) -> Rendered:
         engine = piper_engine()
