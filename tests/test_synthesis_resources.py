@@ -196,6 +196,9 @@ def test_logs_filters_and_feedback(synth: TestClient, other: TestClient) -> None
     assert [r["request_id"] for r in synth.get("/v1/logs", params={"provider": "espeak-ng"}).json()["data"]] == [request_id]
     assert synth.get("/v1/logs", params={"family": "assessment"}).json()["data"] == []
     assert synth.get("/v1/logs", params={"since": "2999-01-01T00:00:00Z"}).json()["data"] == []
+    invalid = synth.post("/v1/audio/speech", json={"text": "Secret words", "model": "espeak-ng/default", "voice": "en-us", "speed": 9})
+    detail = synth.get(f"/v1/logs/{invalid.headers['x-request-id']}").json()["data"]["error_detail"]
+    assert detail.startswith("speed: ") and "Secret" not in detail
     assert_problem(synth.get("/v1/logs", params={"status": 42}), 400, "invalid_input")
     assert_problem(synth.get("/v1/logs", params={"family": "other"}), 400, "invalid_input")
 

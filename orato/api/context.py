@@ -18,7 +18,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orato.api.errors import error_response, family_of
+from orato.api.errors import error_response, family_of, problem_detail
 from orato.errors import OratoError
 
 access_log = logging.getLogger("orato.access")
@@ -114,7 +114,9 @@ def _loggable_detail(error: OratoError | None) -> str | None:
     words = getattr(error, "words", None)
     if words is not None:
         return f"{len(words)} unknown words"
-    return error.detail[:200]
+    detail = problem_detail(error)  # validation path and message, never the offending value
+    upstream = error.extras.get("upstream_status")
+    return (f"{detail} (upstream {upstream})" if upstream else detail)[:200]
 
 
 def _strip_trailing_slash(scope: Scope) -> None:

@@ -75,7 +75,7 @@ def _problem_response(request: Request, error: OratoError) -> JSONResponse:
         "type": "about:blank",
         "title": HTTPStatus(error.status).phrase,
         "status": error.status,
-        "detail": _problem_detail(error),
+        "detail": problem_detail(error),
         "code": error.problem_code,
     }
     if error.validation:
@@ -85,7 +85,7 @@ def _problem_response(request: Request, error: OratoError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
 
 
-def _problem_detail(error: OratoError) -> str:
+def problem_detail(error: OratoError) -> str:
     if error.validation:
         first = error.validation[0]
         return f"{'.'.join(str(p) for p in first['path'])}: {first['message']}"
