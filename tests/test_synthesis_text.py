@@ -52,3 +52,15 @@ def test_recognised_words_are_matched_letter_by_letter() -> None:
     heard = [TimedWord("e", 0.0, 0.2), TimedWord("-mail", 0.2, 0.5), TimedWord("forty-two", 0.6, 1.0)]
     assert match_words(["e-mail", "fortytwo"], heard) == [(0.0, 0.5), (0.6, 1.0)]
     assert match_words(["hello", "there", "friend"], [TimedWord("goodbye", 0, 1)]) is None
+
+
+def test_elevenlabs_character_alignment_skips_audio_tags() -> None:
+    from orato.synthesis.elevenlabs import word_times_from_characters
+
+    text = "[laughs] Hi you"
+    alignment = {"characters": list(text), "character_start_times_seconds": [i * 0.1 for i in range(len(text))],
+                 "character_end_times_seconds": [i * 0.1 + 0.1 for i in range(len(text))]}
+    times = word_times_from_characters(text, alignment, audio_tags=True)
+    assert [(round(a, 2), round(b, 2)) for a, b in times] == [(0.9, 1.1), (1.2, 1.5)]
+    assert word_times_from_characters("Hi", {"characters": ["H"], "character_start_times_seconds": [0],
+                                             "character_end_times_seconds": [1]}) is None

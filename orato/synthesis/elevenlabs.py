@@ -62,14 +62,15 @@ class ElevenLabsProvider:
         response = self.upstream.post(self._path(job, "/with-timestamps"), self._headers(job), self._body(job), params)
         document = response.json()
         samples, rate = decode(base64.b64decode(document["audio_base64"]))
-        return Rendered(samples, rate, word_times_from_characters(job.text, document.get("alignment")))
+        tags = job.model in self.info.audio_tag_models
+        return Rendered(samples, rate, word_times_from_characters(job.text, document.get("alignment"), tags))
 
     def stream(self, job: Job) -> Iterator[bytes]:
         params = {"output_format": OUTPUT_FORMAT}
         return self.upstream.stream(self._path(job, "/stream"), self._headers(job), self._body(job), params)
 
 
-def word_times_from_characters(text: str, alignment: Any) -> WordTimes | None:
+def word_times_from_characters(text: str, alignment: Any, audio_tags: bool = False) -> WordTimes | None:
     """Each spoken word spans its first character's start to its last character's end."""
     try:
         characters = alignment["characters"]
@@ -79,4 +80,4 @@ def word_times_from_characters(text: str, alignment: Any) -> WordTimes | None:
         return None
     if "".join(characters) != text or not len(characters) == len(starts) == len(ends):
         return None
-    return [(float(starts[w.start]), float(ends[w.end - 1])) for w in spoken_words(text)]
+    return [(float(starts[w.start]), float(ends[w.end - 1])) for w in spoken_words(text, audio_tags)]
