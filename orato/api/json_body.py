@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from orato.api.errors import validation_entries
-from orato.errors import InvalidParametersError
+from orato.errors import InvalidParametersError, invalid_at
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -23,20 +23,12 @@ async def read_json(request: Request, model: type[M]) -> M:
     async for chunk in request.stream():
         raw.extend(chunk)
         if len(raw) > limit:
-            raise _invalid([], f"the body must be at most {limit} bytes")
+            raise invalid_at([], f"the body must be at most {limit} bytes")
     if not raw.strip():
-        raise _invalid([], "a JSON object is required")
+        raise invalid_at([], "a JSON object is required")
     try:
         return model.model_validate_json(bytes(raw))
     except ValidationError as error:
         entries = validation_entries(error.errors(include_url=False, include_input=False))
         raise InvalidParametersError("body", validation=entries) from None
 
-
-def _invalid(path: list[str | int], message: str) -> InvalidParametersError:
-    return InvalidParametersError("body", validation=[{"path": path, "message": message}])
-
-
-def invalid_at(path: list[str | int], message: str) -> InvalidParametersError:
-    """One invalid_input problem at ``path`` of the body, for checks pydantic cannot make."""
-    return _invalid(path, message)

@@ -11,10 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from orato.api.json_body import invalid_at
+from orato.errors import invalid_at
 from orato.synthesis.base import Provider
 from orato.synthesis.catalogue import VOICE_LANGUAGES, Router
-from orato.synthesis.schemas import _Addressed
+from orato.synthesis.schemas import Addressed
 
 Path = list[str | int]
 
@@ -69,7 +69,7 @@ class Planner:
         self.router = router
         self.voices = voices
 
-    def plan(self, organisation_id: uuid.UUID, body: _Addressed, at: Path, defaults: Defaults, index: int | None = None) -> TurnPlan:
+    def plan(self, organisation_id: uuid.UUID, body: Addressed, at: Path, defaults: Defaults, index: int | None = None) -> TurnPlan:
         saved = self._address(body, at, defaults)
         if saved:
             voice = self.voices.get(organisation_id, body.voiceId)  # type: ignore[arg-type]
@@ -94,7 +94,7 @@ class Planner:
                 error.extras["turn_index"] = plan.index
             raise
 
-    def _address(self, body: _Addressed, at: Path, defaults: Defaults) -> bool:
+    def _address(self, body: Addressed, at: Path, defaults: Defaults) -> bool:
         """True for a saved voice; the shape decides, ``mode`` only has to agree (3.1)."""
         model = body.model or defaults.model
         if body.voiceId is not None and body.model is not None:
@@ -121,7 +121,7 @@ class Planner:
         if provider.info.voices is not None and voice not in provider.info.voices:
             raise invalid_at(at, "is not a voice of this provider")
 
-    def _check_capabilities(self, plan: TurnPlan, body: _Addressed, at: Path) -> None:
+    def _check_capabilities(self, plan: TurnPlan, body: Addressed, at: Path) -> None:
         info = plan.provider.info
         if plan.instructions is not None and plan.model not in info.instructions_models:
             raise invalid_at([*at, "instructions"], "is not supported by this model")

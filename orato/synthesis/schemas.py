@@ -66,7 +66,7 @@ class Pronunciations(Strict):
     rules: Annotated[list[InlineRule], Field(max_length=200)] = []
 
 
-class _Addressed(Strict):
+class Addressed(Strict):
     model: str | None = None
     voice: VoiceName | None = None
     voiceId: uuid.UUID | None = None
@@ -80,7 +80,7 @@ class _Addressed(Strict):
     _options = field_validator("providerOptions")(lambda v: v if v is None else _options_size(v))
 
 
-class StreamRequest(_Addressed):
+class StreamRequest(Addressed):
     pronunciations: Pronunciations | None = None
     moderation_ruleset_id: uuid.UUID | None = None
     timestamps: Literal["on", "auto", "off"] = "on"
@@ -91,7 +91,7 @@ class SpeechRequest(StreamRequest):
     volumeDbfs: Volume | None = None
 
 
-class Turn(_Addressed):
+class Turn(Addressed):
     pass
 
 

@@ -13,8 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from orato.api.json_body import invalid_at
-from orato.errors import OratoError
+from orato.errors import OratoError, invalid_at
 from orato.moderation.service import Moderator, Verdict
 from orato.store.dictionaries import DictionaryStore
 from orato.synthesis import audio

@@ -13,9 +13,9 @@ from pydantic import Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from orato.api.auth import authenticate
-from orato.api.json_body import invalid_at, read_json
+from orato.api.json_body import read_json
 from orato.api.routes.platform import iso_timestamp
-from orato.errors import InvalidParametersError, NotFoundError
+from orato.errors import InvalidParametersError, NotFoundError, invalid_at
 from orato.moderation.config import RulesetConfig
 from orato.store.pages import Page
 from orato.synthesis.schemas import Strict, _options_size
