@@ -163,7 +163,7 @@ def _groups(starts: dict[int, int], count: int) -> list[tuple[int, int]]:
     return [(head, heads[n + 1] if n + 1 < len(heads) else count) for n, head in enumerate(heads)]
 
 
-def word_groups(text: str, voice: str) -> list[tuple[int, int]] | None:
+def read_together(text: str, voice: str) -> list[tuple[int, int]] | None:
     """Which spoken words eSpeak reads as one (Piper phonemises with eSpeak NG too)."""
     events: list[tuple[int, int, int]] = []
     espeak_engine().synthesize(Job(model="default", voice=voice, text=text), lambda _, found: events.extend(found))

@@ -20,7 +20,7 @@ from piper.voice import AudioChunk
 
 from orato.registry import models
 from orato.synthesis.base import Job, LocalProvider, Rendered, WordTimes, local_info, share_span
-from orato.synthesis.espeak import word_groups
+from orato.synthesis.espeak import read_together
 from orato.synthesis.text import spoken_words
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
@@ -79,7 +79,7 @@ class PiperProvider(LocalProvider):
     def _word_times(self, engine: PiperEngine, job: Job, runs: list[tuple[int, int]]) -> WordTimes | None:
         """Runs are handed out per eSpeak word group (words read together share one run)."""
         words = spoken_words(job.text)
-        groups = word_groups(job.text, "en-us")
+        groups = read_together(job.text, "en-us")
         if groups is None:
             return None
         counts = engine.run_counts([" ".join(w.text for w in words[a:b]) for a, b in groups])
