@@ -152,5 +152,52 @@ def retention_run() -> None:
     click.echo(" ".join(f"{name}={count}" for name, count in report.as_dict().items()))
 
 
+@main.group()
+def providers() -> None:
+    """Switch synthesis providers on or off for an organisation (api-synthesis.md 2.3)."""
+
+
+def _set_provider(organisation: str, provider: str, **flags: bool) -> None:
+    from orato.store.models import Organisation
+    from orato.store.providers import ProviderStateStore
+    from orato.synthesis.catalogue import PROVIDER_IDS
+
+    if provider not in PROVIDER_IDS:
+        raise click.ClickException(f"unknown provider; known: {', '.join(PROVIDER_IDS)}")
+    db, _settings = _store()
+    with db.session() as session:
+        org = session.query(Organisation).filter(Organisation.name == organisation).one_or_none()
+        if org is None:
+            raise click.ClickException("no organisation has this name")
+        organisation_id = org.id
+    state = ProviderStateStore(db).set(organisation_id, provider, **flags)
+    click.echo(f"{provider} for {organisation}: enabled={state.enabled} managed_allowed={state.managed_allowed}")
+
+
+@providers.command("enable")
+@click.option("--org", "organisation", required=True)
+@click.argument("provider")
+def providers_enable(organisation: str, provider: str) -> None:
+    """Let the organisation route requests to PROVIDER."""
+    _set_provider(organisation, provider, enabled=True)
+
+
+@providers.command("disable")
+@click.option("--org", "organisation", required=True)
+@click.argument("provider")
+def providers_disable(organisation: str, provider: str) -> None:
+    """Refuse the organisation's requests to PROVIDER with 403 provider_disabled."""
+    _set_provider(organisation, provider, enabled=False)
+
+
+@providers.command("managed")
+@click.option("--org", "organisation", required=True)
+@click.option("--allow/--deny", default=True)
+@click.argument("provider")
+def providers_managed(organisation: str, provider: str, allow: bool) -> None:
+    """Allow or deny the organisation the operator's managed key for PROVIDER."""
+    _set_provider(organisation, provider, managed_allowed=allow)
+
+
 if __name__ == "__main__":
     sys.exit(main())

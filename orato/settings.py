@@ -80,6 +80,23 @@ class Settings(BaseSettings):
     audio_retention_days: int = Field(default=30, ge=1)
     retention_interval_seconds: float = Field(default=3600.0, gt=0)
 
+    # Synthesis gateway (api-synthesis.md 2): remote adapters, managed keys, moderation.
+    openai_base_url: str = "https://api.openai.com/v1"
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    openai_moderation_base_url: str | None = Field(
+        default=None, description="Moderation endpoint base; default is openai_base_url."
+    )
+    managed_keys: dict[str, str] = Field(
+        default_factory=dict, description="Operator keys per remote provider id (managed access)."
+    )
+    upstream_timeout_seconds: float = 60.0
+    moderation_timeout_seconds: float = 2.0
+    custom_rules_default_model: str = "openai/gpt-4o-mini"
+    master_key: str | None = Field(
+        default=None,
+        description="Key material for encrypting BYOK provider keys; default derives from secret_key.",
+    )
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -97,6 +114,15 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
+
+    @cached_property
+    def resolved_master_key(self) -> bytes:
+        """32 bytes for AES-GCM, derived (HKDF) so the raw server secret is never a cipher key."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        material = self.master_key.encode() if self.master_key else self.resolved_secret_key
+        return HKDF(hashes.SHA256(), 32, salt=None, info=b"orato provider keys v1").derive(material)
 
     @property
     def audio_dir(self) -> Path:

@@ -146,3 +146,40 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator["FakeUpstream"]:
+    """One fake OpenAI/ElevenLabs/moderation server for the session; tests set its replies."""
+    from fake_upstream import FakeUpstream
+
+    fake = FakeUpstream().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def synth_settings(tmp_path: Path, upstream: "FakeUpstream") -> Settings:
+    upstream.replies.clear()
+    upstream.seen.clear()
+    return Settings(
+        data_dir=tmp_path / "data",
+        secret_key="test-server-secret",
+        openai_base_url=upstream.url + "/openai/v1",
+        elevenlabs_base_url=upstream.url + "/elevenlabs",
+        upstream_timeout_seconds=1.0,
+        moderation_timeout_seconds=1.0,
+    )
+
+
+@pytest.fixture
+def synth_app(synth_settings: Settings) -> FastAPI:
+    return create_app(synth_settings)
+
+
+@pytest.fixture
+def synth(synth_app: FastAPI) -> Iterator[TestClient]:
+    """A client for the synthesis family, authenticated as organisation "acme"."""
+    with TestClient(synth_app) as test_client:
+        test_client.headers["Authorization"] = f"Bearer {issue_key(synth_app, 'acme')}"
+        yield test_client

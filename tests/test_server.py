@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import select
 import socket
@@ -18,9 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def server(tmp_path_factory: pytest.TempPathFactory, upstream) -> Iterator[dict]:
     data_dir = tmp_path_factory.mktemp("server-data")
-    env = server_env(data_dir)
+    env = server_env(data_dir, openai_base_url=upstream.url + "/openai/v1", upstream_timeout_seconds="1")
     running = start_server(env, data_dir / "server.log", "--dev")
     try:
         key = running.log.read_text().split("API key (shown once):\n")[1].splitlines()[0]
@@ -52,6 +53,53 @@ def test_keys_created_by_the_cli_work_at_once(server: dict) -> None:
     key = create_key(server["env"], "cli-org", "--plan", "basic")
     response = httpx.get(f"{server['base']}/v1/organization", headers={"Authorization": f"Bearer {key}"})
     assert response.json()["data"]["name"] == "cli-org"
+
+
+@pytest.mark.parametrize("model,voice", [("espeak-ng/default", "en-us"), ("piper/default", "en_US-joe-medium")])
+def test_quick_start_synthesis_with_timestamps(server: dict, model: str, voice: str) -> None:
+    response = httpx.post(
+        f"{server['base']}/v1/audio/speech/with-timestamps", headers={"Authorization": f"Bearer {server['key']}"},
+        json={"text": "Hello world", "model": model, "voice": voice}, timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    audio = base64.b64decode(body["audio"])
+    assert audio[:4] == b"RIFF" and body["mediaType"] == "audio/wav"
+    duration = (len(audio) - 44) / 2 / 22050
+    items = body["timestamps"]
+    assert [i["text"] for i in items] == ["Hello", "world"]
+    assert 0 <= items[0]["start"] < items[0]["end"] <= items[1]["start"] < items[1]["end"] <= duration
+
+
+def test_conversation_of_three_turns_across_two_providers(server: dict) -> None:
+    turns = [{"model": "espeak-ng/default", "voice": "en-us", "text": "How was your weekend?"},
+             {"model": "piper/default", "voice": "en_US-joe-medium", "text": "Quiet, I read a book."},
+             {"model": "espeak-ng/default", "voice": "en-gb", "text": "Which one?"}]
+    headers = {"Authorization": f"Bearer {server['key']}"}
+    stitched = httpx.post(f"{server['base']}/v1/audio/conversation", headers=headers, json={"turns": turns}, timeout=60)
+    assert stitched.status_code == 200 and stitched.content[:4] == b"RIFF"
+    split = httpx.post(f"{server['base']}/v1/audio/conversation", headers=headers,
+                       json={"turns": turns, "split": True, "output": "mp3"}, timeout=60).json()
+    assert [s["turnIndex"] for s in split["audioSegments"]] == [0, 1, 2]
+    assert all(s["mediaType"] == "audio/mpeg" and s["durationMs"] > 300 for s in split["audioSegments"])
+    joined_ms = int(stitched.headers["x-audio-duration-ms"])
+    assert joined_ms > sum(s["durationMs"] for s in split["audioSegments"]) * 0.8
+
+
+def test_a_stream_that_fails_late_is_truncated(server: dict, upstream) -> None:
+    from fake_upstream import Reply
+
+    headers = {"Authorization": f"Bearer {server['key']}"}
+    assert httpx.put(f"{server['base']}/v1/api-keys/openai", headers=headers, json={"keyValue": "sk-x-1234"}).status_code == 200
+    upstream.replies["/openai/v1/audio/speech"] = Reply(chunks=[b"ID3" + b"a" * 500], stall=2.0, content_type="audio/mpeg")
+    received = b""
+    with pytest.raises(httpx.RemoteProtocolError):
+        with httpx.stream("POST", f"{server['base']}/v1/audio/speech/stream", headers=headers,
+                          json={"text": "hi", "model": "openai/tts-1", "voice": "alloy"}, timeout=30) as response:
+            assert response.status_code == 200
+            for chunk in response.iter_bytes():
+                received += chunk
+    assert received == b"ID3" + b"a" * 500
 
 
 def _raw_upload(port: int, headers: str, chunks: Iterator[bytes], timeout: float = 20) -> tuple[bytes, int]:

@@ -19,15 +19,24 @@ from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.idempotency import install_replay_handler
 from orato.api.openapi import install_openapi
-from orato.api.routes import assessment, platform
+from orato.api.routes import assessment, logs, platform, resources, synthesis
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
+from orato.moderation.service import Moderator, RulesetStore
 from orato.retention import retention_loop
 from orato.settings import Settings
 from orato.store import Database, KeyService
+from orato.store.dictionaries import DictionaryStore
 from orato.store.idempotency import IdempotencyStore
 from orato.store.logs import RequestLogStore
+from orato.store.providers import ProviderKeyStore, ProviderStateStore
+from orato.store.voices import VoiceStore
+from orato.synthesis.base import Provider
+from orato.synthesis.catalogue import Router, build_providers
+from orato.synthesis.planning import Planner
+from orato.synthesis.service import Synthesis
+from orato.synthesis.timestamps import project_aligner
 from orato.workers import EngineQueue
 
 logger = logging.getLogger("orato.api")
@@ -44,12 +53,24 @@ class Services:
     idempotency: IdempotencyStore
     limiter: Limiter
     engine: EngineQueue
+    providers: dict[str, Provider]
+    router: Router
+    voices: VoiceStore
+    dictionaries: DictionaryStore
+    rulesets: RulesetStore
+    synthesis: Synthesis
     ready: bool = field(default=False)
 
 
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url)
     db.migrate()
+    provider_keys = ProviderKeyStore(db, settings.resolved_master_key)
+    router = Router(settings, provider_keys, ProviderStateStore(db))
+    providers = build_providers(settings)
+    voices, dictionaries, rulesets = VoiceStore(db), DictionaryStore(db), RulesetStore(db)
+    moderator = Moderator(settings, rulesets, provider_keys)
+    aligner = project_aligner(settings.data_dir / "models" / "whisper-base")
     return Services(
         settings=settings,
         db=db,
@@ -62,6 +83,12 @@ def build_services(settings: Settings) -> Services:
         ),
         limiter=build_limiter(settings),
         engine=EngineQueue(settings.engine_workers, settings.engine_queue_size),
+        providers=providers,
+        router=router,
+        voices=voices,
+        dictionaries=dictionaries,
+        rulesets=rulesets,
+        synthesis=Synthesis(Planner(providers, router, voices), dictionaries, moderator, aligner),
     )
 
 
@@ -101,6 +128,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
+    app.include_router(synthesis.router)
+    app.include_router(resources.router)
+    app.include_router(logs.router)
     app.add_middleware(
         RequestContextMiddleware,
         record=services.logs.record,

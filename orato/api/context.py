@@ -21,7 +21,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orato.api.errors import error_response, family_of
+from orato.api.errors import error_response, family_of, problem_detail
 from orato.errors import OratoError
 
 access_log = logging.getLogger("orato.access")
@@ -136,6 +136,13 @@ class RequestContextMiddleware:
         outcome = Outcome()
         try:
             await self._respond(scope, receive, _Sender(scope, send, outcome), outcome)
+        except Exception as error:
+            # Only a stream cut short after it started gets here: log it, then let the server
+            # drop the body without its terminating chunk (errors.md 6.6).
+            if isinstance(error, OratoError):
+                state["error"] = error
+            await self._finish(scope, state, outcome.status, int((time.perf_counter() - started) * 1000))
+            raise
         finally:
             with anyio.CancelScope(shield=True):
                 await _run_finishers(state, outcome)
@@ -189,6 +196,8 @@ class RequestContextMiddleware:
             "latency_ms": latency_ms,
             **state.get("log_fields", {}),
         }
+        if error is not None or status >= 400:
+            row["credits_used"] = 0  # usage counts only for requests that succeeded (12.2)
         try:
             await anyio.to_thread.run_sync(self.record, row)
         except Exception as error:  # noqa: BLE001 - a failing log write must not fail the request
@@ -203,7 +212,9 @@ def _loggable_detail(error: OratoError | None) -> str | None:
     words = getattr(error, "words", None)
     if words is not None:
         return f"{len(words)} unknown words"
-    return error.detail[:200]
+    detail = problem_detail(error)  # validation path and message, never the offending value
+    upstream = error.extras.get("upstream_status")
+    return (f"{detail} (upstream {upstream})" if upstream else detail)[:200]
 
 
 def _strip_trailing_slash(scope: Scope) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from orato import __version__
 from orato.api.auth import authenticate
@@ -73,13 +74,16 @@ async def health(request: Request) -> JSONResponse:
 )
 async def organization(request: Request) -> dict[str, Any]:
     principal = await authenticate(request, "synthesis")
+    services = request.app.state.services
+    ruleset = await run_in_threadpool(services.rulesets.default_id, principal.organisation_id)
+    dictionary = await run_in_threadpool(services.dictionaries.default_id, principal.organisation_id)
     return {
         "data": {
             "id": str(principal.organisation_id),
             "name": principal.organisation_name,
             "created_at": iso_timestamp(principal.organisation_created_at),
-            "default_moderation_ruleset_id": None,
-            "default_pronunciation_dictionary_id": None,
+            "default_moderation_ruleset_id": str(ruleset) if ruleset else None,
+            "default_pronunciation_dictionary_id": str(dictionary) if dictionary else None,
             "api_key": {
                 "id": str(principal.key_id),
                 "last_four": principal.last_four,
