@@ -18,11 +18,15 @@ from orato.store import Database, KeyService
 DEV_ORGANISATION = "development"
 
 
-def _keys() -> KeyService:
+def _store() -> tuple[Database, Settings]:
     settings = Settings()
     db = Database(settings.resolved_database_url)
     db.migrate()
-    return KeyService(db, settings)
+    return db, settings
+
+
+def _keys() -> KeyService:
+    return KeyService(*_store())
 
 
 def _fail_on_orato_error(action: object) -> None:
@@ -98,10 +102,19 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--org", "organisation", required=True, help="Organisation (created if needed).")
-@click.option("--plan", type=click.Choice(["basic", "pro", "premium"]), default=None)
-def keys_create(organisation: str, plan: str | None) -> None:
+@click.option("--plan", default=None, help="A plan of the settings (basic, pro, premium unless configured).")
+@click.option(
+    "--max-in-flight",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Requests this key may have in flight at once (default: the plan's).",
+)
+def keys_create(organisation: str, plan: str | None, max_in_flight: int | None) -> None:
     """Issue a key; the key itself is printed alone on the last line."""
-    issued = _keys().issue(organisation, plan)
+    try:
+        issued = _keys().issue(organisation, plan, max_in_flight=max_in_flight)
+    except ValueError as error:  # an unknown plan
+        raise click.ClickException(str(error)) from None
     click.echo(f"key id {issued.key_id}, organisation {issued.organisation}, plan {issued.plan}")
     click.echo(issued.secret)
 
@@ -123,6 +136,67 @@ def keys_revoke(key_id: str) -> None:
     """Revoke a key by its id (from `orato keys list`)."""
     _fail_on_orato_error(lambda: _keys().revoke(key_id))
     click.echo(f"revoked {key_id}")
+
+
+@main.group()
+def retention() -> None:
+    """Delete stored data past its age."""
+
+
+@retention.command("run")
+def retention_run() -> None:
+    """Delete old request logs, expired idempotency records and old stored audio, once."""
+    from orato.retention import run_retention
+
+    report = run_retention(*_store())
+    click.echo(" ".join(f"{name}={count}" for name, count in report.as_dict().items()))
+
+
+@main.group()
+def providers() -> None:
+    """Switch synthesis providers on or off for an organisation (api-synthesis.md 2.3)."""
+
+
+def _set_provider(organisation: str, provider: str, **flags: bool) -> None:
+    from orato.store.models import Organisation
+    from orato.store.providers import ProviderStateStore
+    from orato.synthesis.catalogue import PROVIDER_IDS
+
+    if provider not in PROVIDER_IDS:
+        raise click.ClickException(f"unknown provider; known: {', '.join(PROVIDER_IDS)}")
+    db, _settings = _store()
+    with db.session() as session:
+        org = session.query(Organisation).filter(Organisation.name == organisation).one_or_none()
+        if org is None:
+            raise click.ClickException("no organisation has this name")
+        organisation_id = org.id
+    state = ProviderStateStore(db).set(organisation_id, provider, **flags)
+    click.echo(f"{provider} for {organisation}: enabled={state.enabled} managed_allowed={state.managed_allowed}")
+
+
+@providers.command("enable")
+@click.option("--org", "organisation", required=True)
+@click.argument("provider")
+def providers_enable(organisation: str, provider: str) -> None:
+    """Let the organisation route requests to PROVIDER."""
+    _set_provider(organisation, provider, enabled=True)
+
+
+@providers.command("disable")
+@click.option("--org", "organisation", required=True)
+@click.argument("provider")
+def providers_disable(organisation: str, provider: str) -> None:
+    """Refuse the organisation's requests to PROVIDER with 403 provider_disabled."""
+    _set_provider(organisation, provider, enabled=False)
+
+
+@providers.command("managed")
+@click.option("--org", "organisation", required=True)
+@click.option("--allow/--deny", default=True)
+@click.argument("provider")
+def providers_managed(organisation: str, provider: str, allow: bool) -> None:
+    """Allow or deny the organisation the operator's managed key for PROVIDER."""
+    _set_provider(organisation, provider, managed_allowed=allow)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,11 @@ class ParameterError(OratoError):
         self.message = message or self.default_detail
 
 
+def invalid_at(path: list[str | int], message: str) -> InvalidParametersError:
+    """One synthesis ``invalid_input`` problem at ``path`` of the body (errors.md 6.2)."""
+    return InvalidParametersError("body", validation=[{"path": path, "message": message}])
+
+
 # --- shared by both families -------------------------------------------------------------
 
 

@@ -17,7 +17,8 @@ T = TypeVar("T")
 class ModelRegistry:
     def __init__(self) -> None:
         self._models: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        # Re-entrant: a loader may itself ask for the models it is built from.
+        self._lock = threading.RLock()
 
     def get(self, name: str, load: Callable[[], T]) -> T:
         """The model called ``name``, loading it with ``load`` the first time it is asked for."""

@@ -7,6 +7,7 @@ steps (checks 1-3, 10 and 12 of api-scoring.md 1.11) on a probe route.
 from __future__ import annotations
 
 import io
+import time
 import wave
 
 import numpy as np
@@ -110,3 +111,14 @@ def test_upload_log_row_records_sizes_not_audio(probe: TestClient, app: FastAPI,
     with app.state.services.db.session() as session:
         row = session.query(RequestLog).one()
         assert row.audio_bytes == len(CLIP) and 3100 < row.audio_ms < 3300
+
+
+def test_hostile_audio_is_judged_by_content_in_bounded_time(probe: TestClient, key: str) -> None:
+    from test_audio_intake import flac_bomb, pcm16, wav_bytes
+
+    claims_hours = wav_bytes(pcm16(clip_samples()), data_size=0xFFFF_FF00)
+    started = time.perf_counter()
+    response = upload(probe, key, claims_hours)
+    assert response.status_code == 200 and abs(response.json()["seconds"] - 3.21) < 0.05
+    assert_assessment_error(upload(probe, key, flac_bomb(), name="bomb.flac"), 400, "error_audio_too_long")
+    assert time.perf_counter() - started < 10

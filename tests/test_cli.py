@@ -48,3 +48,23 @@ def test_orgs_create_refuses_duplicates(run) -> None:
 
 def test_unknown_plan_is_refused(run) -> None:
     assert run("keys", "create", "--org", "acme", "--plan", "gold").exit_code != 0
+
+
+def test_providers_disable_and_enable(run, tmp_path: Path) -> None:
+    import uuid
+
+    from orato.settings import Settings
+    from orato.store import Database
+    from orato.store.providers import ProviderStateStore
+
+    acme = uuid.UUID(run("orgs", "create", "acme").stdout.strip())
+    other = uuid.UUID(run("orgs", "create", "other").stdout.strip())
+    states = ProviderStateStore(Database(Settings(data_dir=tmp_path / "data").resolved_database_url))
+    assert "enabled=False" in run("providers", "disable", "--org", "acme", "openai").stdout
+    assert "managed_allowed=False" in run("providers", "managed", "--org", "acme", "--deny", "openai").stdout
+    assert states.flags(acme, "openai").enabled is False and states.flags(acme, "openai").managed_allowed is False
+    assert states.flags(other, "openai").enabled is True
+    assert run("providers", "enable", "--org", "acme", "openai").exit_code == 0
+    assert states.flags(acme, "openai").enabled is True
+    assert run("providers", "disable", "--org", "acme", "nobody").exit_code != 0
+    assert run("providers", "disable", "--org", "nobody", "piper").exit_code != 0

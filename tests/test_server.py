@@ -2,61 +2,34 @@
 
 from __future__ import annotations
 
+import base64
 import json
-import os
 import select
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
+import hygiene
+from servers import create_key, rss_mb, server_env, start_server
+
 pytestmark = pytest.mark.slow
-ORATO = [sys.executable, "-m", "orato.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def server(tmp_path_factory: pytest.TempPathFactory, upstream) -> Iterator[dict]:
     data_dir = tmp_path_factory.mktemp("server-data")
-    log_path = data_dir / "server.log"
-    env = {**os.environ, "ORATO_DATA_DIR": str(data_dir)}
-    env.pop("ORATO_DATABASE_URL", None)
-    port = free_port()
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*ORATO, "serve", "--dev", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
+    env = server_env(data_dir, openai_base_url=upstream.url + "/openai/v1", upstream_timeout_seconds="1")
+    running = start_server(env, data_dir / "server.log", "--dev")
     try:
-        _wait_until_healthy(base, process)
-        key = log_path.read_text().split("API key (shown once):\n")[1].splitlines()[0]
-        yield {"base": base, "key": key, "env": env, "port": port, "pid": process.pid, "log": log_path}
+        key = running.log.read_text().split("API key (shown once):\n")[1].splitlines()[0]
+        hygiene.sent(key)
+        yield {"base": running.base, "key": key, "env": env, "port": running.port, "pid": running.pid,
+               "log": running.log}
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-def _wait_until_healthy(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited during start-up"
-        try:
-            if httpx.get(f"{base}/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("server did not become healthy")
+        running.stop()
 
 
 def test_quick_start_curl(server: dict) -> None:
@@ -77,13 +50,56 @@ def test_missing_key_in_both_families(server: dict) -> None:
 
 
 def test_keys_created_by_the_cli_work_at_once(server: dict) -> None:
-    created = subprocess.run(
-        [*ORATO, "keys", "create", "--org", "cli-org", "--plan", "basic"],
-        env=server["env"], capture_output=True, text=True, check=True,
-    )
-    key = created.stdout.strip().splitlines()[-1]
+    key = create_key(server["env"], "cli-org", "--plan", "basic")
     response = httpx.get(f"{server['base']}/v1/organization", headers={"Authorization": f"Bearer {key}"})
     assert response.json()["data"]["name"] == "cli-org"
+
+
+@pytest.mark.parametrize("model,voice", [("espeak-ng/default", "en-us"), ("piper/default", "en_US-joe-medium")])
+def test_quick_start_synthesis_with_timestamps(server: dict, model: str, voice: str) -> None:
+    response = httpx.post(
+        f"{server['base']}/v1/audio/speech/with-timestamps", headers={"Authorization": f"Bearer {server['key']}"},
+        json={"text": "Hello world", "model": model, "voice": voice}, timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    audio = base64.b64decode(body["audio"])
+    assert audio[:4] == b"RIFF" and body["mediaType"] == "audio/wav"
+    duration = (len(audio) - 44) / 2 / 22050
+    items = body["timestamps"]
+    assert [i["text"] for i in items] == ["Hello", "world"]
+    assert 0 <= items[0]["start"] < items[0]["end"] <= items[1]["start"] < items[1]["end"] <= duration
+
+
+def test_conversation_of_three_turns_across_two_providers(server: dict) -> None:
+    turns = [{"model": "espeak-ng/default", "voice": "en-us", "text": "How was your weekend?"},
+             {"model": "piper/default", "voice": "en_US-joe-medium", "text": "Quiet, I read a book."},
+             {"model": "espeak-ng/default", "voice": "en-gb", "text": "Which one?"}]
+    headers = {"Authorization": f"Bearer {server['key']}"}
+    stitched = httpx.post(f"{server['base']}/v1/audio/conversation", headers=headers, json={"turns": turns}, timeout=60)
+    assert stitched.status_code == 200 and stitched.content[:4] == b"RIFF"
+    split = httpx.post(f"{server['base']}/v1/audio/conversation", headers=headers,
+                       json={"turns": turns, "split": True, "output": "mp3"}, timeout=60).json()
+    assert [s["turnIndex"] for s in split["audioSegments"]] == [0, 1, 2]
+    assert all(s["mediaType"] == "audio/mpeg" and s["durationMs"] > 300 for s in split["audioSegments"])
+    joined_ms = int(stitched.headers["x-audio-duration-ms"])
+    assert joined_ms > sum(s["durationMs"] for s in split["audioSegments"]) * 0.8
+
+
+def test_a_stream_that_fails_late_is_truncated(server: dict, upstream) -> None:
+    from fake_upstream import Reply
+
+    headers = {"Authorization": f"Bearer {server['key']}"}
+    assert httpx.put(f"{server['base']}/v1/api-keys/openai", headers=headers, json={"keyValue": "sk-x-1234"}).status_code == 200
+    upstream.replies["/openai/v1/audio/speech"] = Reply(chunks=[b"ID3" + b"a" * 500], stall=2.0, content_type="audio/mpeg")
+    received = b""
+    with pytest.raises(httpx.RemoteProtocolError):
+        with httpx.stream("POST", f"{server['base']}/v1/audio/speech/stream", headers=headers,
+                          json={"text": "hi", "model": "openai/tts-1", "voice": "alloy"}, timeout=30) as response:
+            assert response.status_code == 200
+            for chunk in response.iter_bytes():
+                received += chunk
+    assert received == b"ID3" + b"a" * 500
 
 
 def _raw_upload(port: int, headers: str, chunks: Iterator[bytes], timeout: float = 20) -> tuple[bytes, int]:
@@ -124,13 +140,6 @@ def _status_and_body(response: bytes) -> tuple[int, dict]:
     return status, json.loads(body[body.index(b"{") : body.rindex(b"}") + 1])
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmRSS")
-
-
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
 def test_two_gigabyte_upload_is_refused_while_streaming(server: dict, declared: bool) -> None:
     boundary = "orato-boundary"
@@ -150,7 +159,7 @@ def test_two_gigabyte_upload_is_refused_while_streaming(server: dict, declared: 
         for payload in payloads:
             yield f"{len(payload):x}\r\n".encode() + payload + b"\r\n" if not declared else payload
 
-    before = _rss_mb(server["pid"])
+    before = rss_mb(server["pid"])
     started = time.monotonic()
     response, sent = _raw_upload(server["port"], headers, chunks())
     elapsed = time.monotonic() - started
@@ -158,10 +167,11 @@ def test_two_gigabyte_upload_is_refused_while_streaming(server: dict, declared: 
     assert status == 400 and body["short_message"] == "error_file_too_large"
     assert elapsed < 15
     assert sent < 64 * (1 << 20), "the server kept reading far past the limit"
-    assert _rss_mb(server["pid"]) - before < 100
+    assert rss_mb(server["pid"]) - before < 100
 
 
 def test_server_log_never_shows_keys_or_text(server: dict) -> None:
+    hygiene.sent("Supercalifragilisticexpialidocious")
     httpx.post(
         f"{server['base']}/api/validating/text/v9/json",
         params={"key": server["key"], "text": "Supercalifragilisticexpialidocious wrld"},

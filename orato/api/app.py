@@ -6,40 +6,92 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from orato import __version__
 from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
-from orato.api.routes import assessment, platform, scoring
+from orato.api.idempotency import install_replay_handler
+from orato.api.openapi import install_openapi
+from orato.api.routes import assessment, logs, platform, resources, scoring, synthesis
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
+from orato.limits import Limiter, build_limiter
+from orato.moderation.service import Moderator, RulesetStore
+from orato.retention import retention_loop
 from orato.scoring import load_engine
+from orato.scoring.engine import model_cache_dir
 from orato.settings import Settings
 from orato.store import Database, KeyService
+from orato.store.dictionaries import DictionaryStore
+from orato.store.idempotency import IdempotencyStore
 from orato.store.logs import RequestLogStore
+from orato.store.providers import ProviderKeyStore, ProviderStateStore
+from orato.store.voices import VoiceStore
+from orato.synthesis.base import Provider
+from orato.synthesis.catalogue import Router, build_providers
+from orato.synthesis.planning import Planner
+from orato.synthesis.service import Synthesis
+from orato.synthesis.timestamps import project_aligner
+from orato.workers import EngineQueue
 
 logger = logging.getLogger("orato.api")
 
 
 @dataclass
 class Services:
-    """Everything a request handler may use, built once per application."""
+    """Everything a request handler may use, built once per application (per server process)."""
 
     settings: Settings
     db: Database
     keys: KeyService
     logs: RequestLogStore
+    idempotency: IdempotencyStore
+    limiter: Limiter
+    engine: EngineQueue
+    providers: dict[str, Provider]
+    router: Router
+    voices: VoiceStore
+    dictionaries: DictionaryStore
+    rulesets: RulesetStore
+    synthesis: Synthesis
     ready: bool = field(default=False)
 
 
 def build_services(settings: Settings) -> Services:
     db = Database(settings.resolved_database_url)
     db.migrate()
-    return Services(settings=settings, db=db, keys=KeyService(db, settings), logs=RequestLogStore(db))
+    provider_keys = ProviderKeyStore(db, settings.resolved_master_key)
+    router = Router(settings, provider_keys, ProviderStateStore(db))
+    providers = build_providers(settings)
+    voices, dictionaries, rulesets = VoiceStore(db), DictionaryStore(db), RulesetStore(db)
+    moderator = Moderator(settings, rulesets, provider_keys)
+    aligner = project_aligner(model_cache_dir(settings))
+    return Services(
+        settings=settings,
+        db=db,
+        keys=KeyService(db, settings),
+        logs=RequestLogStore(db),
+        idempotency=IdempotencyStore(
+            db,
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lease=timedelta(seconds=settings.request_lease_seconds),
+        ),
+        limiter=build_limiter(settings),
+        engine=EngineQueue(settings.engine_workers, settings.engine_queue_size),
+        providers=providers,
+        router=router,
+        voices=voices,
+        dictionaries=dictionaries,
+        rulesets=rulesets,
+        synthesis=Synthesis(Planner(providers, router, voices), dictionaries, moderator, aligner),
+    )
 
 
 def preload_models(settings: Settings) -> None:
@@ -57,9 +109,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(preload_models, settings)
-        services.ready = True
-        yield
-        services.ready = False
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(retention_loop, services.db, settings)
+            services.ready = True
+            yield
+            services.ready = False
+            tasks.cancel_scope.cancel()
+        await anyio.to_thread.run_sync(_flush_request_log, services.logs)
+        await services.limiter.close()
         services.db.dispose()
 
     app = FastAPI(
@@ -71,11 +128,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
+    install_replay_handler(app)
+    install_openapi(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
     app.include_router(scoring.router)
-    app.add_middleware(RequestContextMiddleware, record=services.logs.record)
+    app.include_router(synthesis.router)
+    app.include_router(resources.router)
+    app.include_router(logs.router)
+    app.add_middleware(
+        RequestContextMiddleware,
+        record=services.logs.record,
+        deadline_seconds=settings.processing_deadline_seconds,
+    )
     return app
+
+
+def _flush_request_log(logs: RequestLogStore) -> None:
+    try:
+        logs.flush()
+    except Exception as error:  # noqa: BLE001 - shutting down with the database still away
+        logger.error("request log lost %d row(s) at shutdown: %s", logs.pending, type(error).__name__)
 
 
 def app_from_environment() -> Any:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from orato.api.forms import AUDIO_PART, RequestBody
+from orato.api.work import run_engine
 from orato.audio import DecodedAudio, decode_audio
 from orato.errors import AudioMissingError, FileTooLargeError
 from orato.store.keys import Principal
@@ -35,8 +35,12 @@ async def receive_audio(
         )
     max_seconds = min(endpoint_max_seconds, principal.max_audio_seconds)
     await upload.seek(0)
-    audio = await run_in_threadpool(decode_audio, upload.file, max_seconds=max_seconds)
+    audio = await run_engine(request, _decode, upload.file, max_seconds)
     request.scope["state"].setdefault("log_fields", {}).update(
         audio_ms=int(audio.duration_seconds * 1000), audio_bytes=size
     )
     return audio
+
+
+def _decode(file: object, max_seconds: float) -> DecodedAudio:
+    return decode_audio(file, max_seconds=max_seconds)  # type: ignore[arg-type]

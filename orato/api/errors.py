@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from orato.api.envelope import error_body
 from orato.errors import (
     InvalidParametersError,
     ModerationBlockedError,
@@ -58,15 +59,7 @@ def error_response(request: Request, error: OratoError) -> JSONResponse:
 
 
 def _assessment_response(request: Request, error: OratoError) -> JSONResponse:
-    body: dict[str, Any] = {
-        "status": "error",
-        "short_message": error.short_message,
-        "detail_message": error.detail,
-        "request_id": request_id_of(request).replace("-", ""),
-    }
-    version = request.scope["state"].get("api_version")
-    if version is not None:
-        body["version"] = version
+    body = error_body(error, request_id_of(request).replace("-", ""), request.scope["state"].get("api_version"))
     return JSONResponse(body, status_code=error.status, media_type="application/json; charset=utf-8")
 
 
@@ -75,7 +68,7 @@ def _problem_response(request: Request, error: OratoError) -> JSONResponse:
         "type": "about:blank",
         "title": HTTPStatus(error.status).phrase,
         "status": error.status,
-        "detail": _problem_detail(error),
+        "detail": problem_detail(error),
         "code": error.problem_code,
     }
     if error.validation:
@@ -85,7 +78,7 @@ def _problem_response(request: Request, error: OratoError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, media_type="application/problem+json")
 
 
-def _problem_detail(error: OratoError) -> str:
+def problem_detail(error: OratoError) -> str:
     if error.validation:
         first = error.validation[0]
         return f"{'.'.join(str(p) for p in first['path'])}: {first['message']}"
@@ -132,8 +125,29 @@ def _validation_entry(item: dict[str, Any]) -> dict[str, Any]:
     location = list(item.get("loc", ()))
     if location and location[0] == "body":
         location = location[1:]
+    if item.get("type") == "json_invalid":
+        return {"path": [], "message": "is not valid JSON"}
+    # Union members and validator wrappers add loc parts that are not body members.
+    location = [p for p in location if not _is_schema_label(p)]
     # Pydantic messages may quote the offending input; keep only its own wording.
-    return {"path": location, "message": str(item.get("msg", "is invalid")).lower()}
+    message = str(item.get("msg", "is invalid")).removeprefix("Value error, ")
+    return {"path": location, "message": message[:1].lower() + message[1:]}
+
+
+def _is_schema_label(part: Any) -> bool:
+    return isinstance(part, str) and (part in ("str", "Output", "function-after[_not_blank(), str]") or part.startswith(("literal[", "function-", "constrained-")))
+
+
+def validation_entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per problem; a union reports each arm, so repeated paths are kept once."""
+    entries: list[dict[str, Any]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for item in items:
+        entry = _validation_entry(item)
+        if tuple(entry["path"]) not in seen:
+            seen.add(tuple(entry["path"]))
+            entries.append(entry)
+    return entries
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -79,7 +79,7 @@ def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> Pr
     flags = {name: params.flag(name) for name in ("no_mc", "include_unknown_words", *_NOT_YET_AVAILABLE)}
     dialect = params.dialect(DIALECTS)
     text = params.get("text") or ""
-    markup = _markup(params, dialect, text, "text")
+    markup = markup_enabled(params, dialect, text)
     for option in ("include_intonation", "include_interference_metrics"):
         if flags[option] and dialect not in ENGLISH:
             raise InvalidParametersError(option, "is only available for en-us and en-gb")
@@ -96,7 +96,7 @@ def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
     flags = {name: params.flag(name) for name in ("include_unknown_words", "include_interference_metrics")}
     dialect = params.dialect(DIALECTS)
     word = params.get("word") or ""
-    markup = _markup(params, dialect, word, "word")
+    markup = markup_enabled(params, dialect, word)
     if flags["include_interference_metrics"] and dialect not in ENGLISH:
         raise InvalidParametersError("include_interference_metrics", "is only available for en-us and en-gb")
     options = split_options(word)
@@ -117,7 +117,8 @@ def prepare_phone_list(params: Params) -> PhoneList:
     return parse_phone_list(params.get("phone_list") or "", dialect)
 
 
-def _markup(params: Params, dialect: str, text: str, param: str) -> bool:
+def markup_enabled(params: Params, dialect: str, text: str) -> bool:
+    """Steps 6-7 for markup: the language named, allowed in the dialect, and sent when used."""
     language = params.get("markup_language")
     if language is not None and language != MARKUP_LANGUAGE:
         raise InvalidParametersError("markup_language", "must be arpa_mark")

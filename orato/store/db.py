@@ -11,11 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import logging
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from orato.errors import EngineUnavailableError
+
+logger = logging.getLogger("orato.store")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -24,10 +30,20 @@ def make_engine(url: str) -> Engine:
         db_path = url.removeprefix("sqlite:///")
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # hide_parameters: statement errors must not carry stored values (responses, ids) into logs.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        hide_parameters=True,
+        connect_args={"connect_timeout": 5},
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
@@ -59,9 +75,17 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed when the block succeeds, rolled back when it raises."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A transaction: committed when the block succeeds, rolled back when it raises.
+
+        A database that cannot be reached (restarting, network, locked) is a clean, retryable
+        503 for the client, not an internal error.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except (OperationalError, InterfaceError) as error:
+            logger.warning("database unavailable: %s", type(error.orig).__name__)
+            raise EngineUnavailableError("The database is unavailable; retry with backoff.", retry_after=2) from None
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -61,6 +61,7 @@ class Principal:
     max_audio_seconds: float
     max_file_bytes: int
     max_in_flight: int
+    requests_per_minute: int | None
     last_four: str
     expires_at: datetime | None
 
@@ -85,8 +86,8 @@ class KeyService:
             session.flush()
             return organisation.id
 
-    def issue(self, organisation: str, plan: str | None = None) -> IssuedKey:
-        """Issues a key, creating the organisation on first use."""
+    def issue(self, organisation: str, plan: str | None = None, *, max_in_flight: int | None = None) -> IssuedKey:
+        """Issues a key, creating the organisation on first use; ``max_in_flight`` overrides the plan."""
         plan = plan or self._settings.default_plan
         if plan not in self._settings.plans:
             raise ValueError(f"unknown plan {plan!r}; known: {sorted(self._settings.plans)}")
@@ -100,6 +101,7 @@ class KeyService:
                 prefix=secret[:12],
                 last_four=secret[-4:],
                 plan=plan,
+                max_in_flight=max_in_flight,
             )
             session.add(key)
             session.flush()
@@ -166,6 +168,7 @@ class KeyService:
             max_audio_seconds=key.max_audio_seconds or plan.max_audio_seconds,
             max_file_bytes=key.max_file_bytes or plan.max_file_bytes,
             max_in_flight=key.max_in_flight or plan.max_in_flight,
+            requests_per_minute=plan.requests_per_minute,
             last_four=key.last_four,
             expires_at=key.expires_at,
         )

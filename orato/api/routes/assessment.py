@@ -9,26 +9,59 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from orato.api.auth import authenticate
+from orato.api.envelope import success_body
 from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
+from orato.api.idempotency import check_idempotency
 from orato.api.params import Params, served_version
-from orato.errors import InvalidParametersError, MissingParametersError, UnknownWordsError
+from orato.api.work import run_engine
+from orato.errors import UnknownWordsError
 from orato.lang.lexicon import english_lexicon, unknown_words
-from orato.lang.script import contains_markup, script_words
+from orato.lang.script import script_words
+from orato.scoring.service import ENGLISH, markup_enabled
 
 router = APIRouter()
 
-MARKUP_LANGUAGES = ("arpa_mark",)
-MARKUP_DIALECTS = ("en-us", "en-gb")
 
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Replays the stored result of a repeated request for 24 h (api-scoring.md 1.10).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+_USER_ID = {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}}
+_SUCCESS = {
+    "200": {
+        "description": "Success",
+        "headers": {"Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AssessmentSuccess"}}},
+    }
+}
+_VALIDATE_TEXT_FIELDS = {
+    "text": {"type": "string"},
+    "dialect": {"type": "string", "enum": list(ENGLISH)},
+    "markup_language": {"type": "string", "enum": ["arpa_mark"]},
+    "question_info": {"type": "string", "maxLength": 256},
+}
 _VALIDATE_TEXT_DOC = {
+    "description": "Checks that every word of a script is in the lexicon (api-scoring.md 5). Parameters "
+    "may come in the query or the body; the body wins.",
     "parameters": [
         {"name": "text", "in": "query", "required": True, "schema": {"type": "string"}},
-        {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(MARKUP_DIALECTS)}},
-        {"name": "markup_language", "in": "query", "schema": {"type": "string", "enum": ["arpa_mark"]}},
-        {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
-        {"name": "key", "in": "query", "schema": {"type": "string"}},
-    ]
+        {"name": "dialect", "in": "query", "schema": _VALIDATE_TEXT_FIELDS["dialect"]},
+        {"name": "markup_language", "in": "query", "schema": _VALIDATE_TEXT_FIELDS["markup_language"]},
+        _USER_ID,
+        _IDEMPOTENCY_KEY,
+    ],
+    "requestBody": {
+        "required": False,
+        "content": {
+            media: {"schema": {"type": "object", "properties": _VALIDATE_TEXT_FIELDS}}
+            for media in ("application/x-www-form-urlencoded", "application/json")
+        },
+    },
+    "responses": _SUCCESS,
 }
 
 
@@ -44,34 +77,30 @@ def assessment_route(path: str, **openapi: Any) -> Callable[[Callable[..., Any]]
 
 
 def success(request: Request, payload: dict[str, Any] | None = None) -> JSONResponse:
-    body: dict[str, Any] = {"status": "success", "quota_remaining": -1}
-    body.update(payload or {})
-    body["request_id"] = request_id_of(request).replace("-", "")
-    body["version"] = request.scope["state"]["api_version"]
+    body = success_body(payload or {}, request_id_of(request).replace("-", ""), request.scope["state"]["api_version"])
     return JSONResponse(body, media_type="application/json; charset=utf-8")
 
 
 async def begin(request: Request, version: str, feature: str) -> RequestBody:
-    """The checks every assessment endpoint starts with, in the documented order (1.11, steps 1-3)."""
+    """The checks every assessment endpoint starts with, in the documented order (1.11, steps 1-5).
+
+    Route and version, key, feature and concurrency slot, then the body (within the transport
+    limits) and the Idempotency-Key, which may end the request with a replay or a 409.
+    """
     request.scope["state"]["api_version"] = served_version(version)
-    await authenticate(request, feature)
+    principal = await authenticate(request, feature)
     settings = request.app.state.services.settings
-    return await read_body(
+    body = await read_body(
         request,
         max_bytes=settings.max_upload_bytes,
         max_json_bytes=settings.max_json_body_bytes,
     )
-
-
-def markup_enabled(params: Params, dialect: str, text: str) -> bool:
-    language = params.get("markup_language")
-    if language is not None and language not in MARKUP_LANGUAGES:
-        raise InvalidParametersError("markup_language", "must be arpa_mark")
-    if language is not None and dialect not in MARKUP_DIALECTS:
-        raise InvalidParametersError("markup_language", "is only available for en-us and en-gb")
-    if language is None and contains_markup(text):
-        raise MissingParametersError("markup_language")
-    return language is not None
+    try:
+        await check_idempotency(request, principal, body)
+    except BaseException:
+        await body.close()
+        raise
+    return body
 
 
 @assessment_route("/validating/text/{version}/json", summary="Validate text", **_VALIDATE_TEXT_DOC)
@@ -82,16 +111,22 @@ async def validate_text(request: Request, version: str) -> JSONResponse:
     log_identifiers(request, params)
     params.require(["text"])
     params.check_identifiers()
-    dialect = params.dialect(MARKUP_DIALECTS)
+    dialect = params.dialect(ENGLISH)
     text = params.get("text") or ""
-    words = script_words(text, markup=markup_enabled(params, dialect, text), dialect=dialect)
-    params.check_length("text", request.app.state.services.settings.max_text_chars)
+    markup = markup_enabled(params, dialect, text)
+    limit = request.app.state.services.settings.max_text_chars
+    missing = await run_engine(request, _check_text, params, text, markup, dialect, limit)
     request.scope["state"]["log_fields"]["char_count"] = len(text)
-    lexicon = english_lexicon()
-    missing = unknown_words((w.text for w in words if w.markup is None), lexicon)
     if missing:
         raise UnknownWordsError(missing)
     return success(request)
+
+
+def _check_text(params: Params, text: str, markup: bool, dialect: str, limit: int) -> list[str]:
+    """Steps 7, 9 and 11 for a script: markup, length, then the words the lexicon lacks."""
+    words = script_words(text, markup=markup, dialect=dialect)
+    params.check_length("text", limit)
+    return unknown_words((w.text for w in words if w.markup is None), english_lexicon())
 
 
 def log_identifiers(request: Request, params: Params) -> None:

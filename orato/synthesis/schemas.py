@@ -1,0 +1,116 @@
+"""Strict request bodies of the synthesis endpoints (api-synthesis.md 3.2, 4.1, 5.1).
+
+Strict: unknown members, wrong JSON types and out-of-range values are 400 ``invalid_input``
+with the offending path. Rules that depend on the chosen provider (speed range, options,
+instructions) are checked later, once the provider is known.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from orato.synthesis.audio import MP3_BITRATES
+
+MAX_TEXT = 4096
+MAX_OPTIONS_BYTES = 16 * 1024
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Output(Strict):
+    format: Literal["wav", "mp3", "pcm"]
+    bitrate: int | None = None
+
+    @model_validator(mode="after")
+    def _bitrate(self) -> Output:
+        if self.bitrate is not None and self.format != "mp3":
+            raise ValueError("bitrate is only allowed with mp3")
+        if self.bitrate is not None and self.bitrate not in MP3_BITRATES:
+            raise ValueError(f"bitrate must be one of {', '.join(map(str, MP3_BITRATES))}")
+        return self
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _options_size(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value)) > MAX_OPTIONS_BYTES:
+        raise ValueError(f"must be at most {MAX_OPTIONS_BYTES} bytes as JSON")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Speed = Annotated[float, Field(ge=0.25, le=4.0)]
+Volume = Annotated[float, Field(ge=-60, le=0)]
+Instructions = Annotated[str, Field(min_length=1, max_length=4096)]
+VoiceName = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class InlineRule(Strict):
+    word: Annotated[str, Field(min_length=1, max_length=100)]
+    replacement: Annotated[str, Field(min_length=1, max_length=200)]
+    case_sensitive: bool = False
+
+
+class Pronunciations(Strict):
+    dictionaryIds: Annotated[list[uuid.UUID], Field(max_length=20)] = []
+    rules: Annotated[list[InlineRule], Field(max_length=200)] = []
+
+
+class Addressed(Strict):
+    model: str | None = None
+    voice: VoiceName | None = None
+    voiceId: uuid.UUID | None = None
+    mode: str | None = None
+    text: Text
+    speed: Speed | None = None
+    instructions: Instructions | None = None
+    providerOptions: dict[str, Any] | None = None
+
+    _text = field_validator("text")(_not_blank)
+    _options = field_validator("providerOptions")(lambda v: v if v is None else _options_size(v))
+
+
+class StreamRequest(Addressed):
+    pronunciations: Pronunciations | None = None
+    moderation_ruleset_id: uuid.UUID | None = None
+    timestamps: Literal["on", "auto", "off"] = "on"
+
+
+class SpeechRequest(StreamRequest):
+    output: Literal["wav", "mp3", "pcm"] | Output = "wav"
+    volumeDbfs: Volume | None = None
+
+
+class Turn(Addressed):
+    pass
+
+
+class ConversationRequest(Strict):
+    model: str | None = None
+    mode: str | None = None
+    turns: Annotated[list[Turn], Field(min_length=1, max_length=50)]
+    gapMs: Annotated[int, Field(ge=0, le=5000)] = 300
+    split: bool = False
+    output: Literal["wav", "mp3", "pcm"] | Output = "wav"
+    volumeDbfs: Volume = -20.0
+    speed: Speed | None = None
+    providerOptions: dict[str, Any] | None = None
+    pronunciations: Pronunciations | None = None
+    moderation_ruleset_id: uuid.UUID | None = None
+    timestamps: Literal["on", "auto", "off"] = "on"
+
+    _options = field_validator("providerOptions")(lambda v: v if v is None else _options_size(v))
+
+
+def output_of(value: str | Output) -> Output:
+    return Output(format=value) if isinstance(value, str) else value  # type: ignore[arg-type]

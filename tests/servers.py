@@ -1,0 +1,27 @@
+"""Real Orato servers for the tests: bench's servers, with their keys and logs fed to hygiene."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # bench is a folder of scripts, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+import hygiene  # noqa: E402
+from bench import servers  # noqa: E402
+from bench.servers import Server, rss_mb, server_env, throwaway_database  # noqa: E402
+
+__all__ = ["Server", "create_key", "rss_mb", "server_env", "start_server", "throwaway_database"]
+
+
+def start_server(env: dict[str, str], log: Path, *args: str) -> Server:
+    hygiene.server_log(log)
+    return servers.start_server(env, log, *args)
+
+
+def create_key(env: dict[str, str], organisation: str, *options: str) -> str:
+    key = servers.create_key(env, organisation, *options)
+    hygiene.sent(key)
+    return key
