@@ -11,12 +11,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from orato.api.audio import receive_audio
 from orato.api.forms import RequestBody
 from orato.api.params import DIALECTS, Params
 from orato.api.routes.assessment import begin, log_identifiers, success
+from orato.api.work import run_engine
 from orato.scoring import load_engine
 from orato.scoring.service import (
     prepare_phone_list,
@@ -70,7 +70,7 @@ async def _scored(
     finally:
         await body.close()
     engine = load_engine(request.app.state.services.settings)
-    payload = await run_in_threadpool(score, prepared, audio, engine.assess)
+    payload = await run_engine(request, score, prepared, audio, engine.assess)
     return success(request, payload)
 
 
