@@ -14,6 +14,8 @@ from orato.acoustic.phones import BLANK, N_CLASSES, PHONE_INDEX
 from orato.registry import models
 
 FRAME_SECONDS = 0.02  # hama subsamples 2 x over a 10 ms hop
+SAMPLE_RATE = 16_000
+WINDOW_SECONDS = 30  # the model's output stops at 1,500 frames
 _BLANK_TOKENS = ("<blank>", "<wb>", " ")
 # IPA spellings of each ARPAbet phone in hama's output vocabulary.
 IPA_VARIANTS: dict[str, tuple[str, ...]] = {
@@ -43,7 +45,16 @@ class HamaPhonePosteriors:
         assert self._gather[:, BLANK].sum() == len(_BLANK_TOKENS)
 
     def log_posteriors(self, samples: np.ndarray) -> np.ndarray:
-        """``[frames, 40]`` log-posteriors (blank + ARPAbet) of 16 kHz mono float samples."""
+        """``[frames, 40]`` log-posteriors (blank + ARPAbet) of 16 kHz mono float samples.
+
+        The model emits at most 30 s of frames per call, so longer audio goes through in
+        consecutive windows.
+        """
+        window = WINDOW_SECONDS * SAMPLE_RATE
+        parts = [self._window(samples[i : i + window]) for i in range(0, len(samples), window)]
+        return np.concatenate(parts) if parts else np.zeros((0, N_CLASSES), np.float32)
+
+    def _window(self, samples: np.ndarray) -> np.ndarray:
         model = self._model
         wav = np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1)
         log_probs, lengths = model.session.run(
