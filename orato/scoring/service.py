@@ -16,7 +16,6 @@ from typing import Any
 from orato.api.params import DIALECTS, Params
 from orato.audio import DecodedAudio, require_speech
 from orato.errors import (
-    EngineUnavailableError,
     FeatureUnavailableError,
     InvalidParametersError,
     MissingParametersError,
@@ -49,11 +48,11 @@ WORD_MAX_SECONDS = 30.0
 PASS_QUALITY = 70
 # Options of the contract that need the fluency and prosody analysis of a later release.
 _NOT_YET_AVAILABLE = {
-    "include_fluency": "Fluency analysis",
-    "include_intonation": "Intonation analysis",
-    "include_interference_metrics": "Interference metrics",
-    "detect_dialect": "Spoken-dialect detection",
-    "enforce_dialect": "Spoken-dialect detection",
+    "include_fluency": "fluency",
+    "include_intonation": "intonation",
+    "include_interference_metrics": "interference",
+    "detect_dialect": "dialect detection",
+    "enforce_dialect": "dialect detection",
 }
 
 Assess = Callable[[DecodedAudio, Sequence[Any]], UtteranceAssessment]
@@ -136,12 +135,13 @@ def _require_option_features(flags: dict[str, bool], features: frozenset[str]) -
 
 
 def _refuse_unavailable(flags: dict[str, bool], dialect: str) -> None:
-    """Options and dialects whose engines this release lacks fail loudly, never silently."""
-    for option, what in _NOT_YET_AVAILABLE.items():
+    """Options and dialects this release cannot score fail loudly (and finally), never silently."""
+    for option, feature in _NOT_YET_AVAILABLE.items():
         if flags.get(option):
-            raise EngineUnavailableError(f"{what} ({option}) is not available in this release.")
+            detail = f"The feature '{feature}' ({option}) is not available on this server yet."
+            raise FeatureUnavailableError(feature, detail=detail)
     if dialect not in ENGLISH:
-        raise EngineUnavailableError(f"No pronunciation engine for dialect '{dialect}' is installed.")
+        raise InvalidParametersError("dialect", "has no pronunciation engine on this server yet")
 
 
 def _prepare(
