@@ -8,7 +8,7 @@ engine computes the same thing for one request.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,9 +26,17 @@ _HAMA_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hama")
 @dataclass(frozen=True)
 class Evidence:
     alignment: Alignment
-    hama: np.ndarray  # [frames, 40] log-posteriors, 20 ms
+    # [frames, 40] hama log-posteriors (20 ms), or their computation still under way: the
+    # features that need no hama are computed meanwhile.
+    pending_hama: np.ndarray | Future[np.ndarray]
     states: np.ndarray  # [frames, 512] Whisper-base encoder states, 20 ms
     word_log_probs: np.ndarray  # [words, 2] mean and min reference-token log-probability
+
+    @property
+    def hama(self) -> np.ndarray:
+        if isinstance(self.pending_hama, Future):
+            return self.pending_hama.result()
+        return self.pending_hama
 
 
 @dataclass(frozen=True)
@@ -43,18 +51,20 @@ def gather_evidence(
 ) -> Evidence:
     """Raises :class:`~orato.errors.WordAlignmentError` when the phones cannot be aligned.
 
-    hama runs on its own thread meanwhile: its native engine releases the GIL, so on two
-    cores its cost (the largest single one) hides behind the alignment and Whisper.
+    hama runs on its own thread meanwhile and may still be running on return: its native
+    engine releases the GIL, so on two cores its cost (the largest single one) hides behind
+    the alignment, Whisper and the CTC head's features.
     """
-    hama = _HAMA_WORKER.submit(models.hama.log_posteriors, samples) if models.hama else None
+    hama: np.ndarray | Future[np.ndarray] = np.zeros((0, 0), np.float32)
+    if models.hama is not None:
+        hama = _HAMA_WORKER.submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
     middles = [
         (w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words
     ]
     word_log_probs = models.whisper.word_log_probs(encoded, texts, middles)
-    posteriors = hama.result() if hama is not None else np.zeros((0, 0), np.float32)
-    return Evidence(alignment, posteriors, encoded.states, word_log_probs)
+    return Evidence(alignment, hama, encoded.states, word_log_probs)
 
 
 def evidence_to_arrays(evidence: Evidence) -> dict[str, np.ndarray]:

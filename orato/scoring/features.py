@@ -176,6 +176,9 @@ def phone_features(
     extents = _extents_20ms(alignment, len(head_logp))
     head = head_logp.astype(np.float64)
     shares = per_stretch(head, labels, alignment, competitor_posteriors)
+    inserted = (
+        per_stretch(head, labels, alignment, insertions_by_phone) if insertions else np.zeros((0, 0))
+    )
     out: dict[str, np.ndarray] = {}
     if "head_gop" in groups:
         out["head_gop"] = gop_features(shares, labels)
@@ -183,6 +186,11 @@ def phone_features(
         out["head_segment"] = segment_features(head_logp, labels, extents)
     if "head_hidden" in groups:
         out["head_hidden"] = _pooled(head_hidden, extents)
+    if "alignment" in groups:
+        out["alignment"] = alignment_features(evidence)
+    if "whisper_states" in groups:
+        out["whisper_states"] = _pooled(evidence.states, _extents_20ms(alignment, len(evidence.states)))
+    # Last: hama's posteriors may still be on their way (see gather_evidence).
     if "hama_gop" in groups:
         hama = evidence.hama.astype(np.float64)
         hama_shares = per_stretch(hama, labels, alignment, competitor_posteriors)
@@ -190,10 +198,6 @@ def phone_features(
     if "hama_segment" in groups:
         hama_extents = _extents_20ms(alignment, len(evidence.hama))
         out["hama_segment"] = segment_features(evidence.hama, labels, hama_extents)
-    if "alignment" in groups:
-        out["alignment"] = alignment_features(evidence)
-    if "whisper_states" in groups:
-        out["whisper_states"] = _pooled(evidence.states, _extents_20ms(alignment, len(evidence.states)))
     word_of_phone = np.asarray([w.index for w in alignment.words for _ in w.phones])
     return PhoneFeatures(
         {k: v.astype(np.float32) for k, v in out.items()},
@@ -201,7 +205,7 @@ def phone_features(
         labels,
         word_of_phone,
         shares,
-        per_stretch(head, labels, alignment, insertions_by_phone) if insertions else np.zeros((0, 0)),
+        inserted,
     )
 
 
