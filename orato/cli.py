@@ -6,12 +6,14 @@ new key alone on the last line of stdout), so they change only with care.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from pathlib import Path
 
 import click
 
-from orato.errors import OratoError
+from orato.errors import InvalidParametersError, OratoError
 from orato.settings import Settings
 from orato.store import Database, KeyService
 
@@ -197,6 +199,54 @@ def providers_disable(organisation: str, provider: str) -> None:
 def providers_managed(organisation: str, provider: str, allow: bool) -> None:
     """Allow or deny the organisation the operator's managed key for PROVIDER."""
     _set_provider(organisation, provider, managed_allowed=allow)
+
+
+@main.command()
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("text")
+@click.option("--dialect", default="en-us", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the endpoint's JSON instead of the report.")
+def score(audio: Path, text: str, dialect: str, as_json: bool) -> None:
+    """Score a recording against TEXT and print a colour-coded report."""
+    from rich.console import Console
+
+    from orato.scoring.batch import score_recording
+    from orato.scoring.report import render
+
+    body = score_recording(Settings(), audio, {"text": text, "dialect": dialect})
+    if as_json:
+        click.echo(json.dumps(body, ensure_ascii=False))
+    else:
+        Console().print(render(body))
+    if body["status"] != "success":
+        sys.exit(1)
+
+
+@main.command("score-batch")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "results", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--resume", is_flag=True, help="Skip the ids already in --out and append the rest.")
+def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> None:
+    """Score every line of MANIFEST (JSONL: id, audio, text, dialect, options) into --out (JSONL)."""
+    from rich.progress import Progress
+
+    from orato.scoring.batch import finished_ids, read_manifest, run_batch
+
+    if results.exists() and not resume:
+        raise click.ClickException(f"{results} exists; pass --resume to continue it")
+    try:
+        items = list(read_manifest(manifest))
+    except InvalidParametersError as error:
+        raise click.ClickException(f"{error.param}: {error.message}") from None
+    done = finished_ids(results) if resume else set()
+    todo = [item for item in items if item.id not in done]
+    with results.open("a", encoding="utf-8") as out, Progress() as progress:
+        task = progress.add_task("scoring", total=len(items), completed=len(items) - len(todo))
+        for result in run_batch(Settings(), todo, workers):
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            out.flush()
+            progress.advance(task)
 
 
 if __name__ == "__main__":

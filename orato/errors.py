@@ -76,9 +76,9 @@ class FeatureUnavailableError(OratoError):
     short_message, problem_code = "error_feature_unavailable", "forbidden"
     default_detail = "The key's plan does not include this feature."
 
-    def __init__(self, feature: str, **kwargs: Any) -> None:
+    def __init__(self, feature: str, detail: str | None = None, **kwargs: Any) -> None:
         self.feature = feature
-        super().__init__(f"The feature '{feature}' is not included in this key's plan.", **kwargs)
+        super().__init__(detail or f"The feature '{feature}' is not included in this key's plan.", **kwargs)
 
 
 class NotFoundError(OratoError):

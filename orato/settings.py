@@ -43,12 +43,19 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ORATO_", env_nested_delimiter="__")
 
     data_dir: Path = Field(default=Path("./orato-data"), description="Database, secrets, stored files.")
+    model_dir: Path | None = Field(
+        default=None,
+        description="Cache of model files assembled from packages (default: data_dir/models).",
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is SQLite inside data_dir."
     )
     secret_key: str | None = Field(
         default=None,
         description="Server secret for key hashing; default is generated once into data_dir.",
+    )
+    preload_engine: bool = Field(
+        default=True, description="Load the pronunciation engine before /health reports ready."
     )
     plans: dict[str, Plan] = Field(default_factory=lambda: dict(DEFAULT_PLANS))
     default_plan: str = "premium"

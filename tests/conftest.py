@@ -53,7 +53,8 @@ def log_hygiene() -> Iterator[None]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret_key="test-server-secret")
+    # The engine loads on the first scoring request instead, once per test process.
+    return Settings(data_dir=tmp_path / "data", secret_key="test-server-secret", preload_engine=False)
 
 
 @pytest.fixture

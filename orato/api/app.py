@@ -19,12 +19,14 @@ from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.idempotency import install_replay_handler
 from orato.api.openapi import install_openapi
-from orato.api.routes import assessment, logs, platform, resources, synthesis
+from orato.api.routes import assessment, logs, platform, resources, scoring, synthesis
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
 from orato.moderation.service import Moderator, RulesetStore
 from orato.retention import retention_loop
+from orato.scoring import load_engine
+from orato.scoring.engine import model_cache_dir
 from orato.settings import Settings
 from orato.store import Database, KeyService
 from orato.store.dictionaries import DictionaryStore
@@ -70,7 +72,7 @@ def build_services(settings: Settings) -> Services:
     providers = build_providers(settings)
     voices, dictionaries, rulesets = VoiceStore(db), DictionaryStore(db), RulesetStore(db)
     moderator = Moderator(settings, rulesets, provider_keys)
-    aligner = project_aligner(settings.data_dir / "models" / "whisper-base")
+    aligner = project_aligner(model_cache_dir(settings))
     return Services(
         settings=settings,
         db=db,
@@ -92,10 +94,12 @@ def build_services(settings: Settings) -> Services:
     )
 
 
-def preload_models() -> None:
+def preload_models(settings: Settings) -> None:
     """Load what the first request would otherwise wait for; /health says 503 until done."""
     english_lexicon()
     load_vad_model()
+    if settings.preload_engine:
+        load_engine(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -104,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await run_in_threadpool(preload_models)
+        await run_in_threadpool(preload_models, settings)
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(retention_loop, services.db, settings)
             services.ready = True
@@ -128,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
+    app.include_router(scoring.router)
     app.include_router(synthesis.router)
     app.include_router(resources.router)
     app.include_router(logs.router)

@@ -15,14 +15,13 @@ from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
 from orato.api.params import Params, served_version
 from orato.api.work import run_engine
-from orato.errors import InvalidParametersError, MissingParametersError, UnknownWordsError
+from orato.errors import UnknownWordsError
 from orato.lang.lexicon import english_lexicon, unknown_words
-from orato.lang.script import contains_markup, script_words
+from orato.lang.script import script_words
+from orato.scoring.service import ENGLISH, markup_enabled
 
 router = APIRouter()
 
-MARKUP_LANGUAGES = ("arpa_mark",)
-MARKUP_DIALECTS = ("en-us", "en-gb")
 
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
@@ -41,7 +40,7 @@ _SUCCESS = {
 }
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
-    "dialect": {"type": "string", "enum": list(MARKUP_DIALECTS)},
+    "dialect": {"type": "string", "enum": list(ENGLISH)},
     "markup_language": {"type": "string", "enum": ["arpa_mark"]},
     "question_info": {"type": "string", "maxLength": 256},
 }
@@ -104,26 +103,15 @@ async def begin(request: Request, version: str, feature: str) -> RequestBody:
     return body
 
 
-def markup_enabled(params: Params, dialect: str, text: str) -> bool:
-    language = params.get("markup_language")
-    if language is not None and language not in MARKUP_LANGUAGES:
-        raise InvalidParametersError("markup_language", "must be arpa_mark")
-    if language is not None and dialect not in MARKUP_DIALECTS:
-        raise InvalidParametersError("markup_language", "is only available for en-us and en-gb")
-    if language is None and contains_markup(text):
-        raise MissingParametersError("markup_language")
-    return language is not None
-
-
 @assessment_route("/validating/text/{version}/json", summary="Validate text", **_VALIDATE_TEXT_DOC)
 async def validate_text(request: Request, version: str) -> JSONResponse:
     body = await begin(request, version, "pronunciation")
     await body.close()
     params = Params(request.query_params, body.fields)
-    _log_identifiers(request, params)
+    log_identifiers(request, params)
     params.require(["text"])
     params.check_identifiers()
-    dialect = params.dialect(MARKUP_DIALECTS)
+    dialect = params.dialect(ENGLISH)
     text = params.get("text") or ""
     markup = markup_enabled(params, dialect, text)
     limit = request.app.state.services.settings.max_text_chars
@@ -141,7 +129,7 @@ def _check_text(params: Params, text: str, markup: bool, dialect: str, limit: in
     return unknown_words((w.text for w in words if w.markup is None), english_lexicon())
 
 
-def _log_identifiers(request: Request, params: Params) -> None:
+def log_identifiers(request: Request, params: Params) -> None:
     """Caller-chosen pseudonymous ids are the only request values the log may keep."""
     request.scope["state"]["log_fields"] = {
         "user_id": (params.get("user_id") or "")[:256] or None,

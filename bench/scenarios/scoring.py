@@ -1,0 +1,90 @@
+"""Pronunciation engine scenarios: warm latency on a 5 s answer, a 2-minute passage, cold start.
+
+The speech is the speechocean762 fixture clips (learner English) with their reference texts,
+trimmed of their leading and trailing silences and joined.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.registry import scenario
+from orato.audio import DecodedAudio, decode_audio
+from orato.scoring import load_engine
+from orato.scoring.reference import cmudict_words
+from orato.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "speechocean762"
+RATE = 16_000
+# (clip, reference text, first and last second kept): the spoken part plus a little silence.
+PIECES = (
+    ("000360036", "I COULD DO WITH A BREAK", 0.35, 2.75),
+    ("000060082", "KATE LIKES LAMB", 0.35, 2.95),
+)
+PASSAGE_PIECES = PIECES + (("010330035", "IT MAKES MORE SENSE THAN GOING TO WAR", 0.3, 2.9),)
+PASSAGE_SECONDS = 120.0
+
+
+def _joined(pieces: tuple[tuple[str, str, float, float], ...], repeats: int) -> tuple[DecodedAudio, str]:
+    samples, words = [], []
+    for _ in range(repeats):
+        for uttid, text, start, end in pieces:
+            clip = decode_audio(FIXTURES / f"{uttid}.flac", max_seconds=30).samples
+            samples.append(clip[int(start * RATE) : int(end * RATE)])
+            words.append(text)
+    joined = np.concatenate(samples)
+    seconds = len(joined) / RATE
+    return DecodedAudio(joined, RATE, seconds, RATE, 1, "flac"), " ".join(words)
+
+
+def _scorer(workdir: Path, audio: DecodedAudio, text: str) -> Callable[[], object]:
+    engine = load_engine(Settings(data_dir=workdir / "data"))
+    words = cmudict_words(text)
+
+    def run() -> object:
+        return engine.assess(audio, words)
+
+    return run
+
+
+@scenario("score-5s", audio_seconds=5.0)
+def score_5s(workdir: Path) -> Callable[[], object]:
+    """Pronunciation assessment of a 5.0 s learner answer (14 words), models warm."""
+    audio, text = _joined(PIECES, 1)
+    assert abs(audio.duration_seconds - 5.0) < 0.01
+    return _scorer(workdir, audio, text)
+
+
+@scenario("score-passage-120s", audio_seconds=PASSAGE_SECONDS)
+def score_passage_120s(workdir: Path) -> Callable[[], object]:
+    """Pronunciation assessment of a 2-minute read passage (about 350 words), models warm."""
+    one_round = sum(end - start for _, _, start, end in PASSAGE_PIECES)
+    audio, text = _joined(PASSAGE_PIECES, round(PASSAGE_SECONDS / one_round))
+    return _scorer(workdir, audio, text)
+
+
+@scenario("score-cold-start")
+def score_cold_start(workdir: Path) -> Callable[[], object]:
+    """A fresh Python process: import, load every engine model, score one 3 s clip."""
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from orato.audio import decode_audio
+        from orato.scoring import load_engine
+        from orato.scoring.reference import cmudict_words
+        from orato.settings import Settings
+        audio = decode_audio(Path({str(FIXTURES / "000060082.flac")!r}), max_seconds=30)
+        engine = load_engine(Settings(data_dir=Path({str(workdir / "data")!r})))
+        engine.assess(audio, cmudict_words("KATE LIKES LAMB"))
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True)  # assembles Whisper once, untimed
+
+    def run() -> object:
+        return subprocess.run([sys.executable, "-c", code], check=True)
+
+    return run

@@ -1,0 +1,210 @@
+"""Forced alignment of expected phones with pocketsphinx's en-us HMMs (10 ms frames).
+
+Two passes, as pocketsphinx does it: a word pass over a grammar that allows a pause between
+any two words and lets a word be skipped (a learner who leaves a word out must not drag its
+neighbours' boundaries), then a state-level pass inside those word boundaries that gives each
+phone its extent and acoustic score. A clip that fails with the default beams is retried once
+with wide beams; one that still fails is a :class:`WordAlignmentError`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from pocketsphinx import Decoder, FsgModel
+
+from orato.acoustic.phones import PHONE_INDEX
+from orato.errors import WordAlignmentError
+from orato.registry import models
+
+SAMPLE_RATE = 16_000
+FRAME_SECONDS = 0.01
+INT16_SCALE = 32767
+# The word-pass grammar's probability of skipping a word. At 1e-6 the aligner skipped 654 of
+# speechocean762's 15,849 words, 63 % of which the experts rated 8-10 (said); at 1e-30 it
+# skipped 1 of 15 such words in a sample and still skips words that are plainly missing
+# (a script word after the end of the speech); at 1e-50 it never skipped anything.
+WORD_SKIP_PROBABILITY = 1e-30
+# pocketsphinx's lattice rescoring ("bestpath") yields word boundaries the state pass cannot
+# honour ("impossible duration"), which made 2 of 3 fixture clips fail; Viterbi alone is right.
+DEFAULT_BEAMS: dict[str, float] = {}
+WIDE_BEAMS = {"beam": 1e-100, "wbeam": 1e-80, "pbeam": 1e-100}
+WORD_PREFIX = "_orato_"  # dictionary names of the expected words: never a CMUdict entry
+
+
+@dataclass(frozen=True)
+class AlignedPhone:
+    phone: str
+    start: int  # half-open extent in 10 ms frames
+    end: int
+    # pocketsphinx's forced acoustic log-likelihood of the phone, summed over its frames.
+    score: float
+
+    @property
+    def frames(self) -> int:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class AlignedWord:
+    index: int  # position in the expected word list
+    spoken: bool  # False when the word pass skipped it: its phones are zero-width
+    phones: tuple[AlignedPhone, ...]
+
+    @property
+    def start(self) -> int:
+        return self.phones[0].start
+
+    @property
+    def end(self) -> int:
+        return self.phones[-1].end
+
+
+@dataclass(frozen=True)
+class Alignment:
+    words: tuple[AlignedWord, ...]
+    n_frames: int  # 10 ms frames in the audio
+    wide_beams: bool  # True when the default beams failed and the retry succeeded
+
+    @property
+    def phones(self) -> list[AlignedPhone]:
+        return [p for w in self.words for p in w.phones]
+
+
+class _AlignmentFailed(Exception):
+    """One decoder could not align the clip; the caller may retry with wider beams."""
+
+
+class PhoneAligner:
+    """pocketsphinx decoders (default and wide beams) behind a lock: they are not reentrant."""
+
+    def __init__(self) -> None:
+        self._default = Decoder(lm=None, bestpath=False, loglevel="FATAL", **DEFAULT_BEAMS)
+        self._wide: Decoder | None = None  # built on first need: most clips never use it
+        self._lock = threading.Lock()
+
+    def align(self, samples: np.ndarray, words: Sequence[Sequence[str]]) -> Alignment:
+        """Align 16 kHz mono float ``samples`` to ``words`` (each a sequence of ARPAbet phones)."""
+        if not words or any(not w for w in words):
+            raise ValueError("every expected word needs at least one phone")
+        unknown = {p for w in words for p in w if p not in PHONE_INDEX}
+        if unknown:
+            raise ValueError(f"phones outside the acoustic model: {sorted(unknown)}")
+        pcm = (np.clip(samples, -1.0, 1.0) * INT16_SCALE).astype(np.int16).tobytes()
+        with self._lock:
+            try:
+                return _align(self._default, pcm, words, wide_beams=False)
+            except _AlignmentFailed:
+                pass
+            if self._wide is None:
+                self._wide = Decoder(lm=None, bestpath=False, loglevel="FATAL", **WIDE_BEAMS)
+            try:
+                return _align(self._wide, pcm, words, wide_beams=True)
+            except _AlignmentFailed as exc:
+                raise WordAlignmentError() from exc
+
+
+def load_aligner() -> PhoneAligner:
+    return models.get("pocketsphinx-aligner", PhoneAligner)
+
+
+def _align(
+    decoder: Decoder, pcm: bytes, words: Sequence[Sequence[str]], *, wide_beams: bool
+) -> Alignment:
+    names = [_dictionary_name(decoder, phones) for phones in words]
+    # Held until the state pass is done: the decoder keeps only a borrowed pointer to it, and
+    # freeing it earlier crashes the phone pass.
+    grammar = _script_grammar(decoder, names)
+    spoken = _word_pass(decoder, pcm, len(names))
+    if not any(spoken):
+        raise _AlignmentFailed("no word matched the audio")
+    if not all(spoken):  # the state pass needs a hypothesis without skips: redo the word pass
+        decoder.set_align_text(" ".join(n for n, s in zip(names, spoken) if s))
+        _decode(decoder, pcm)
+    decoder.set_alignment()
+    _decode(decoder, pcm)
+    spoken_phones = [
+        tuple(
+            AlignedPhone(p.name, p.start, p.start + p.duration, float(p.score)) for p in word
+        )
+        for word in decoder.get_alignment()
+        if word.name.startswith(WORD_PREFIX)
+    ]
+    if len(spoken_phones) != sum(spoken):
+        raise _AlignmentFailed("the phone pass lost words")
+    del grammar
+    return Alignment(_with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams)
+
+
+def _dictionary_name(decoder: Decoder, phones: Sequence[str]) -> str:
+    """A dictionary word for this pronunciation, added once per decoder.
+
+    Naming by pronunciation keeps the dictionary bounded by the distinct pronunciations seen
+    and avoids collisions with CMUdict entries (one-phone words such as "a").
+    """
+    name = WORD_PREFIX + "_".join(phones)
+    if decoder.lookup_word(name) is None:
+        decoder.add_word(name, " ".join(phones), update=True)
+    return name
+
+
+def _script_grammar(decoder: Decoder, names: list[str]) -> FsgModel:
+    """The script as a chain of words, each of which may be skipped, made the active search."""
+    transitions: list[tuple] = []
+    for state, name in enumerate(names):
+        transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
+        transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
+    grammar = decoder.create_fsg("script", 0, len(names), transitions)
+    decoder.add_fsg("script", grammar)
+    decoder.activate_search("script")
+    return grammar
+
+
+def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> list[bool]:
+    """Which words the audio holds, decoded with the script grammar."""
+    _decode(decoder, pcm)
+    segments = decoder.seg()
+    if segments is None:  # the search ended without any hypothesis
+        raise _AlignmentFailed("no hypothesis")
+    found = [seg.word for seg in segments]
+    spoken: list[bool] = []
+    for word in found:
+        if word == "(NULL)":
+            spoken.append(False)
+        elif word.startswith(WORD_PREFIX):
+            spoken.append(True)
+    if len(spoken) != n_words:  # the search stopped short of the grammar's end
+        raise _AlignmentFailed("the word pass did not reach the end of the script")
+    return spoken
+
+
+def _decode(decoder: Decoder, pcm: bytes) -> None:
+    try:
+        decoder.start_utt()
+        decoder.process_raw(pcm, full_utt=True)
+        decoder.end_utt()
+    except RuntimeError as exc:  # pocketsphinx reports every search failure this way
+        raise _AlignmentFailed(str(exc)) from exc
+
+
+def _with_skipped(
+    words: Sequence[Sequence[str]],
+    spoken: list[bool],
+    spoken_phones: list[tuple[AlignedPhone, ...]],
+) -> tuple[AlignedWord, ...]:
+    """All words in script order; a skipped word gets zero-width phones where it would be
+    (at the end of the spoken word before it, or the start of the first spoken word)."""
+    aligned: list[AlignedWord] = []
+    found = iter(spoken_phones)
+    anchor = spoken_phones[0][0].start
+    for index, (phones, said) in enumerate(zip(words, spoken)):
+        if said:
+            extents = next(found)
+            anchor = extents[-1].end
+        else:
+            extents = tuple(AlignedPhone(p, anchor, anchor, 0.0) for p in phones)
+        aligned.append(AlignedWord(index, said, extents))
+    return tuple(aligned)

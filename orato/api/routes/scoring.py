@@ -1,0 +1,108 @@
+"""Scripted pronunciation endpoints: score text, score word, score phone list (api-scoring.md 2-4).
+
+Each route is the order of checks (1.11) and nothing else: the work is done by
+:mod:`orato.scoring.service`, in a worker thread, so the event loop keeps serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from orato.api.audio import receive_audio
+from orato.api.forms import RequestBody
+from orato.api.params import DIALECTS, Params
+from orato.api.routes.assessment import begin, log_identifiers, success
+from orato.api.work import run_engine
+from orato.scoring import load_engine
+from orato.scoring.service import (
+    prepare_phone_list,
+    prepare_text,
+    prepare_word,
+    score_phone_list,
+    score_text,
+    score_word,
+)
+from orato.store.keys import Principal
+
+router = APIRouter()
+
+_FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
+_MARKUP = {"type": "string", "enum": ["arpa_mark"]}
+_QUERY = [
+    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(DIALECTS)}},
+    {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
+    {"name": "key", "in": "query", "schema": {"type": "string"}},
+]
+
+
+def _multipart(text_param: str, **options: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI description of an audio endpoint's form (for /docs and schema-driven tests)."""
+    properties = {
+        text_param: {"type": "string"},
+        "user_audio_file": {"type": "string", "format": "binary"},
+        "question_info": {"type": "string", "maxLength": 256},
+        **options,
+    }
+    schema = {"type": "object", "required": [text_param, "user_audio_file"], "properties": properties}
+    return {"parameters": _QUERY, "requestBody": {"content": {"multipart/form-data": {"schema": schema}}}}
+
+
+async def _scored(
+    request: Request,
+    version: str,
+    prepare: Callable[[Params, Principal], Any],
+    score: Callable[..., dict[str, Any]],
+    max_seconds: Callable[[Any], float],
+    text_param: str,
+) -> JSONResponse:
+    body: RequestBody = await begin(request, version, "pronunciation")
+    try:
+        principal: Principal = request.scope["state"]["principal"]
+        params = Params(request.query_params, body.fields)
+        log_identifiers(request, params)
+        prepared = prepare(params, principal)
+        request.scope["state"]["log_fields"]["char_count"] = len(params.get(text_param) or "")
+        audio = await receive_audio(request, body, principal, endpoint_max_seconds=max_seconds(prepared))
+    finally:
+        await body.close()
+    engine = load_engine(request.app.state.services.settings)
+    payload = await run_engine(request, score, prepared, audio, engine.assess)
+    return success(request, payload)
+
+
+@router.post("/api/scoring/text/{version}/json", summary="Score text", openapi_extra=_multipart(
+    "text", no_mc=_FLAG, include_unknown_words=_FLAG, include_fluency=_FLAG, include_intonation=_FLAG,
+    detect_dialect=_FLAG, enforce_dialect=_FLAG, include_interference_metrics=_FLAG, markup_language=_MARKUP,
+))  # fmt: skip
+@router.post("/scoring/text/{version}/json", include_in_schema=False)
+async def text(request: Request, version: str) -> JSONResponse:
+    max_chars = request.app.state.services.settings.max_text_chars
+    return await _scored(
+        request, version, lambda params, key: prepare_text(params, key.features, max_chars),
+        score_text, lambda prepared: prepared.max_seconds, "text",
+    )  # fmt: skip
+
+
+@router.post("/api/scoring/word/{version}/json", summary="Score word", openapi_extra=_multipart(
+    "word", include_unknown_words=_FLAG, include_interference_metrics=_FLAG, markup_language=_MARKUP,
+))  # fmt: skip
+@router.post("/scoring/word/{version}/json", include_in_schema=False)
+async def word(request: Request, version: str) -> JSONResponse:
+    return await _scored(
+        request, version, lambda params, key: prepare_word(params, key.features),
+        score_word, lambda prepared: prepared.max_seconds, "word",
+    )  # fmt: skip
+
+
+@router.post("/api/scoring/phone_list/{version}/json", summary="Score phone list",
+             openapi_extra=_multipart("phone_list"))  # fmt: skip
+@router.post("/scoring/phone_list/{version}/json", include_in_schema=False)
+async def phone_list(request: Request, version: str) -> JSONResponse:
+    return await _scored(
+        request, version, lambda params, key: prepare_phone_list(params),
+        score_phone_list, lambda prepared: float("inf"), "phone_list",
+    )  # fmt: skip

@@ -1,0 +1,103 @@
+"""espeak-ng through ctypes: IPA for words the lexicon lacks, and British pronunciations.
+
+Why ctypes and not a system binary: no espeak-ng may be required on the host, and the
+``espeakng-loader`` wheel carries the shared library and its data. Why not phonemizer: it
+adds a tree of dependencies for the one call needed here (``espeak_TextToPhonemes``).
+
+espeak-ng keeps global state (the current voice, its buffers) and is not thread-safe, so
+every call holds one process-wide lock. Results are cached per (voice, text): the same
+words recur across requests and a call costs well under a millisecond once warm.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from functools import lru_cache
+
+from orato.registry import models
+
+# Voice identifiers of the bundled data (``espeak-ng-data/lang/gmw``). The language code
+# "en-gb" is not accepted by espeak_SetVoiceByName; the identifier is.
+VOICES = {"en-gb": "gmw/en", "en-us": "gmw/en-US"}
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000
+_CHARS_UTF8 = 1
+_PHONEMES_IPA = 0x02
+_SEPARATOR = "_"  # espeak puts it between phonemes; a space stays between words
+_MODE = _PHONEMES_IPA | (ord(_SEPARATOR) << 8)
+# A longer input is not a word; refusing it bounds the time spent under the lock.
+MAX_CHARS = 200
+
+
+class EspeakUnavailable(RuntimeError):
+    """The library or its data could not be loaded (the wheel is missing or broken)."""
+
+
+class _Espeak:
+    def __init__(self) -> None:
+        try:
+            import espeakng_loader
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise EspeakUnavailable("espeakng-loader is not installed") from exc
+        lib = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetVoiceByName.restype = ctypes.c_int
+        lib.espeak_TextToPhonemes.argtypes = [
+            ctypes.POINTER(ctypes.c_char_p),
+            ctypes.c_int,
+            ctypes.c_int,
+        ]
+        lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        data = espeakng_loader.get_data_path().encode()
+        if lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT) <= 0:
+            raise EspeakUnavailable("espeak_Initialize failed")
+        self._lib = lib
+        self._voice: str | None = None
+        self._lock = threading.Lock()
+
+    def phonemes(self, text: str, voice: str) -> list[str]:
+        """One entry per word espeak read, phonemes separated by ``_``, IPA stress marks kept."""
+        with self._lock:
+            if voice != self._voice:
+                if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                    raise EspeakUnavailable(f"no espeak voice {voice}")
+                self._voice = voice
+            # The pointer must be set before the loop: a None voice above would crash
+            # espeak_TextToPhonemes, and so would an empty text pointer.
+            buffer = ctypes.c_char_p(text.encode("utf-8"))
+            pointer = ctypes.pointer(buffer)
+            clauses: list[str] = []
+            while pointer.contents.value:
+                out = self._lib.espeak_TextToPhonemes(pointer, _CHARS_UTF8, _MODE)
+                if out:
+                    clauses.append(out.decode("utf-8", "replace"))
+        return " ".join(clauses).split()
+
+
+def _engine() -> _Espeak:
+    return models.get("espeak-ng", _Espeak)
+
+
+def available() -> bool:
+    """Whether espeak-ng loads here; callers fall back to rules when it does not."""
+    try:
+        _engine()
+    except (EspeakUnavailable, OSError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def ipa_words(text: str, dialect: str) -> tuple[str, ...]:
+    """espeak-ng's IPA for ``text`` in ``dialect`` ("en-us", "en-gb"), one string per spoken word.
+
+    A digit string comes back spelled out ("42" -> ``f_ˈɔː_t_i``, ``t_ˈuː``). Raises
+    :class:`EspeakUnavailable` when the library cannot be used, ValueError for an over-long text.
+    """
+    if len(text) > MAX_CHARS:
+        raise ValueError("text too long for espeak")
+    return tuple(_engine().phonemes(text, VOICES[dialect]))

@@ -1,0 +1,67 @@
+"""The boundary between the pronunciation engine and everything that presents its results.
+
+The engine (acoustic evidence + trained scorers) works in the acoustic model's phone set:
+ARPAbet without stress digits, upper case (``AH``, ``TH``). The language layer turns a script
+into :class:`ExpectedWord` s in that set, and the response layer turns an
+:class:`UtteranceAssessment` back into the dialect's wire notation. Neither side needs to know
+how the other works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ExpectedWord:
+    """One script word as the learner should say it."""
+
+    text: str
+    # Acoustic phones (ARPAbet, no digits), in order.
+    phones: tuple[str, ...]
+    # Lexical stress per phone: 0/1/2 on vowels, None on consonants.
+    stresses: tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class PhoneAssessment:
+    phone: str  # the expected acoustic phone
+    # Half-open extent in 10 ms frames from the start of the submitted audio.
+    start_frame: float
+    end_frame: float
+    # Predicted expert accuracy on speechocean762's 0-2 scale (2 = correct).
+    accuracy: float
+    # The same prediction on the contract's 0-100 quality scale.
+    quality_score: float
+    # The acoustic phone the evidence favours (equal to `phone` when it was said right).
+    sound_most_like: str
+    # Acoustic phones heard inside this phone's extent that the script does not explain.
+    inserted_phones: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WordAssessment:
+    index: int  # position in the expected word list
+    spoken: bool  # False when the learner left the word out (phones get zero-width extents)
+    phones: tuple[PhoneAssessment, ...]
+    # Predicted expert word accuracy, 0-10, and its 0-100 quality score.
+    accuracy: float
+    quality_score: float
+
+    @property
+    def start_frame(self) -> float:
+        return self.phones[0].start_frame
+
+    @property
+    def end_frame(self) -> float:
+        return self.phones[-1].end_frame
+
+
+@dataclass(frozen=True)
+class UtteranceAssessment:
+    words: tuple[WordAssessment, ...]
+    # Predicted expert sentence scores, 0-10.
+    accuracy: float
+    total: float
+    # Sentence pronunciation on the contract's 0-100 scale (speechace_score.pronunciation).
+    pronunciation: float

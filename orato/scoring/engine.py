@@ -1,0 +1,133 @@
+"""The pronunciation engine: align -> evidence -> features -> scorers -> assessments.
+
+One engine per process (registry-cached); ``assess`` is thread-safe (the model wrappers
+serialise the calls that must not overlap).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from orato.acoustic.aligner import load_aligner
+from orato.acoustic.hama_posteriors import load_hama
+from orato.acoustic.phones import BLANK, phone_name
+from orato.acoustic.whisper import load_whisper
+from orato.audio import DecodedAudio
+from orato.registry import models
+from orato.scoring.assessment import (
+    ExpectedWord,
+    PhoneAssessment,
+    UtteranceAssessment,
+    WordAssessment,
+)
+from orato.scoring.ctc_head import CtcHead
+from orato.scoring.evidence import Evidence, EvidenceModels, gather_evidence
+from orato.scoring.features import PhoneFeatures, phone_features
+from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, PhoneScorer, Predictions
+from orato.settings import Settings
+
+WEIGHTS_PACKAGE = "orato.scoring.weights"
+HEAD_WEIGHTS = "ctc_head.npz"
+SCORER_WEIGHTS = "scorer.npz"
+QUALITY_SCALE = 100.0
+# An inserted sound is reported when the expected sequence with it is at least this many
+# times as probable (under the CTC head) as without it.
+INSERTION_MIN_ODDS = 4.0
+UNSPOKEN_SCORE = 0.0
+
+
+def _load_weights(name: str) -> dict[str, np.ndarray]:
+    with resources.files(WEIGHTS_PACKAGE).joinpath(name).open("rb") as handle:
+        with np.load(handle) as arrays:
+            return {k: arrays[k] for k in arrays.files}
+
+
+class PronunciationEngine:
+    def __init__(self, evidence_models: EvidenceModels, head: CtcHead, scorer: PhoneScorer) -> None:
+        self._models = evidence_models
+        self._head = head
+        self._scorer = scorer
+
+    def assess(self, audio: DecodedAudio, words: Sequence[ExpectedWord]) -> UtteranceAssessment:
+        """Score ``audio`` against the expected ``words``.
+
+        Raises :class:`~orato.errors.WordAlignmentError` when the speech cannot be matched to
+        the words. Checking that the audio holds speech at all is the caller's job.
+        """
+        if not words:
+            raise ValueError("at least one expected word is required")
+        evidence = gather_evidence(
+            self._models, audio.samples, [w.text for w in words], [w.phones for w in words]
+        )
+        head_logp, head_hidden = self._head(evidence.states)
+        features = phone_features(
+            evidence, head_logp, head_hidden, frozenset(self._scorer.groups), insertions=True
+        )
+        predictions = self._scorer(features, len(words))
+        return _assessment(evidence, features, predictions)
+
+
+def _assessment(
+    evidence: Evidence, features: PhoneFeatures, predictions: Predictions
+) -> UtteranceAssessment:
+    assessed: list[WordAssessment] = []
+    phone_at = 0
+    for word in evidence.alignment.words:
+        phones = []
+        for aligned in word.phones:
+            accuracy = float(predictions.phone_accuracy[phone_at]) if word.spoken else UNSPOKEN_SCORE
+            phones.append(PhoneAssessment(
+                phone=aligned.phone,
+                start_frame=float(aligned.start),
+                end_frame=float(aligned.end),
+                accuracy=accuracy,
+                quality_score=accuracy / PHONE_SCALE * QUALITY_SCALE,
+                sound_most_like=_most_like(features.head_shares[phone_at]),
+                inserted_phones=_inserted(features.head_insertions[phone_at]) if word.spoken else (),
+            ))  # fmt: skip
+            phone_at += 1
+        accuracy = float(predictions.word_accuracy[word.index]) if word.spoken else UNSPOKEN_SCORE
+        assessed.append(WordAssessment(
+            index=word.index, spoken=word.spoken, phones=tuple(phones), accuracy=accuracy,
+            quality_score=accuracy / TEN_POINT_SCALE * QUALITY_SCALE,
+        ))  # fmt: skip
+    return UtteranceAssessment(
+        words=tuple(assessed),
+        accuracy=predictions.sentence_accuracy,
+        total=predictions.sentence_total,
+        pronunciation=predictions.sentence_accuracy / TEN_POINT_SCALE * QUALITY_SCALE,
+    )
+
+
+def _most_like(shares: np.ndarray) -> str:
+    """The phone whose substitution the CTC head finds likeliest (deletion aside)."""
+    candidates = shares.copy()
+    candidates[BLANK] = -np.inf
+    return phone_name(int(np.argmax(candidates)))
+
+
+def _inserted(log_odds: np.ndarray) -> tuple[str, ...]:
+    best = int(np.argmax(log_odds))
+    return (phone_name(best),) if log_odds[best] >= math.log(INSERTION_MIN_ODDS) else ()
+
+
+def model_cache_dir(settings: Settings) -> Path:
+    return settings.model_dir or settings.data_dir / "models"
+
+
+def load_engine(settings: Settings) -> PronunciationEngine:
+    """An engine over the process's models, each loaded once (the first call loads them)."""
+    scorer = models.get("pronunciation-scorer", lambda: PhoneScorer(_load_weights(SCORER_WEIGHTS)))
+    head = models.get("pronunciation-ctc-head", lambda: CtcHead(_load_weights(HEAD_WEIGHTS)))
+    needs_hama = any(group.startswith("hama") for group in scorer.groups)
+    evidence_models = EvidenceModels(
+        load_aligner(),
+        load_hama() if needs_hama else None,
+        load_whisper(model_cache_dir(settings)),
+    )
+    return PronunciationEngine(evidence_models, head, scorer)

@@ -1,0 +1,232 @@
+"""Scripted pronunciation scoring as a service: score text, score word, score phone list.
+
+Each endpoint runs in two halves around the audio upload, following the order of checks of
+api-scoring.md 1.11: ``prepare_*`` does steps 6-9 (parameters, options, plan features, text
+lengths) before any audio is read, and ``score_*`` does steps 11-14 (lexicon, voice activity,
+alignment and scoring) on the decoded audio. The HTTP routes and the CLI both call these, so a
+batch run returns exactly what the endpoint would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from orato.api.params import DIALECTS, Params
+from orato.audio import DecodedAudio, require_speech
+from orato.errors import (
+    FeatureUnavailableError,
+    InvalidParametersError,
+    MissingParametersError,
+    OratoError,
+    UnknownWordsError,
+    WordAlignmentError,
+)
+from orato.lang import (
+    PhoneList,
+    ScriptAnalysis,
+    analyse_script,
+    contains_markup,
+    parse_phone_list,
+    split_options,
+)
+from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.response import (
+    ScoredWord,
+    phone_objects,
+    sentence_pronunciation,
+    word_object,
+    word_quality,
+)
+from orato.scoring.rubric import speaking_rubrics
+
+ENGLISH = ("en-us", "en-gb")
+MARKUP_LANGUAGE = "arpa_mark"
+MAX_WORD_CHARS = 300
+WORD_MAX_SECONDS = 30.0
+PASS_QUALITY = 70
+# Options of the contract that need the fluency and prosody analysis of a later release.
+_NOT_YET_AVAILABLE = {
+    "include_fluency": "fluency",
+    "include_intonation": "intonation",
+    "include_interference_metrics": "interference",
+    "detect_dialect": "dialect detection",
+    "enforce_dialect": "dialect detection",
+}
+
+Assess = Callable[[DecodedAudio, Sequence[Any]], UtteranceAssessment]
+
+
+@dataclass(frozen=True)
+class PreparedScript:
+    """A request that passed steps 6-9: the script (or its options) read in the dialect."""
+
+    options: tuple[ScriptAnalysis, ...]
+    # Unknown words are reported at step 11, after the audio checks.
+    unknown: UnknownWordsError | None
+    max_seconds: float
+    multiple_choice: bool
+
+
+# --- steps 6-9 --------------------------------------------------------------------------
+
+
+def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> PreparedScript:
+    params.require(["text"])
+    params.check_identifiers()
+    flags = {name: params.flag(name) for name in ("no_mc", "include_unknown_words", *_NOT_YET_AVAILABLE)}
+    dialect = params.dialect(DIALECTS)
+    text = params.get("text") or ""
+    markup = markup_enabled(params, dialect, text)
+    for option in ("include_intonation", "include_interference_metrics"):
+        if flags[option] and dialect not in ENGLISH:
+            raise InvalidParametersError(option, "is only available for en-us and en-gb")
+    _require_option_features(flags, features)
+    params.check_length("text", max_chars)
+    _refuse_unavailable(flags, dialect)
+    lines = [text] if flags["no_mc"] else split_options(text)
+    return _prepare(lines, dialect, markup, flags["include_unknown_words"], "text", relaxed=False)
+
+
+def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
+    params.require(["word"])
+    params.check_identifiers()
+    flags = {name: params.flag(name) for name in ("include_unknown_words", "include_interference_metrics")}
+    dialect = params.dialect(DIALECTS)
+    word = params.get("word") or ""
+    markup = markup_enabled(params, dialect, word)
+    if flags["include_interference_metrics"] and dialect not in ENGLISH:
+        raise InvalidParametersError("include_interference_metrics", "is only available for en-us and en-gb")
+    options = split_options(word)
+    if len(options) > 1 and dialect not in ENGLISH:
+        raise InvalidParametersError("word", "multiple choice is only available for en-us and en-gb")
+    params.check_length("word", MAX_WORD_CHARS)
+    _refuse_unavailable(flags, dialect)
+    prepared = _prepare(options, dialect, markup, flags["include_unknown_words"], "word", relaxed=True)
+    if any(len(option.words) != 1 for option in prepared.options):
+        raise InvalidParametersError("word", "must be a single word; use score text for phrases")
+    return prepared
+
+
+def prepare_phone_list(params: Params) -> PhoneList:
+    params.require(["phone_list"])
+    params.check_identifiers()
+    dialect = params.dialect(ENGLISH)
+    return parse_phone_list(params.get("phone_list") or "", dialect)
+
+
+def markup_enabled(params: Params, dialect: str, text: str) -> bool:
+    """Steps 6-7 for markup: the language named, allowed in the dialect, and sent when used."""
+    language = params.get("markup_language")
+    if language is not None and language != MARKUP_LANGUAGE:
+        raise InvalidParametersError("markup_language", "must be arpa_mark")
+    if language is not None and dialect not in ENGLISH:
+        raise InvalidParametersError("markup_language", "is only available for en-us and en-gb")
+    if language is None and contains_markup(text):
+        raise MissingParametersError("markup_language")
+    return language is not None
+
+
+def _require_option_features(flags: dict[str, bool], features: frozenset[str]) -> None:
+    for option, feature in (("include_fluency", "fluency"), ("include_intonation", "intonation")):
+        if flags.get(option) and feature not in features:
+            raise FeatureUnavailableError(feature)
+
+
+def _refuse_unavailable(flags: dict[str, bool], dialect: str) -> None:
+    """Options and dialects this release cannot score fail loudly (and finally), never silently."""
+    for option, feature in _NOT_YET_AVAILABLE.items():
+        if flags.get(option):
+            detail = f"The feature '{feature}' ({option}) is not available on this server yet."
+            raise FeatureUnavailableError(feature, detail=detail)
+    if dialect not in ENGLISH:
+        raise InvalidParametersError("dialect", "has no pronunciation engine on this server yet")
+
+
+def _prepare(
+    lines: list[str], dialect: str, markup: bool, include_unknown: bool, param: str, *, relaxed: bool
+) -> PreparedScript:
+    options: list[ScriptAnalysis] = []
+    unknown: list[str] = []
+    for line in lines:
+        try:
+            options.append(
+                analyse_script(line, dialect, markup=markup, include_unknown_words=include_unknown,
+                               relaxed=relaxed, param=param)
+            )  # fmt: skip
+        except UnknownWordsError as error:
+            unknown.extend(w for w in error.words if w.lower() not in {u.lower() for u in unknown})
+    if not unknown and not any(option.words for option in options):
+        raise MissingParametersError(param)
+    return PreparedScript(
+        options=tuple(options),
+        unknown=UnknownWordsError(unknown) if unknown else None,
+        max_seconds=WORD_MAX_SECONDS if param == "word" else float("inf"),
+        multiple_choice=len(lines) > 1,
+    )
+
+
+# --- steps 11-14 ------------------------------------------------------------------------
+
+
+def score_text(prepared: PreparedScript, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
+    analysis, assessment = _best_option(prepared, audio, assess)
+    words = [word_object(s) for s in _scored(analysis, assessment)]
+    pronunciation = sentence_pronunciation(words)
+    return {
+        "text_score": {
+            "text": analysis.text,
+            "word_score_list": words,
+            **speaking_rubrics({"pronunciation": pronunciation}),
+        }
+    }
+
+
+def score_word(prepared: PreparedScript, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
+    analysis, assessment = _best_option(prepared, audio, assess)
+    body = word_object(_scored(analysis, assessment)[0], with_punctuation=False)
+    body["quality_class"] = "pass" if body["quality_score"] >= PASS_QUALITY else "fail"
+    return {"word_score": body}
+
+
+def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
+    require_speech(audio)
+    assessment = assess(audio, [phone_list.expected()])
+    phones = phone_objects(phone_list.pronunciation, phone_list.links(), assessment.words[0])
+    for phone in phones:
+        phone.pop("word_extent", None)
+    return {
+        "word_score": {
+            "word": phone_list.text,
+            "quality_score": word_quality(phones, assessment.words[0].spoken),
+            "phone_score_list": phones,
+        }
+    }
+
+
+def _best_option(
+    prepared: PreparedScript, audio: DecodedAudio, assess: Assess
+) -> tuple[ScriptAnalysis, UtteranceAssessment]:
+    """Steps 11, 12 and 14; in multiple choice, the option the speech matches best (2.4)."""
+    if prepared.unknown is not None:
+        raise prepared.unknown
+    require_speech(audio)
+    results: list[tuple[int, ScriptAnalysis, UtteranceAssessment]] = []
+    failure: OratoError | None = None
+    for analysis in prepared.options:
+        try:
+            assessment = assess(audio, analysis.expected_words())
+        except WordAlignmentError as error:
+            failure = error
+            continue
+        words = [word_object(s) for s in _scored(analysis, assessment)]
+        results.append((sentence_pronunciation(words), analysis, assessment))
+    if not results:
+        raise failure or WordAlignmentError()
+    _, analysis, assessment = max(results, key=lambda r: r[0])
+    return analysis, assessment
+
+
+def _scored(analysis: ScriptAnalysis, assessment: UtteranceAssessment) -> list[ScoredWord]:
+    return [ScoredWord(word, 0, verdict) for word, verdict in zip(analysis.words, assessment.words, strict=True)]

@@ -1,0 +1,1 @@
+"""Shipped scorer weights (numpy), their evaluation report and model card."""

@@ -1,0 +1,211 @@
+"""Rebuild the shipped scorer weights from speechocean762: one command, every step cached.
+
+    python -m training.train --data ../shared/data/speechocean762-train
+
+1. evidence: alignment, posteriors and Whisper states per utterance (``training.extract``,
+   resumable; the slow part);
+2. CTC heads, one per speaker fold, and each fold's out-of-fold head features;
+3. the phone scorer, evaluated by 4-fold cross-validation over speakers (Pearson per level,
+   for each feature set tried), then refitted on everything;
+4. weights and the evaluation report written into ``orato/scoring/weights/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from orato.scoring.ctc_head import CtcHead
+from orato.scoring.evidence import evidence_from_arrays
+from orato.scoring.features import FEATURE_GROUPS, PhoneFeatures, phone_features
+from orato.scoring.scorer import PhoneScorer
+from training import extract
+from training.baselines import ridge_cross_validation
+from training.corpus import Utterance, load_corpus, speaker_folds
+from training.heads import head_example, save_weights, split_validation, train_head
+from training.scorer import Example, example, fit_scorer
+
+FOLDS = 4  # 25 % of the speakers held out per fold; 5 folds did not fit the CPU budget
+SEED = 762
+THREADS = 2
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "orato" / "scoring" / "weights"
+HEADS_DIR = extract.CACHE_DIR / "heads"
+FEATURES_DIR = extract.CACHE_DIR / "features"
+CV_DIR = extract.CACHE_DIR / "cv"
+# Feature sets compared by cross-validation; the first is shipped unless --groups says otherwise.
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "head+hama+alignment": ("head_gop", "head_segment", "hama_gop", "hama_segment", "alignment"),
+    "head+alignment": ("head_gop", "head_segment", "alignment"),
+    "head+hidden+alignment": ("head_gop", "head_segment", "head_hidden", "alignment"),
+    "hama+alignment": ("hama_gop", "hama_segment", "alignment"),
+}
+
+log = logging.getLogger("training.train")
+
+
+def _load_evidence(utt: Utterance):
+    path = extract.evidence_path(utt.uttid)
+    if not path.exists():
+        return None
+    with np.load(path) as arrays:
+        return evidence_from_arrays(dict(arrays), [w.phones for w in utt.words])
+
+
+def alignment_stats(corpus: list[Utterance]) -> dict[str, int]:
+    """How the aligner fared on the corpus: retries with wide beams, skipped words, failures."""
+    stats = {"aligned": 0, "wide_beams": 0, "words_skipped": 0, "failed": 0}
+    for utt in corpus:
+        path = extract.evidence_path(utt.uttid)
+        if not path.exists():
+            stats["failed"] += extract.failed_path(utt.uttid).exists()
+            continue
+        with np.load(path) as arrays:
+            stats["aligned"] += 1
+            stats["wide_beams"] += int(arrays["wide_beams"])
+            phones = arrays["phones"]
+            stats["words_skipped"] += len({int(w) for w, said in phones[:, :2] if not said})
+    return stats
+
+
+def train_heads(corpus: list[Utterance], folds: dict[str, int]) -> None:
+    """Step 2a: one head per fold (cached), trained without that fold's speakers."""
+    speakers = {u.uttid: u.speaker for u in corpus}
+    examples = []
+    for utt in corpus:
+        evidence = _load_evidence(utt)
+        if evidence is not None:
+            examples.append((folds[utt.speaker], head_example(utt, evidence)))
+    for fold in range(FOLDS):
+        path = HEADS_DIR / f"fold{fold}.npz"
+        if path.exists():
+            continue
+        started = time.perf_counter()
+        train, val = split_validation([e for f, e in examples if f != fold], speakers, SEED + fold)
+        save_weights(train_head(train, val, SEED + fold), path)
+        log.info("head %d trained in %.0f s", fold, time.perf_counter() - started)
+
+
+def out_of_fold_features(corpus: list[Utterance], folds: dict[str, int]) -> dict[str, PhoneFeatures]:
+    """Step 2b: every feature group per utterance, from the head that never heard its speaker."""
+    FEATURES_DIR.mkdir(parents=True, exist_ok=True)
+    heads = {f: CtcHead(dict(np.load(HEADS_DIR / f"fold{f}.npz"))) for f in range(FOLDS)}
+    out: dict[str, PhoneFeatures] = {}
+    for utt in corpus:
+        path = FEATURES_DIR / f"{utt.uttid}.npz"
+        if not path.exists():
+            evidence = _load_evidence(utt)
+            if evidence is None:
+                continue
+            logp, hidden = heads[folds[utt.speaker]](evidence.states)
+            f = phone_features(evidence, logp, hidden, frozenset(FEATURE_GROUPS))
+            np.savez(
+                path, utterance=f.utterance, phone_index=f.phone_index,
+                word_of_phone=f.word_of_phone, head_shares=f.head_shares,
+                **{f"g_{k}": v for k, v in f.groups.items()},
+            )  # fmt: skip
+        with np.load(path) as a:
+            groups = {k[2:]: a[k] for k in a.files if k.startswith("g_")}
+            out[utt.uttid] = PhoneFeatures(
+                groups, a["utterance"], a["phone_index"], a["word_of_phone"], a["head_shares"],
+                np.zeros((0, 0)),
+            )
+    return out
+
+
+def pearson(a: np.ndarray, b: np.ndarray) -> float:
+    valid = ~(np.isnan(a) | np.isnan(b))
+    return float(np.corrcoef(a[valid], b[valid])[0, 1])
+
+
+def evaluate(
+    examples: dict[str, Example], corpus: list[Utterance], folds: dict[str, int], groups: tuple[str, ...]
+) -> dict[str, float]:
+    """Step 3: cross-validation over speaker folds; Pearson of the pooled held-out predictions."""
+    pred = {"phone": [], "word": [], "sentence_accuracy": [], "sentence_total": []}
+    gold = {k: [] for k in pred}
+    for fold in range(FOLDS):
+        train = [examples[u.uttid] for u in corpus if u.uttid in examples and folds[u.speaker] != fold]
+        scorer = PhoneScorer(fit_scorer(train, groups, SEED + fold))
+        for utt in corpus:
+            if utt.uttid not in examples or folds[utt.speaker] != fold:
+                continue
+            e = examples[utt.uttid]
+            p = scorer(e.features, len(utt.words))
+            pred["phone"].append(p.phone_accuracy)
+            gold["phone"].append(e.phone_target * 2)
+            pred["word"].append(p.word_accuracy)
+            gold["word"].append(e.word_target * 10)
+            pred["sentence_accuracy"].append([p.sentence_accuracy])
+            gold["sentence_accuracy"].append([utt.accuracy])
+            pred["sentence_total"].append([p.sentence_total])
+            gold["sentence_total"].append([utt.total])
+    return {k: round(pearson(np.concatenate(pred[k]), np.concatenate(gold[k])), 3) for k in pred}
+
+
+def raw_gop_baselines(examples: dict[str, Example]) -> dict[str, float]:
+    """Unfitted evidence: the expected phone's GOP share against the experts' phone marks."""
+    out = {}
+    for group in ("head_gop", "hama_gop"):
+        share = np.concatenate([e.features.groups[group][:, 0] for e in examples.values()])
+        gold = np.concatenate([e.phone_target for e in examples.values()])
+        out[group] = round(pearson(share, gold), 3)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--candidates", default=",".join(CANDIDATES), help="feature sets to evaluate")
+    parser.add_argument("--ship", default=next(iter(CANDIDATES)), help="feature set to ship")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
+    torch.set_num_threads(THREADS)
+    torch.set_flush_denormal(True)
+    if extract.main(["--data", str(args.data)]) != 0:
+        return 1
+    corpus = load_corpus(args.data)
+    folds = speaker_folds(corpus, FOLDS, SEED)
+    train_heads(corpus, folds)
+    features = out_of_fold_features(corpus, folds)
+    examples = {u.uttid: example(u, features[u.uttid]) for u in corpus if u.uttid in features}
+    report: dict[str, object] = {
+        "utterances": len(examples), "speakers": len({u.speaker for u in corpus}),
+        "alignment": alignment_stats(corpus), "folds": FOLDS,
+        "raw_gop_phone_pearson": raw_gop_baselines(examples), "cross_validation": {},
+        "ridge_cross_validation": {
+            name: ridge_cross_validation(examples, corpus, folds, CANDIDATES[name])
+            for name in args.candidates.split(",")
+        },
+    }  # fmt: skip
+    log.info("baselines: %s %s", report["raw_gop_phone_pearson"], report["ridge_cross_validation"])
+    CV_DIR.mkdir(parents=True, exist_ok=True)
+    for name in args.candidates.split(","):
+        cached = CV_DIR / f"{name}.json"
+        if not cached.exists():  # a rerun (e.g. to ship another set) reuses finished runs
+            started = time.perf_counter()
+            result = evaluate(examples, corpus, folds, CANDIDATES[name])
+            cached.write_text(json.dumps(result))
+            log.info("%s: %s (%.0f s)", name, result, time.perf_counter() - started)
+        report["cross_validation"][name] = json.loads(cached.read_text())
+    WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
+    all_examples = [examples[u.uttid] for u in corpus if u.uttid in examples]
+    np.savez(WEIGHTS_DIR / "scorer.npz", **fit_scorer(all_examples, CANDIDATES[args.ship], SEED))
+    # The shipped head is fold 0's: the scorer was fitted on features of heads that had not
+    # heard the speaker, which is what any head sees at run time; a head refitted on every
+    # speaker would be a slightly different model from the ones the scorer learned from.
+    save_weights(dict(np.load(HEADS_DIR / "fold0.npz")), WEIGHTS_DIR / "ctc_head.npz")
+    report["shipped"] = {"features": args.ship, **report["cross_validation"].get(args.ship, {})}
+    (WEIGHTS_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
