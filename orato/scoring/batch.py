@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from orato.api.envelope import error_body, success_body
-from orato.api.params import NEWEST_MINOR, Params
+from orato.params import NEWEST_MINOR, Params
 from orato.audio import decode_audio
 from orato.errors import AudioMissingError, FileTooLargeError, InvalidParametersError, OratoError
 from orato.scoring.engine import load_engine

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orato.api.params import DIALECTS, Params
+from orato.params import DIALECTS, Params
 from orato.audio import DecodedAudio, require_speech
 from orato.errors import (
     FeatureUnavailableError,

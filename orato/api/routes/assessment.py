@@ -13,7 +13,7 @@ from orato.api.envelope import success_body
 from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
-from orato.api.params import Params, served_version
+from orato.params import Params, served_version
 from orato.api.work import run_engine
 from orato.errors import UnknownWordsError
 from orato.lang.lexicon import english_lexicon, unknown_words

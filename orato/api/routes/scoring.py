@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from orato.api.audio import receive_audio
 from orato.api.forms import RequestBody
-from orato.api.params import DIALECTS, Params
+from orato.params import DIALECTS, Params
 from orato.api.routes.assessment import begin, log_identifiers, success
 from orato.api.work import run_engine
 from orato.scoring import load_engine

@@ -2,6 +2,7 @@
 
 Parameters may come from the query or the body (the body wins), flags accept 1/0/true/false,
 empty values count as absent and unknown parameters are ignored, as Speechace clients expect.
+The server and the CLI (`orato score-batch`) read parameters through the same rules.
 """
 
 from __future__ import annotations
