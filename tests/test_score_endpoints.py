@@ -179,3 +179,24 @@ def test_score_phone_list(client: TestClient, key: str) -> None:
     assert "syllable_score_list" not in word and "quality_class" not in word
     assert_assessment_error(post(client, PHONES, key, audio=LAMB, phone_list="l|zz|m"), 400,
                             "error_invalid_parameters", "phone_list")  # fmt: skip
+
+
+def synthesized(client: TestClient, key: str, text: str) -> bytes:
+    response = client.post(
+        "/v1/audio/speech",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"text": text, "model": "espeak-ng/default", "voice": "en-us"},
+    )
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_ship_read_as_sheep_lowers_the_vowel_and_names_it(client: TestClient, key: str) -> None:
+    """A reference reading from the synthesis side, scored by the assessment side."""
+    right = post(client, WORD, key, audio=synthesized(client, key, "ship"), word="ship").json()["word_score"]
+    wrong = post(client, WORD, key, audio=synthesized(client, key, "sheep"), word="ship").json()["word_score"]
+    said, heard = right["phone_score_list"][1], wrong["phone_score_list"][1]
+    assert said["phone"] == heard["phone"] == "ih"
+    assert said["sound_most_like"] == "ih" and heard["sound_most_like"] == "iy"
+    assert heard["quality_score"] < said["quality_score"]
+    assert wrong["quality_score"] < right["quality_score"]

@@ -17,6 +17,9 @@ from orato.scoring.assessment import PhoneAssessment, WordAssessment
 from orato.scoring.rubric import round_half_up
 
 SILENCE = "sil"
+# From this quality up a phone is "excellent, native-like" (10.1): it was said as expected, even
+# when the head's runner-up sound is close, so it names itself as what it sounded like.
+NATIVE_LIKE_QUALITY = 90
 PHONE_SCORE_DECIMALS = 1
 
 
@@ -92,8 +95,9 @@ def _phone_object(
 
 
 def _sound_most_like(code: str, parts: list[PhoneAssessment], dialect: str) -> str:
-    """The expected code when every part was heard as itself, else what the worst part sounded like."""
-    if all(p.sound_most_like == p.phone for p in parts):
+    """The expected code when it was heard as itself, else what the worst part sounded like."""
+    native_like = sum(p.quality_score for p in parts) / len(parts) >= NATIVE_LIKE_QUALITY
+    if native_like or all(p.sound_most_like == p.phone for p in parts):
         return code
     worst = min(parts, key=lambda p: p.quality_score)
     return dialect_phone(worst.sound_most_like, dialect, expected=code) or worst.sound_most_like.lower()
