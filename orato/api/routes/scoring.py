@@ -69,9 +69,14 @@ async def _scored(
         audio = await receive_audio(request, body, principal, endpoint_max_seconds=max_seconds(prepared))
     finally:
         await body.close()
-    engine = load_engine(request.app.state.services.settings)
-    payload = await run_engine(request, score, prepared, audio, engine.assess)
+    settings = request.app.state.services.settings
+    payload = await run_engine(request, _score_with_engine, score, prepared, audio, settings)
     return success(request, payload)
+
+
+def _score_with_engine(score: Callable[..., dict[str, Any]], prepared: Any, audio: Any, settings: Any) -> dict[str, Any]:
+    """On an engine worker, so a first (unpreloaded) model load never blocks the event loop."""
+    return score(prepared, audio, load_engine(settings).assess)
 
 
 @router.post("/api/scoring/text/{version}/json", summary="Score text", openapi_extra=_multipart(
