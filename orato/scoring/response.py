@@ -36,7 +36,7 @@ class ScoredWord:
         return self.word.pronunciations[self.variant]
 
 
-def word_object(scored: ScoredWord, *, with_punctuation: bool = True) -> dict[str, Any]:
+def word_object(scored: ScoredWord) -> dict[str, Any]:
     """One entry of ``word_score_list`` (9.4)."""
     phones = phone_objects(scored.pronunciation, scored.word.links(scored.variant), scored.assessment)
     body: dict[str, Any] = {
@@ -45,7 +45,7 @@ def word_object(scored: ScoredWord, *, with_punctuation: bool = True) -> dict[st
         "phone_score_list": phones,
         "syllable_score_list": syllable_objects(scored.pronunciation, phones),
     }
-    if with_punctuation and scored.word.ending_punctuation:
+    if scored.word.ending_punctuation:
         body["ending_punctuation"] = scored.word.ending_punctuation
     return body
 

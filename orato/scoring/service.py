@@ -171,21 +171,20 @@ def _prepare(
 
 
 def score_text(prepared: PreparedScript, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
-    analysis, assessment = _best_option(prepared, audio, assess)
-    words = [word_object(s) for s in _scored(analysis, assessment)]
-    pronunciation = sentence_pronunciation(words)
+    analysis, words = _best_option(prepared, audio, assess)
     return {
         "text_score": {
             "text": analysis.text,
             "word_score_list": words,
-            **speaking_rubrics({"pronunciation": pronunciation}),
+            **speaking_rubrics({"pronunciation": sentence_pronunciation(words)}),
         }
     }
 
 
 def score_word(prepared: PreparedScript, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
-    analysis, assessment = _best_option(prepared, audio, assess)
-    body = word_object(_scored(analysis, assessment)[0], with_punctuation=False)
+    _, words = _best_option(prepared, audio, assess)
+    body = words[0]
+    body.pop("ending_punctuation", None)
     body["quality_class"] = "pass" if body["quality_score"] >= PASS_QUALITY else "fail"
     return {"word_score": body}
 
@@ -207,12 +206,15 @@ def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, assess: Assess)
 
 def _best_option(
     prepared: PreparedScript, audio: DecodedAudio, assess: Assess
-) -> tuple[ScriptAnalysis, UtteranceAssessment]:
-    """Steps 11, 12 and 14; in multiple choice, the option the speech matches best (2.4)."""
+) -> tuple[ScriptAnalysis, list[dict[str, Any]]]:
+    """Steps 11, 12 and 14; in multiple choice, the option the speech matches best (2.4).
+
+    Returns the option and its ``word_score_list``, built once.
+    """
     if prepared.unknown is not None:
         raise prepared.unknown
     require_speech(audio)
-    results: list[tuple[int, ScriptAnalysis, UtteranceAssessment]] = []
+    results: list[tuple[int, ScriptAnalysis, list[dict[str, Any]]]] = []
     failure: OratoError | None = None
     for analysis in prepared.options:
         try:
@@ -221,11 +223,11 @@ def _best_option(
             failure = error
             continue
         words = [word_object(s) for s in _scored(analysis, assessment)]
-        results.append((sentence_pronunciation(words), analysis, assessment))
+        results.append((sentence_pronunciation(words), analysis, words))
     if not results:
         raise failure or WordAlignmentError()
-    _, analysis, assessment = max(results, key=lambda r: r[0])
-    return analysis, assessment
+    _, analysis, words = max(results, key=lambda r: r[0])
+    return analysis, words
 
 
 def _scored(analysis: ScriptAnalysis, assessment: UtteranceAssessment) -> list[ScoredWord]:
