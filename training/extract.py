@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--limit", type=int, default=None, help="only the first N utterances")
     parser.add_argument("--realign", action="store_true", help="redo only cached alignments")
+    parser.add_argument("--shard", default="0/1", help="K/N: this process's share, to run N in parallel")
     args = parser.parse_args(argv)
     EVIDENCE_DIR.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
@@ -104,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         u for u in corpus
         if not evidence_path(u.uttid).exists() and not failed_path(u.uttid).exists()
     ]  # fmt: skip
-    log.info("%d utterances, %d to extract", len(corpus), len(todo))
+    shard, shards = (int(n) for n in args.shard.split("/"))
+    todo = todo[shard::shards]
+    log.info("%d utterances, %d to extract in shard %s", len(corpus), len(todo), args.shard)
     models = extraction_models()
     started, failures = time.perf_counter(), 0
     for done, utt in enumerate(todo, 1):

@@ -49,7 +49,7 @@ def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str,
     if size > plan.max_file_bytes:
         raise FileTooLargeError(f"The file is {size:,} bytes; the plan allows at most {plan.max_file_bytes:,} bytes.")
     decoded = decode_audio(audio, max_seconds=plan.max_audio_seconds)
-    return score_text(prepared, decoded, load_engine(settings).assess)
+    return score_text(prepared, decoded, load_engine(settings))
 
 
 def read_manifest(path: Path) -> Iterator[BatchItem]:

@@ -9,7 +9,6 @@ batch run returns exactly what the endpoint would.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +31,7 @@ from orato.lang import (
     split_options,
 )
 from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.engine import PronunciationEngine
 from orato.scoring.response import (
     ScoredWord,
     phone_objects,
@@ -55,7 +55,27 @@ _NOT_YET_AVAILABLE = {
     "enforce_dialect": "dialect detection",
 }
 
-Assess = Callable[[DecodedAudio, Sequence[Any]], UtteranceAssessment]
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a request asked for beyond pronunciation (api-scoring.md 2.6-2.10)."""
+
+    fluency: bool = False
+    intonation: bool = False
+    interference: bool = False
+    detect_dialect: bool = False
+    enforce_dialect: bool = False
+
+    @classmethod
+    def from_flags(cls, flags: dict[str, bool]) -> Extras:
+        return cls(
+            fluency=flags.get("include_fluency", False),
+            intonation=flags.get("include_intonation", False),
+            interference=flags.get("include_interference_metrics", False),
+            detect_dialect=flags.get("detect_dialect", False) or flags.get("enforce_dialect", False),
+            enforce_dialect=flags.get("enforce_dialect", False),
+        )
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,17 @@ class PreparedScript:
     unknown: UnknownWordsError | None
     max_seconds: float
     multiple_choice: bool
+    dialect: str
+    extras: Extras
+
+
+@dataclass(frozen=True)
+class ScoredScript:
+    """The option that was scored, its ``word_score_list`` and the engine's verdict on it."""
+
+    analysis: ScriptAnalysis
+    words: list[dict[str, Any]]
+    assessment: UtteranceAssessment
 
 
 # --- steps 6-9 --------------------------------------------------------------------------
@@ -86,7 +117,7 @@ def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> Pr
     params.check_length("text", max_chars)
     _refuse_unavailable(flags, dialect)
     lines = [text] if flags["no_mc"] else split_options(text)
-    return _prepare(lines, dialect, markup, flags["include_unknown_words"], "text", relaxed=False)
+    return _prepare(lines, dialect, markup, flags, "text", relaxed=False)
 
 
 def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
@@ -103,7 +134,7 @@ def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
         raise InvalidParametersError("word", "multiple choice is only available for en-us and en-gb")
     params.check_length("word", MAX_WORD_CHARS)
     _refuse_unavailable(flags, dialect)
-    prepared = _prepare(options, dialect, markup, flags["include_unknown_words"], "word", relaxed=True)
+    prepared = _prepare(options, dialect, markup, flags, "word", relaxed=True)
     if any(len(option.words) != 1 for option in prepared.options):
         raise InvalidParametersError("word", "must be a single word; use score text for phrases")
     return prepared
@@ -145,8 +176,9 @@ def _refuse_unavailable(flags: dict[str, bool], dialect: str) -> None:
 
 
 def _prepare(
-    lines: list[str], dialect: str, markup: bool, include_unknown: bool, param: str, *, relaxed: bool
+    lines: list[str], dialect: str, markup: bool, flags: dict[str, bool], param: str, *, relaxed: bool
 ) -> PreparedScript:
+    include_unknown = flags["include_unknown_words"]
     options: list[ScriptAnalysis] = []
     unknown: list[str] = []
     for line in lines:
@@ -164,34 +196,35 @@ def _prepare(
         unknown=UnknownWordsError(unknown) if unknown else None,
         max_seconds=WORD_MAX_SECONDS if param == "word" else float("inf"),
         multiple_choice=len(lines) > 1,
+        dialect=dialect,
+        extras=Extras.from_flags(flags),
     )
 
 
 # --- steps 11-14 ------------------------------------------------------------------------
 
 
-def score_text(prepared: PreparedScript, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
-    analysis, words = _best_option(prepared, audio, assess)
+def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
+    scored = _best_option(prepared, audio, engine)
     return {
         "text_score": {
-            "text": analysis.text,
-            "word_score_list": words,
-            **speaking_rubrics({"pronunciation": sentence_pronunciation(words)}),
+            "text": scored.analysis.text,
+            "word_score_list": scored.words,
+            **speaking_rubrics({"pronunciation": sentence_pronunciation(scored.words)}),
         }
     }
 
 
-def score_word(prepared: PreparedScript, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
-    _, words = _best_option(prepared, audio, assess)
-    body = words[0]
+def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
+    body = _best_option(prepared, audio, engine).words[0]
     body.pop("ending_punctuation", None)
     body["quality_class"] = "pass" if body["quality_score"] >= PASS_QUALITY else "fail"
     return {"word_score": body}
 
 
-def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, assess: Assess) -> dict[str, Any]:
+def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     require_speech(audio)
-    assessment = assess(audio, [phone_list.expected()])
+    assessment = engine.assess(audio, [phone_list.expected()])
     phones = phone_objects(phone_list.pronunciation, phone_list.links(), assessment.words[0])
     for phone in phones:
         phone.pop("word_extent", None)
@@ -204,30 +237,24 @@ def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, assess: Assess)
     }
 
 
-def _best_option(
-    prepared: PreparedScript, audio: DecodedAudio, assess: Assess
-) -> tuple[ScriptAnalysis, list[dict[str, Any]]]:
-    """Steps 11, 12 and 14; in multiple choice, the option the speech matches best (2.4).
-
-    Returns the option and its ``word_score_list``, built once.
-    """
+def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> ScoredScript:
+    """Steps 11, 12 and 14; in multiple choice, the option the speech matches best (2.4)."""
     if prepared.unknown is not None:
         raise prepared.unknown
     require_speech(audio)
-    results: list[tuple[int, ScriptAnalysis, list[dict[str, Any]]]] = []
+    results: list[ScoredScript] = []
     failure: OratoError | None = None
     for analysis in prepared.options:
         try:
-            assessment = assess(audio, analysis.expected_words())
+            assessment = engine.assess(audio, analysis.expected_words())
         except WordAlignmentError as error:
             failure = error
             continue
         words = [word_object(s) for s in _scored(analysis, assessment)]
-        results.append((sentence_pronunciation(words), analysis, words))
+        results.append(ScoredScript(analysis, words, assessment))
     if not results:
         raise failure or WordAlignmentError()
-    _, analysis, words = max(results, key=lambda r: r[0])
-    return analysis, words
+    return max(results, key=lambda r: sentence_pronunciation(r.words))
 
 
 def _scored(analysis: ScriptAnalysis, assessment: UtteranceAssessment) -> list[ScoredWord]:

@@ -76,7 +76,7 @@ async def _scored(
 
 def _score_with_engine(score: Callable[..., dict[str, Any]], prepared: Any, audio: Any, settings: Any) -> dict[str, Any]:
     """On an engine worker, so a first (unpreloaded) model load never blocks the event loop."""
-    return score(prepared, audio, load_engine(settings).assess)
+    return score(prepared, audio, load_engine(settings))
 
 
 @router.post("/api/scoring/text/{version}/json", summary="Score text", openapi_extra=_multipart(
