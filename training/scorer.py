@@ -3,6 +3,11 @@
 Multi-task: phone accuracy where the experts' phone marks line up with the canonical phones,
 word accuracy for every word, sentence accuracy and total for every utterance, each on a
 0-1 scale so the losses are comparable.
+
+The contract fixes how the wire builds word and sentence scores (api-scoring.md 1.7 and
+decision 16): a word's quality is the mean of its phones', the sentence pronunciation the mean
+of its words'. Two more losses hold those means to the experts' word and sentence accuracy, so
+the phone scores a client reads also add up to the word and sentence scores experts would give.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ WEIGHT_DECAY = 5e-2
 DROPOUT = 0.1
 INPUT_DROPOUT = 0.2
 # Loss weights per level: phone marks are many and noisy, sentence marks few and clean.
-LOSS_WEIGHTS = {"phone": 1.0, "word": 1.0, "sentence": 1.0}
+# "wire_*" weigh the means the API derives from the phone scores (see the module docstring).
+LOSS_WEIGHTS = {"phone": 1.0, "word": 1.0, "sentence": 1.0, "wire_word": 1.0, "wire_sentence": 1.0}
 MIN_STD = 1e-3
 
 
@@ -205,8 +211,23 @@ def _masked_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return ((pred[valid] - target[valid]) ** 2).mean()
 
 
+def _wire_losses(phone: torch.Tensor, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """Word scores as the mean of their phones, the sentence as the mean of its words, each
+    against the experts' word and sentence accuracy."""
+    keep = (~batch.pad).float()
+    shown = phone.clamp(0.0, 1.0)[..., None]  # the API clips phone scores to 0-100
+    words = _segment_mean(shown, batch.word, batch.n_words, keep)[..., 0]
+    said = (~batch.word_pad).float()
+    sentence = (words * said).sum(1) / said.sum(1)
+    return _masked_mse(words, batch.word_target), _masked_mse(sentence, batch.sentence_target[:, 0])
+
+
 def fit_scorer(
-    examples: list[Example], groups: tuple[str, ...], seed: int, epochs: int = EPOCHS
+    examples: list[Example],
+    groups: tuple[str, ...],
+    seed: int,
+    epochs: int = EPOCHS,
+    loss_weights: dict[str, float] = LOSS_WEIGHTS,
 ) -> dict[str, np.ndarray]:
     """Train on ``examples``; returns the weights file's arrays (state dict + normaliser)."""
     torch.manual_seed(seed)
@@ -225,10 +246,13 @@ def fit_scorer(
         rng.shuffle(batches)
         for batch in batches:
             phone, word, sentence = model(batch)
+            wire_word, wire_sentence = _wire_losses(phone, batch)
             loss = (
-                LOSS_WEIGHTS["phone"] * _masked_mse(phone, batch.phone_target)
-                + LOSS_WEIGHTS["word"] * _masked_mse(word, batch.word_target)
-                + LOSS_WEIGHTS["sentence"] * _masked_mse(sentence, batch.sentence_target)
+                loss_weights["phone"] * _masked_mse(phone, batch.phone_target)
+                + loss_weights["word"] * _masked_mse(word, batch.word_target)
+                + loss_weights["sentence"] * _masked_mse(sentence, batch.sentence_target)
+                + loss_weights["wire_word"] * wire_word
+                + loss_weights["wire_sentence"] * wire_sentence
             )
             optimiser.zero_grad()
             loss.backward()

@@ -25,12 +25,12 @@ import torch
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.evidence import evidence_from_arrays
 from orato.scoring.features import FEATURE_GROUPS, PhoneFeatures, phone_features
-from orato.scoring.scorer import PhoneScorer
+from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, PhoneScorer, Predictions
 from training import extract
 from training.baselines import ridge_cross_validation
 from training.corpus import Utterance, load_corpus, speaker_folds
 from training.heads import head_example, save_weights, split_validation, train_head
-from training.scorer import Example, example, fit_scorer
+from training.scorer import LOSS_WEIGHTS, Example, example, fit_scorer
 
 FOLDS = 4  # 25 % of the speakers held out per fold; 5 folds did not fit the CPU budget
 SEED = 762
@@ -125,28 +125,69 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def evaluate(
-    examples: dict[str, Example], corpus: list[Utterance], folds: dict[str, int], groups: tuple[str, ...]
-) -> dict[str, float]:
-    """Step 3: cross-validation over speaker folds; Pearson of the pooled held-out predictions."""
-    pred = {"phone": [], "word": [], "sentence_accuracy": [], "sentence_total": []}
-    gold = {k: [] for k in pred}
+    examples: dict[str, Example], corpus: list[Utterance], folds: dict[str, int], groups: tuple[str, ...],
+    loss_weights: dict[str, float] = LOSS_WEIGHTS,
+) -> tuple[dict[str, float], dict[str, Predictions]]:
+    """Step 3: cross-validation over speaker folds.
+
+    Returns the Pearson of the pooled held-out predictions, both as the model predicts each
+    level and as the API derives words and sentences from phones (api-scoring.md 1.7, decision
+    16), and every utterance's held-out predictions (the fluency scorer learns from them).
+    """
+    held_out: dict[str, Predictions] = {}
     for fold in range(FOLDS):
         train = [examples[u.uttid] for u in corpus if u.uttid in examples and folds[u.speaker] != fold]
-        scorer = PhoneScorer(fit_scorer(train, groups, SEED + fold))
+        scorer = PhoneScorer(fit_scorer(train, groups, SEED + fold, loss_weights=loss_weights))
         for utt in corpus:
-            if utt.uttid not in examples or folds[utt.speaker] != fold:
-                continue
-            e = examples[utt.uttid]
-            p = scorer(e.features, len(utt.words))
-            pred["phone"].append(p.phone_accuracy)
-            gold["phone"].append(e.phone_target * 2)
-            pred["word"].append(p.word_accuracy)
-            gold["word"].append(e.word_target * 10)
-            pred["sentence_accuracy"].append([p.sentence_accuracy])
-            gold["sentence_accuracy"].append([utt.accuracy])
-            pred["sentence_total"].append([p.sentence_total])
-            gold["sentence_total"].append([utt.total])
-    return {k: round(pearson(np.concatenate(pred[k]), np.concatenate(gold[k])), 3) for k in pred}
+            if utt.uttid in examples and folds[utt.speaker] == fold:
+                held_out[utt.uttid] = scorer(examples[utt.uttid].features, len(utt.words))
+    by_id = {u.uttid: u for u in corpus}
+    pairs: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+
+    def add(level: str, predicted, gold) -> None:
+        pairs.setdefault(level, ([], []))[0].append(np.atleast_1d(np.asarray(predicted, float)))
+        pairs[level][1].append(np.atleast_1d(np.asarray(gold, float)))
+
+    for uttid, p in held_out.items():
+        e, utt = examples[uttid], by_id[uttid]
+        add("phone", p.phone_accuracy, e.phone_target * PHONE_SCALE)
+        add("word", p.word_accuracy, e.word_target * TEN_POINT_SCALE)
+        add("sentence_accuracy", p.sentence_accuracy, utt.accuracy)
+        add("sentence_total", p.sentence_total, utt.total)
+        wire_words = wire_word_scores(p, e.features.word_of_phone, len(utt.words))
+        add("wire_word", wire_words, e.word_target * TEN_POINT_SCALE)
+        add("wire_sentence_vs_accuracy", wire_words.mean(), utt.accuracy)
+        add("wire_sentence_vs_total", wire_words.mean(), utt.total)
+    scores = {
+        level: round(pearson(np.concatenate(pred), np.concatenate(gold)), 3)
+        for level, (pred, gold) in pairs.items()
+    }
+    return scores, held_out
+
+
+def save_held_out(held_out: dict[str, Predictions], path: Path) -> None:
+    """Each utterance's held-out predictions, flattened for ``np.savez``."""
+    arrays: dict[str, np.ndarray] = {}
+    for uttid, p in held_out.items():
+        arrays[f"{uttid}/phone"] = p.phone_accuracy
+        arrays[f"{uttid}/word"] = p.word_accuracy
+        arrays[f"{uttid}/sentence"] = np.asarray([p.sentence_accuracy, p.sentence_total])
+    np.savez(path, **arrays)
+
+
+def load_held_out(path: Path) -> dict[str, Predictions]:
+    with np.load(path) as arrays:
+        uttids = {k.split("/")[0] for k in arrays.files}
+        return {
+            u: Predictions(arrays[f"{u}/phone"], arrays[f"{u}/word"], *map(float, arrays[f"{u}/sentence"]))
+            for u in uttids
+        }
+
+
+def wire_word_scores(p: Predictions, word_of_phone: np.ndarray, n_words: int) -> np.ndarray:
+    """Word scores on the 0-100 scale as the API builds them: the mean of the phone scores."""
+    quality = p.phone_accuracy / PHONE_SCALE * 100
+    return np.asarray([quality[word_of_phone == w].mean() for w in range(n_words)])
 
 
 def raw_gop_baselines(examples: dict[str, Example]) -> dict[str, float]:
@@ -190,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         cached = CV_DIR / f"{name}.json"
         if not cached.exists():  # a rerun (e.g. to ship another set) reuses finished runs
             started = time.perf_counter()
-            result = evaluate(examples, corpus, folds, CANDIDATES[name])
+            result, held_out = evaluate(examples, corpus, folds, CANDIDATES[name])
+            save_held_out(held_out, CV_DIR / f"{name}.held_out.npz")
             cached.write_text(json.dumps(result))
             log.info("%s: %s (%.0f s)", name, result, time.perf_counter() - started)
         report["cross_validation"][name] = json.loads(cached.read_text())
