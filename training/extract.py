@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         filename=CACHE_DIR / "extract.log", level=logging.INFO, format="%(asctime)s %(message)s"
     )
-    corpus = load_corpus(args.data)[: args.limit]
+    shard, shards = (int(n) for n in args.shard.split("/"))
+    corpus = load_corpus(args.data)[: args.limit][shard::shards]
     if args.realign:
         realign(args.data, corpus)
         return 0
@@ -105,8 +106,6 @@ def main(argv: list[str] | None = None) -> int:
         u for u in corpus
         if not evidence_path(u.uttid).exists() and not failed_path(u.uttid).exists()
     ]  # fmt: skip
-    shard, shards = (int(n) for n in args.shard.split("/"))
-    todo = todo[shard::shards]
     log.info("%d utterances, %d to extract in shard %s", len(corpus), len(todo), args.shard)
     models = extraction_models()
     started, failures = time.perf_counter(), 0

@@ -29,9 +29,14 @@ from orato.lang import (
     contains_markup,
     parse_phone_list,
     split_options,
+    split_sentences,
 )
+from orato.acoustic.pitch import ProsodyTrack, prosody_track
 from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import PronunciationEngine
+from orato.scoring.fidelity import fidelity_class, score_issues
+from orato.scoring.fluency import fluency_metrics, timed_words
 from orato.scoring.response import (
     ScoredWord,
     phone_objects,
@@ -48,7 +53,6 @@ WORD_MAX_SECONDS = 30.0
 PASS_QUALITY = 70
 # Options of the contract that need the fluency and prosody analysis of a later release.
 _NOT_YET_AVAILABLE = {
-    "include_fluency": "fluency",
     "include_intonation": "intonation",
     "include_interference_metrics": "interference",
     "detect_dialect": "dialect detection",
@@ -83,6 +87,8 @@ class PreparedScript:
     """A request that passed steps 6-9: the script (or its options) read in the dialect."""
 
     options: tuple[ScriptAnalysis, ...]
+    # Each option's fluency segments (sentences) as word-index ranges.
+    segments: tuple[tuple[tuple[int, int], ...], ...]
     # Unknown words are reported at step 11, after the audio checks.
     unknown: UnknownWordsError | None
     max_seconds: float
@@ -96,6 +102,7 @@ class ScoredScript:
     """The option that was scored, its ``word_score_list`` and the engine's verdict on it."""
 
     analysis: ScriptAnalysis
+    segments: tuple[tuple[int, int], ...]
     words: list[dict[str, Any]]
     assessment: UtteranceAssessment
 
@@ -180,6 +187,7 @@ def _prepare(
 ) -> PreparedScript:
     include_unknown = flags["include_unknown_words"]
     options: list[ScriptAnalysis] = []
+    segments: list[tuple[tuple[int, int], ...]] = []
     unknown: list[str] = []
     for line in lines:
         try:
@@ -187,12 +195,15 @@ def _prepare(
                 analyse_script(line, dialect, markup=markup, include_unknown_words=include_unknown,
                                relaxed=relaxed, param=param)
             )  # fmt: skip
+            no_mc = flags.get("no_mc", False)
+            segments.append(tuple(split_sentences(line, no_mc, markup=markup, dialect=dialect)))
         except UnknownWordsError as error:
             unknown.extend(w for w in error.words if w.lower() not in {u.lower() for u in unknown})
     if not unknown and not any(option.words for option in options):
         raise MissingParametersError(param)
     return PreparedScript(
         options=tuple(options),
+        segments=tuple(segments),
         unknown=UnknownWordsError(unknown) if unknown else None,
         max_seconds=WORD_MAX_SECONDS if param == "word" else float("inf"),
         multiple_choice=len(lines) > 1,
@@ -206,12 +217,38 @@ def _prepare(
 
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
-    return {
-        "text_score": {
-            "text": scored.analysis.text,
-            "word_score_list": scored.words,
-            **speaking_rubrics({"pronunciation": sentence_pronunciation(scored.words)}),
+    text_score: dict[str, Any] = {"text": scored.analysis.text, "word_score_list": scored.words}
+    scores = {"pronunciation": sentence_pronunciation(scored.words)}
+    if prepared.extras.fluency:
+        text_score.update(_fluency_fields(scored, scores))
+    text_score.update(speaking_rubrics(scores))
+    return {"text_score": text_score}
+
+
+def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: ProsodyTrack | None = None) -> dict[str, Any]:
+    """2.6: per-sentence and overall metrics, the fluency score, and whether the reading
+    followed the script. Adds ``fluency`` to the top-level ``scores``."""
+    words = timed_words(scored.words, scored.assessment)
+    metrics = fluency_metrics(words, scored.segments)
+    scorer = load_delivery_scorer()
+    segments = []
+    for segment in metrics.segments:
+        a, b = segment.segment
+        segment_scores = {
+            "pronunciation": sentence_pronunciation(scored.words[a:b]) if segment.span else 0,
+            "fluency": scorer.score("fluency", SpanEvidence(segment, words[a:b], track)),
         }
+        segments.append({**segment.to_wire(), **speaking_rubrics(segment_scores)})
+    scores["fluency"] = scorer.score("fluency", SpanEvidence(metrics.overall, words, track))
+    fidelity = fidelity_class([w.spoken for w in words], off_script_share=0.0)
+    return {
+        "fidelity_class": fidelity,
+        "score_issue_list": score_issues(fidelity),
+        "fluency": {
+            "segment_metrics_list": segments,
+            "overall_metrics": metrics.overall.to_wire(),
+            "fluency_version": None,
+        },
     }
 
 
@@ -244,14 +281,14 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
     require_speech(audio)
     results: list[ScoredScript] = []
     failure: OratoError | None = None
-    for analysis in prepared.options:
+    for analysis, segments in zip(prepared.options, prepared.segments, strict=True):
         try:
             assessment = engine.assess(audio, analysis.expected_words())
         except WordAlignmentError as error:
             failure = error
             continue
         words = [word_object(s) for s in _scored(analysis, assessment)]
-        results.append(ScoredScript(analysis, words, assessment))
+        results.append(ScoredScript(analysis, segments, words, assessment))
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))
