@@ -16,8 +16,10 @@ import numpy as np
 
 from bench.registry import scenario
 from orato.audio import DecodedAudio, decode_audio
+from orato.params import Params
 from orato.scoring import load_engine
 from orato.scoring.reference import cmudict_words
+from orato.scoring.service import prepare_text, score_text
 from orato.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "speechocean762"
@@ -59,6 +61,28 @@ def score_5s(workdir: Path) -> Callable[[], object]:
     audio, text = _joined(PIECES, 1)
     assert abs(audio.duration_seconds - 5.0) < 0.01
     return _scorer(workdir, audio, text)
+
+
+def _text_scorer(workdir: Path, options: dict[str, str]) -> Callable[[], object]:
+    """The whole score text path (engine, wire objects, options) as the endpoint runs it."""
+    audio, text = _joined(PIECES, 1)
+    settings = Settings(data_dir=workdir / "data")
+    plan = settings.plans[settings.default_plan]
+    prepared = prepare_text(Params({}, {"text": text, **options}), plan.features, settings.max_text_chars)
+    engine = load_engine(settings)
+    return lambda: score_text(prepared, audio, engine)
+
+
+@scenario("score-text-5s", audio_seconds=5.0)
+def score_text_5s(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer, pronunciation only: the baseline for the options."""
+    return _text_scorer(workdir, {})
+
+
+@scenario("score-text-5s-fluency-intonation", audio_seconds=5.0)
+def score_text_5s_fluency_intonation(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer with include_fluency=1 and include_intonation=1."""
+    return _text_scorer(workdir, {"include_fluency": "1", "include_intonation": "1"})
 
 
 @scenario("score-passage-120s", audio_seconds=PASSAGE_SECONDS)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orato.acoustic.align import english_aligner
+from orato.acoustic.align import align_english_words
 from orato.acoustic.whisper import SAMPLE_RATE, TimedWord, whisper_model, word_timestamps
 from orato.errors import TimestampsUnavailableError
 from orato.synthesis.audio import resample
@@ -150,7 +150,7 @@ def project_aligner(cache_dir: Path) -> Aligner:
         audio = resample(rendered.samples, rendered.sample_rate, SAMPLE_RATE)
         words = [w.text for w in spoken_words(spoken)]
         if language == "en":
-            times = english_aligner().align(audio, words)
+            times = align_english_words(audio, words)
             if times is not None:
                 return _monotone(times), "PocketSphinx forced alignment"
         heard = word_timestamps(whisper_model(cache_dir), audio, language)
