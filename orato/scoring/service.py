@@ -12,12 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from orato.acoustic.language import foreign_language
+from orato.acoustic.pitch import prosody_track
 from orato.params import DIALECTS, Params
-from orato.audio import DecodedAudio, require_speech
+from orato.audio import DecodedAudio, SpeechSegment, require_speech
 from orato.errors import (
     FeatureUnavailableError,
     InvalidParametersError,
     MissingParametersError,
+    NonDialectLanguageError,
     OratoError,
     UnknownWordsError,
     WordAlignmentError,
@@ -31,7 +34,9 @@ from orato.lang import (
     split_options,
 )
 from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.attribution import attribute_speech
 from orato.scoring.engine import PronunciationEngine
+from orato.scoring.interference import interference_ratio
 from orato.scoring.response import (
     ScoredWord,
     phone_objects,
@@ -46,15 +51,15 @@ MARKUP_LANGUAGE = "arpa_mark"
 MAX_WORD_CHARS = 300
 WORD_MAX_SECONDS = 30.0
 PASS_QUALITY = 70
+_TEXT_FLAGS = (
+    "no_mc", "include_unknown_words", "include_fluency", "include_intonation",
+    "include_interference_metrics", "detect_dialect", "enforce_dialect",
+)  # fmt: skip
 # Options of the contract that need the fluency and prosody analysis of a later release.
 _NOT_YET_AVAILABLE = {
     "include_fluency": "fluency",
     "include_intonation": "intonation",
-    "include_interference_metrics": "interference",
-    "detect_dialect": "dialect detection",
-    "enforce_dialect": "dialect detection",
 }
-
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,10 @@ class ScoredScript:
     analysis: ScriptAnalysis
     words: list[dict[str, Any]]
     assessment: UtteranceAssessment
+    speech: tuple[SpeechSegment, ...]  # where the recording holds speech (VAD)
+    # The language the speech is mainly in when detection was asked for and it is not the
+    # dialect's (api-scoring.md 9.12), else None.
+    foreign_language: str | None
 
 
 # --- steps 6-9 --------------------------------------------------------------------------
@@ -106,7 +115,7 @@ class ScoredScript:
 def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> PreparedScript:
     params.require(["text"])
     params.check_identifiers()
-    flags = {name: params.flag(name) for name in ("no_mc", "include_unknown_words", *_NOT_YET_AVAILABLE)}
+    flags = {name: params.flag(name) for name in _TEXT_FLAGS}
     dialect = params.dialect(DIALECTS)
     text = params.get("text") or ""
     markup = markup_enabled(params, dialect, text)
@@ -206,19 +215,25 @@ def _prepare(
 
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
-    return {
-        "text_score": {
-            "text": scored.analysis.text,
-            "word_score_list": scored.words,
-            **speaking_rubrics({"pronunciation": sentence_pronunciation(scored.words)}),
-        }
+    body: dict[str, Any] = {
+        "text": scored.analysis.text,
+        "word_score_list": scored.words,
+        **speaking_rubrics({"pronunciation": sentence_pronunciation(scored.words)}),
     }
+    if scored.foreign_language is not None:
+        body["detected_dialect"] = {"lang_id": scored.foreign_language}
+    if prepared.extras.interference:
+        body["interference_ratio"] = _interference(audio, scored)
+    return {"text_score": body}
 
 
 def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
-    body = _best_option(prepared, audio, engine).words[0]
+    scored = _best_option(prepared, audio, engine)
+    body = scored.words[0]
     body.pop("ending_punctuation", None)
     body["quality_class"] = "pass" if body["quality_score"] >= PASS_QUALITY else "fail"
+    if prepared.extras.interference:
+        body["interference_ratio"] = _interference(audio, scored)
     return {"word_score": body}
 
 
@@ -238,10 +253,20 @@ def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: Pronunc
 
 
 def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> ScoredScript:
-    """Steps 11, 12 and 14; in multiple choice, the option the speech matches best (2.4)."""
+    """Steps 11-14; in multiple choice, the option the speech matches best (2.4)."""
     if prepared.unknown is not None:
         raise prepared.unknown
-    require_speech(audio)
+    speech = tuple(require_speech(audio))
+    foreign = None
+    if prepared.extras.detect_dialect:
+        # Step 13 comes before alignment, so French speech fails as French, not as English
+        # that could not be aligned.
+        foreign = foreign_language(engine.spoken_languages(audio, speech), prepared.dialect)
+        if foreign is not None and prepared.extras.enforce_dialect:
+            raise NonDialectLanguageError(
+                f"The audio file contains speech in '{foreign}' language different from dialect "
+                f"'{prepared.dialect}'."
+            )
     results: list[ScoredScript] = []
     failure: OratoError | None = None
     for analysis in prepared.options:
@@ -251,10 +276,15 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
             failure = error
             continue
         words = [word_object(s) for s in _scored(analysis, assessment)]
-        results.append(ScoredScript(analysis, words, assessment))
+        results.append(ScoredScript(analysis, words, assessment, speech, foreign))
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))
+
+
+def _interference(audio: DecodedAudio, scored: ScoredScript) -> float:
+    attribution = attribute_speech(prosody_track(audio.samples), scored.speech, scored.assessment.words)
+    return interference_ratio(attribution)
 
 
 def _scored(analysis: ScriptAnalysis, assessment: UtteranceAssessment) -> list[ScoredWord]:
