@@ -1,4 +1,5 @@
-"""Pronunciation engine scenarios: warm latency on a 5 s answer, a 2-minute passage, cold start.
+"""Pronunciation engine scenarios: warm latency on a 5 s answer, a 2-minute passage, cold start;
+score text on the 5 s answer, plain and with each option that adds analysis.
 
 The speech is the speechocean762 fixture clips (learner English) with their reference texts,
 trimmed of their leading and trailing silences and joined.
@@ -16,8 +17,10 @@ import numpy as np
 
 from bench.registry import scenario
 from orato.audio import DecodedAudio, decode_audio
+from orato.params import Params
 from orato.scoring import load_engine
 from orato.scoring.reference import cmudict_words
+from orato.scoring.service import prepare_text, score_text
 from orato.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "speechocean762"
@@ -59,6 +62,38 @@ def score_5s(workdir: Path) -> Callable[[], object]:
     audio, text = _joined(PIECES, 1)
     assert abs(audio.duration_seconds - 5.0) < 0.01
     return _scorer(workdir, audio, text)
+
+
+def _score_text(workdir: Path, **options: str) -> Callable[[], object]:
+    """Score text as the endpoint runs it after decoding: VAD, the options' checks, scoring."""
+    audio, text = _joined(PIECES, 1)
+    settings = Settings(data_dir=workdir / "data")
+    engine = load_engine(settings)
+    fields = {"text": text, **options}
+    prepared = prepare_text(Params({}, fields), frozenset({"pronunciation"}), settings.max_text_chars)
+
+    def run() -> object:
+        return score_text(prepared, audio, engine)
+
+    return run
+
+
+@scenario("score-text-5s", audio_seconds=5.0)
+def score_text_5s(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer, no options (the baseline of the two below)."""
+    return _score_text(workdir)
+
+
+@scenario("score-text-5s-detect-dialect", audio_seconds=5.0)
+def score_text_5s_detect_dialect(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer with detect_dialect=1 (spoken-language ID per VAD segment)."""
+    return _score_text(workdir, detect_dialect="1")
+
+
+@scenario("score-text-5s-interference", audio_seconds=5.0)
+def score_text_5s_interference(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer with include_interference_metrics=1 (Praat pitch, attribution)."""
+    return _score_text(workdir, include_interference_metrics="1")
 
 
 @scenario("score-passage-120s", audio_seconds=PASSAGE_SECONDS)
