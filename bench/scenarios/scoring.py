@@ -1,4 +1,5 @@
-"""Pronunciation engine scenarios: warm latency on a 5 s answer, a 2-minute passage, cold start.
+"""Pronunciation engine scenarios: warm latency on a 5 s answer, a 2-minute passage, cold start;
+score text on the 5 s answer, plain and with each option that adds analysis.
 
 The speech is the speechocean762 fixture clips (learner English) with their reference texts,
 trimmed of their leading and trailing silences and joined.
@@ -63,26 +64,43 @@ def score_5s(workdir: Path) -> Callable[[], object]:
     return _scorer(workdir, audio, text)
 
 
-def _text_scorer(workdir: Path, options: dict[str, str]) -> Callable[[], object]:
-    """The whole score text path (engine, wire objects, options) as the endpoint runs it."""
+def _score_text(workdir: Path, **options: str) -> Callable[[], object]:
+    """Score text as the endpoint runs it after decoding: VAD, the options' checks, scoring."""
     audio, text = _joined(PIECES, 1)
     settings = Settings(data_dir=workdir / "data")
-    plan = settings.plans[settings.default_plan]
-    prepared = prepare_text(Params({}, {"text": text, **options}), plan.features, settings.max_text_chars)
     engine = load_engine(settings)
-    return lambda: score_text(prepared, audio, engine)
+    fields = {"text": text, **options}
+    features = frozenset({"pronunciation", "fluency", "intonation"})
+    prepared = prepare_text(Params({}, fields), features, settings.max_text_chars)
+
+    def run() -> object:
+        return score_text(prepared, audio, engine)
+
+    return run
 
 
 @scenario("score-text-5s", audio_seconds=5.0)
 def score_text_5s(workdir: Path) -> Callable[[], object]:
-    """Score text on the 5.0 s answer, pronunciation only: the baseline for the options."""
-    return _text_scorer(workdir, {})
+    """Score text on the 5.0 s answer, no options (the baseline of the two below)."""
+    return _score_text(workdir)
+
+
+@scenario("score-text-5s-detect-dialect", audio_seconds=5.0)
+def score_text_5s_detect_dialect(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer with detect_dialect=1 (spoken-language ID per VAD segment)."""
+    return _score_text(workdir, detect_dialect="1")
+
+
+@scenario("score-text-5s-interference", audio_seconds=5.0)
+def score_text_5s_interference(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer with include_interference_metrics=1 (Praat pitch, attribution)."""
+    return _score_text(workdir, include_interference_metrics="1")
 
 
 @scenario("score-text-5s-fluency-intonation", audio_seconds=5.0)
 def score_text_5s_fluency_intonation(workdir: Path) -> Callable[[], object]:
     """Score text on the 5.0 s answer with include_fluency=1 and include_intonation=1."""
-    return _text_scorer(workdir, {"include_fluency": "1", "include_intonation": "1"})
+    return _score_text(workdir, include_fluency="1", include_intonation="1")
 
 
 @scenario("score-passage-120s", audio_seconds=PASSAGE_SECONDS)

@@ -131,6 +131,18 @@ class WhisperFeatures:
             frames.append(real)
         return EncodedAudio(np.concatenate(states), tuple(windows), tuple(frames))
 
+    def language_probabilities(self, encoded: EncodedAudio) -> list[dict[str, float]]:
+        """Per encoder window: the probability Whisper gives each language it knows, keyed by
+        the code in its language token (``"en"``, ``"fr"``, ``"jw"``).
+
+        One decoder step per window. The windows are the fitted, unpadded ones of
+        :meth:`encode`: Whisper names their language as surely as that of a padded 30 s window,
+        for a fraction of the encoder's cost (orato.acoustic.language has the measurements).
+        """
+        with self._lock:
+            results = [self._model.detect_language(window)[0] for window in encoded.windows]
+        return [{token.strip("<|>"): probability for token, probability in result} for result in results]
+
     def word_log_probs(
         self, encoded: EncodedAudio, words: Sequence[str], word_frames: Sequence[int]
     ) -> np.ndarray:

@@ -16,8 +16,9 @@ import numpy as np
 from orato.acoustic.aligner import load_aligner
 from orato.acoustic.hama_posteriors import load_hama
 from orato.acoustic.phones import BLANK, phone_name
+from orato.acoustic.language import language_probabilities
 from orato.acoustic.whisper import load_whisper
-from orato.audio import DecodedAudio
+from orato.audio import DecodedAudio, SpeechSegment
 from orato.registry import models
 from orato.scoring.assessment import (
     ExpectedWord,
@@ -52,6 +53,11 @@ class PronunciationEngine:
         self._models = evidence_models
         self._head = head
         self._scorer = scorer
+
+    def spoken_languages(self, audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> dict[str, float]:
+        """Probability of each language (``lang_id``) over the ``speech`` segments of ``audio``,
+        from the Whisper model the scoring already holds."""
+        return language_probabilities(self._models.whisper, audio.samples, speech)
 
     def assess(self, audio: DecodedAudio, words: Sequence[ExpectedWord]) -> UtteranceAssessment:
         """Score ``audio`` against the expected ``words``.

@@ -12,12 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from orato.acoustic.language import foreign_language
+from orato.acoustic.pitch import prosody_track
 from orato.params import DIALECTS, Params
-from orato.audio import DecodedAudio, require_speech
+from orato.audio import DecodedAudio, SpeechSegment, require_speech
 from orato.errors import (
     FeatureUnavailableError,
     InvalidParametersError,
     MissingParametersError,
+    NonDialectLanguageError,
     OratoError,
     UnknownWordsError,
     WordAlignmentError,
@@ -33,10 +36,12 @@ from orato.lang import (
 )
 from orato.acoustic.pitch import ProsodyTrack, prosody_track
 from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.attribution import SpeechAttribution, attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import PronunciationEngine
 from orato.scoring.fidelity import fidelity_class, score_issues
 from orato.scoring.fluency import fluency_metrics, timed_words
+from orato.scoring.interference import interference_ratio
 from orato.scoring.response import (
     ScoredWord,
     phone_objects,
@@ -51,14 +56,14 @@ MARKUP_LANGUAGE = "arpa_mark"
 MAX_WORD_CHARS = 300
 WORD_MAX_SECONDS = 30.0
 PASS_QUALITY = 70
+_TEXT_FLAGS = (
+    "no_mc", "include_unknown_words", "include_fluency", "include_intonation",
+    "include_interference_metrics", "detect_dialect", "enforce_dialect",
+)  # fmt: skip
 # Options of the contract that need the fluency and prosody analysis of a later release.
 _NOT_YET_AVAILABLE = {
     "include_intonation": "intonation",
-    "include_interference_metrics": "interference",
-    "detect_dialect": "dialect detection",
-    "enforce_dialect": "dialect detection",
 }
-
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,10 @@ class ScoredScript:
     segments: tuple[tuple[int, int], ...]
     words: list[dict[str, Any]]
     assessment: UtteranceAssessment
+    speech: tuple[SpeechSegment, ...]  # where the recording holds speech (VAD)
+    # The language the speech is mainly in when detection was asked for and it is not the
+    # dialect's (api-scoring.md 9.12), else None.
+    foreign_language: str | None
 
 
 # --- steps 6-9 --------------------------------------------------------------------------
@@ -113,7 +122,7 @@ class ScoredScript:
 def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> PreparedScript:
     params.require(["text"])
     params.check_identifiers()
-    flags = {name: params.flag(name) for name in ("no_mc", "include_unknown_words", *_NOT_YET_AVAILABLE)}
+    flags = {name: params.flag(name) for name in _TEXT_FLAGS}
     dialect = params.dialect(DIALECTS)
     text = params.get("text") or ""
     markup = markup_enabled(params, dialect, text)
@@ -217,15 +226,21 @@ def _prepare(
 
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
-    text_score: dict[str, Any] = {"text": scored.analysis.text, "word_score_list": scored.words}
+    body: dict[str, Any] = {"text": scored.analysis.text, "word_score_list": scored.words}
     scores = {"pronunciation": sentence_pronunciation(scored.words)}
+    # Pitch and voicing, measured once for every option that needs them.
+    track = prosody_track(audio.samples) if prepared.extras.fluency or prepared.extras.interference else None
+    if scored.foreign_language is not None:
+        body["detected_dialect"] = {"lang_id": scored.foreign_language}
+    if prepared.extras.interference:
+        body["interference_ratio"] = interference_ratio(_attribution(scored, track))
     if prepared.extras.fluency:
-        text_score.update(_fluency_fields(scored, scores))
-    text_score.update(speaking_rubrics(scores))
-    return {"text_score": text_score}
+        body.update(_fluency_fields(scored, scores, track))
+    body.update(speaking_rubrics(scores))
+    return {"text_score": body}
 
 
-def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: ProsodyTrack | None = None) -> dict[str, Any]:
+def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: ProsodyTrack) -> dict[str, Any]:
     """2.6: per-sentence and overall metrics, the fluency score, and whether the reading
     followed the script. Adds ``fluency`` to the top-level ``scores``."""
     words = timed_words(scored.words, scored.assessment)
@@ -240,7 +255,7 @@ def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: Prosody
         }
         segments.append({**segment.to_wire(), **speaking_rubrics(segment_scores)})
     scores["fluency"] = scorer.score("fluency", SpanEvidence(metrics.overall, words, track))
-    fidelity = fidelity_class([w.spoken for w in words], off_script_share=0.0)
+    fidelity = fidelity_class([w.spoken for w in words], _attribution(scored, track).other_share)
     return {
         "fidelity_class": fidelity,
         "score_issue_list": score_issues(fidelity),
@@ -252,10 +267,18 @@ def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: Prosody
     }
 
 
+def _attribution(scored: ScoredScript, track: ProsodyTrack | None) -> SpeechAttribution:
+    assert track is not None, "attribution needs the pitch track"
+    return attribute_speech(track, scored.speech, scored.assessment.words)
+
+
 def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
-    body = _best_option(prepared, audio, engine).words[0]
+    scored = _best_option(prepared, audio, engine)
+    body = scored.words[0]
     body.pop("ending_punctuation", None)
     body["quality_class"] = "pass" if body["quality_score"] >= PASS_QUALITY else "fail"
+    if prepared.extras.interference:
+        body["interference_ratio"] = interference_ratio(_attribution(scored, prosody_track(audio.samples)))
     return {"word_score": body}
 
 
@@ -275,10 +298,20 @@ def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: Pronunc
 
 
 def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> ScoredScript:
-    """Steps 11, 12 and 14; in multiple choice, the option the speech matches best (2.4)."""
+    """Steps 11-14; in multiple choice, the option the speech matches best (2.4)."""
     if prepared.unknown is not None:
         raise prepared.unknown
-    require_speech(audio)
+    speech = tuple(require_speech(audio))
+    foreign = None
+    if prepared.extras.detect_dialect:
+        # Step 13 comes before alignment, so French speech fails as French, not as English
+        # that could not be aligned.
+        foreign = foreign_language(engine.spoken_languages(audio, speech), prepared.dialect)
+        if foreign is not None and prepared.extras.enforce_dialect:
+            raise NonDialectLanguageError(
+                f"The audio file contains speech in '{foreign}' language different from dialect "
+                f"'{prepared.dialect}'."
+            )
     results: list[ScoredScript] = []
     failure: OratoError | None = None
     for analysis, segments in zip(prepared.options, prepared.segments, strict=True):
@@ -288,7 +321,7 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
             failure = error
             continue
         words = [word_object(s) for s in _scored(analysis, assessment)]
-        results.append(ScoredScript(analysis, segments, words, assessment))
+        results.append(ScoredScript(analysis, segments, words, assessment, speech, foreign))
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))

@@ -1,0 +1,44 @@
+"""Speech made for a test: eSpeak NG voices through Orato's own synthesis endpoint, as 16 kHz
+samples that can be spliced and mixed with the speechocean762 recordings."""
+
+from __future__ import annotations
+
+import io
+import wave
+from typing import Any
+
+import numpy as np
+from starlette.testclient import TestClient
+
+from orato.audio import decode_audio
+
+SAMPLE_RATE = 16_000
+
+
+def speak(client: TestClient, key: str, text: str, voice: str, **options: Any) -> np.ndarray:
+    response = client.post(
+        "/v1/audio/speech",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"text": text, "model": "espeak-ng/default", "voice": voice, "providerOptions": options},
+    )
+    assert response.status_code == 200, response.text
+    return samples(response.content)
+
+
+def samples(audio: bytes) -> np.ndarray:
+    """Any accepted upload as the 16 kHz mono float32 the engine sees."""
+    return decode_audio(audio, max_seconds=600).samples
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(round(seconds * SAMPLE_RATE), np.float32)
+
+
+def wav_bytes(*parts: np.ndarray) -> bytes:
+    """The parts one after the other, as a 16-bit PCM WAV upload."""
+    joined = np.clip(np.concatenate(parts), -1.0, 1.0)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(SAMPLE_RATE)
+        out.writeframes((joined * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
