@@ -58,7 +58,7 @@ def test_a_whole_reading_is_correct_and_carries_every_figure(client: TestClient,
     assert set(overall) == METRIC_KEYS
     assert set(segment) == METRIC_KEYS | set(RUBRICS)
     assert segment["segment"] == overall["segment"] == [0, 8]
-    assert overall["word_count"] == 8 and overall["syllable_count"] == 10
+    assert overall["word_count"] == 8 and overall["syllable_count"] == 9
     assert 1.0 < overall["duration"] < 3.21 and overall["articulation_length"] <= overall["duration"]
     assert overall["speech_rate"] == round(overall["syllable_count"] / overall["duration"], 3)
     words = score["word_score_list"]
@@ -102,3 +102,14 @@ def test_plain_scoring_has_no_fluency_fields(client: TestClient, key: str) -> No
     score = post(client, TEXT, key, audio=wav(clip("010330035")), text=WAR_TEXT).json()["text_score"]
     assert not {"fluency", "fidelity_class", "score_issue_list"} & set(score)
     assert set(score["speechace_score"]) == {"pronunciation"}
+
+
+def test_a_reading_of_another_text_is_free_speak(client: TestClient, key: str) -> None:
+    response = post(client, TEXT, key, audio=wav(clip("010330035")), text="I could do with a break.",
+                    include_fluency="1")  # fmt: skip
+    assert response.status_code == 200, response.text
+    score = response.json()["text_score"]
+    assert score["fidelity_class"] == "FREE_SPEAK"
+    assert [i["short_message"] for i in score["score_issue_list"]] == ["response_incomplete"]
+    own = post(client, TEXT, key, audio=wav(clip("010330035")), text=WAR_TEXT, include_fluency="1").json()
+    assert score["speechace_score"]["pronunciation"] < own["text_score"]["speechace_score"]["pronunciation"] - 30

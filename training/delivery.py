@@ -22,7 +22,7 @@ from orato.acoustic.pitch import prosody_track
 from orato.audio import decode_audio
 from orato.lang.pronunciation import syllabify
 from orato.lang.phones import phone_set
-from orato.scoring.delivery import FEATURES, SCORE_FEATURES, SpanEvidence, feature_vector
+from orato.scoring.delivery import FEATURES, SCORE_FEATURES, SpanEvidence, feature_vector, with_squares
 from orato.scoring.fluency import TimedWord, fluency_metrics
 from orato.scoring.rubric import round_half_up
 from orato.scoring.scorer import PHONE_SCALE, Predictions
@@ -32,7 +32,7 @@ from training.train import CANDIDATES, CV_DIR, FOLDS, SEED, WEIGHTS_DIR, load_he
 
 ALPHAS = (0.1, 1.0, 10.0, 100.0, 1000.0)
 VOWELS = frozenset(phone_set("en-us").vowels)
-FEATURES_CACHE = extract.CACHE_DIR / "delivery_features.npz"
+FEATURES_DIR = extract.CACHE_DIR / "delivery"
 
 
 def timed_words(utt: Utterance, phones: np.ndarray, predicted: Predictions) -> list[TimedWord]:
@@ -51,6 +51,10 @@ def timed_words(utt: Utterance, phones: np.ndarray, predicted: Predictions) -> l
             quality=round_half_up(float(quality.mean())) if spoken else 0,
             syllable_qualities=tuple(round_half_up(float(quality[a:b].mean())) for a, b in zip(bounds, bounds[1:])),
             phone_frames=tuple(float(e - s) for s, e in rows[:, 2:4]),
+            vowels=tuple(
+                (float(row[2]), float(row[3]), stress)
+                for row, stress in zip(rows, word.stresses) if stress is not None
+            ),
         ))  # fmt: skip
     return words
 
@@ -64,14 +68,18 @@ def utterance_features(data: Path, utt: Utterance, predicted: Predictions) -> np
     words = timed_words(utt, phones, predicted)
     overall = fluency_metrics(words, [(0, len(words))]).overall
     samples = decode_audio(audio_path(data, utt.uttid), max_seconds=extract.MAX_CLIP_SECONDS).samples
-    evidence = SpanEvidence(overall, words, prosody_track(samples))
+    proficiency = (predicted.sentence_accuracy, predicted.sentence_total)
+    evidence = SpanEvidence(overall, words, prosody_track(samples), proficiency)
     return feature_vector(evidence, tuple(FEATURES))
 
 
-def gather(data: Path, corpus: list[Utterance], held_out: dict[str, Predictions]) -> dict[str, np.ndarray]:
-    """Every utterance's features (cached: decoding and pitch take a few minutes)."""
-    if FEATURES_CACHE.exists():
-        with np.load(FEATURES_CACHE) as cached:
+def gather(
+    data: Path, corpus: list[Utterance], held_out: dict[str, Predictions], cache: Path
+) -> dict[str, np.ndarray]:
+    """Every utterance's features, cached per scorer (decoding and pitch take a minute or two;
+    delete the cache after changing a feature)."""
+    if cache.exists():
+        with np.load(cache) as cached:
             return {k: cached[k] for k in cached.files}
     out = {}
     for utt in corpus:
@@ -79,7 +87,8 @@ def gather(data: Path, corpus: list[Utterance], held_out: dict[str, Predictions]
             x = utterance_features(data, utt, held_out[utt.uttid])
             if x is not None:
                 out[utt.uttid] = x
-    np.savez(FEATURES_CACHE, **out)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(cache, **out)
     return out
 
 
@@ -111,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     corpus = load_corpus(args.data)
     folds = speaker_folds(corpus, FOLDS, SEED)
     held_out = load_held_out(CV_DIR / f"{args.scorer}.held_out.npz")
-    features = gather(args.data, corpus, held_out)
+    features = gather(args.data, corpus, held_out, FEATURES_DIR / f"{args.scorer}.npz")
     used = [u for u in corpus if u.uttid in features]
     x_all = np.stack([features[u.uttid] for u in used])
     fold_of = np.asarray([folds[u.speaker] for u in used])
@@ -121,10 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     for score, label in (("fluency", "fluency"), ("prosody", "prosodic")):
         y = np.asarray([getattr(u, label) for u in used])
         columns = [names.index(n) for n in SCORE_FEATURES[score]]
-        x = x_all[:, columns]
+        x = with_squares(x_all[:, columns])
         by_alpha = {alpha: round(cross_validate(x, y, fold_of, alpha), 3) for alpha in ALPHAS}
         best = max(by_alpha, key=by_alpha.__getitem__)
-        single = {n: round(pearson(x[:, i], y), 3) for i, n in enumerate(SCORE_FEATURES[score])}
+        single = {n: round(pearson(x_all[:, names.index(n)], y), 3) for n in SCORE_FEATURES[score]}
         report["scores"][score] = {  # type: ignore[index]
             "rating": label, "pearson_by_alpha": by_alpha, "alpha": best,
             "held_out_pearson": by_alpha[best], "single_feature_pearson": single,

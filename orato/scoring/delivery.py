@@ -36,6 +36,9 @@ class SpanEvidence:
     metrics: Metrics
     words: Sequence[TimedWord]  # the span's script words
     track: ProsodyTrack | None  # None when no prosody score was asked for
+    # The pronunciation engine's sentence predictions for the whole attempt (0-10): how
+    # proficient the reader sounds colours every sentence's delivery.
+    proficiency: tuple[float, float]
 
     @property
     def span(self) -> Span:
@@ -67,6 +70,49 @@ def _voiced_share(e: SpanEvidence) -> float:
     return float(np.mean(~np.isnan(f0))) if len(f0) else 0.0
 
 
+def _vowels(e: SpanEvidence) -> list[tuple[float, float, int | None]]:
+    return [v for w in e.words if w.spoken for v in w.vowels if v[1] > v[0]]
+
+
+def _npvi(e: SpanEvidence) -> float:
+    """Rhythm: the normalised pairwise variability of successive vowel durations (stress-timed
+    English alternates long and short vowels; a syllable-timed reading does not)."""
+    d = np.asarray([end - start for start, end, _ in _vowels(e)], float)
+    if len(d) < 2:
+        return 0.0
+    return float(np.mean(np.abs(np.diff(d)) / ((d[1:] + d[:-1]) / 2)) * 100)
+
+
+def _stress_contrast(e: SpanEvidence, measure: Callable[[tuple[float, float, int | None]], float]) -> float:
+    """How much stressed vowels stand out from unstressed ones by ``measure`` (0 without both)."""
+    stressed = [measure(v) for v in _vowels(e) if v[2] in (1, 2)]
+    unstressed = [measure(v) for v in _vowels(e) if v[2] == 0]
+    stressed, unstressed = [x for x in stressed if np.isfinite(x)], [x for x in unstressed if np.isfinite(x)]
+    return float(np.mean(stressed) - np.mean(unstressed)) if stressed and unstressed else 0.0
+
+
+def _vowel_loudness(e: SpanEvidence) -> Callable[[tuple[float, float, int | None]], float]:
+    def loudness(v: tuple[float, float, int | None]) -> float:
+        _, intensity = e.track.span(v[0], v[1])  # type: ignore[union-attr]
+        return float(np.nanmean(intensity)) if np.any(~np.isnan(intensity)) else float("nan")
+
+    return loudness
+
+
+def _syllable_melody(e: SpanEvidence) -> float:
+    """Spread of the vowels' median pitch in semitones: melody across syllables, robust to the
+    frame-level octave jumps of a pitch tracker."""
+    medians = []
+    for start, end, _ in _vowels(e):
+        f0, _ = e.track.span(start, end)  # type: ignore[union-attr]
+        f0 = f0[~np.isnan(f0)]
+        if len(f0):
+            medians.append(np.median(f0))
+    if len(medians) < 2:
+        return 0.0
+    return float(np.std(SEMITONES_PER_OCTAVE * np.log2(np.asarray(medians) / np.median(medians))))
+
+
 def _cv(values: np.ndarray) -> float:
     return float(values.std() / values.mean()) if len(values) > 1 and values.mean() > 0 else 0.0
 
@@ -89,13 +135,18 @@ TIMING_FEATURES: dict[str, Feature] = {
     "long_phone_share": lambda e: float(np.mean(_phone_frames(e) >= LONG_PHONE_FRAMES)) if e.metrics.duration else 0.0,
     "mean_quality": lambda e: e.metrics.mean_quality / QUALITY_SCALE,
     "correct_word_share": lambda e: _share(e.metrics.correct_word_count, e.metrics.word_count),
-    "spoken_share": lambda e: _share(e.metrics.spoken_word_count, e.metrics.word_count),
+    "predicted_accuracy": lambda e: e.proficiency[0],
+    "predicted_total": lambda e: e.proficiency[1],
+    "vowel_npvi": _npvi,
+    "stress_duration_contrast": lambda e: _stress_contrast(e, lambda v: float(np.log(v[1] - v[0]))),
 }
 PITCH_FEATURES: dict[str, Feature] = {
     "pitch_spread_semitones": lambda e: _spread(_voiced_semitones(e), 10, 90),
     "pitch_sd_semitones": lambda e: float(np.std(_voiced_semitones(e))) if e.metrics.duration else 0.0,
     "intensity_spread_db": _intensity_spread,
     "voiced_share": _voiced_share,
+    "syllable_melody_semitones": _syllable_melody,
+    "stress_loudness_contrast_db": lambda e: _stress_contrast(e, _vowel_loudness(e)),
 }
 FEATURES: dict[str, Feature] = {**TIMING_FEATURES, **PITCH_FEATURES}
 # The figures each score uses; prosody adds melody to what fluency hears.
@@ -109,6 +160,12 @@ def feature_vector(evidence: SpanEvidence, names: Sequence[str]) -> np.ndarray:
     if evidence.metrics.span is None:
         return np.zeros(len(names))
     return np.asarray([FEATURES[name](evidence) for name in names], float)
+
+
+def with_squares(x: np.ndarray) -> np.ndarray:
+    """Each figure and its square: ratings saturate at both ends of the scale (a fast reader
+    is not ever more fluent), which a straight line cannot follow."""
+    return np.concatenate([x, x**2], axis=-1)
 
 
 @dataclass(frozen=True)
@@ -137,12 +194,18 @@ class DeliveryScorer:
         }
 
     def score(self, name: str, evidence: SpanEvidence) -> int:
-        """``name`` ("fluency" or "prosody") on the 0-100 scale; 0 for an unspoken span (9.7)."""
+        """``name`` ("fluency" or "prosody") on the 0-100 scale.
+
+        The model hears only what was said; as in pronunciation, an unspoken word counts 0, so
+        the score is scaled by the share of the span's words that were spoken (a reading that
+        stops halfway cannot be fluent on the whole script; an unspoken span scores 0, 9.7).
+        """
         if evidence.metrics.span is None:
             return 0
         model = self._models[name]
-        ten_point = model.predict(feature_vector(evidence, model.names))
-        return round_half_up(float(np.clip(ten_point * 10, 0, 100)))
+        ten_point = model.predict(with_squares(feature_vector(evidence, model.names)))
+        spoken = evidence.metrics.spoken_word_count / evidence.metrics.word_count
+        return round_half_up(float(np.clip(ten_point * 10, 0, 100)) * spoken)
 
 
 def load_delivery_scorer() -> DeliveryScorer:

@@ -12,6 +12,9 @@ FREE_SPEAK = "FREE_SPEAK"
 INCOMPLETE_TAIL_SHARE = 0.2
 # Decision 17: more than 30 % of the speaking time off the script.
 FREE_SPEAK_SHARE = 0.3
+# Forced alignment places every script word somewhere, even over speech that says something
+# else; a word scored below this was not recognisably said, so its time counts as off-script.
+RECOGNISED_QUALITY = 30
 RESPONSE_INCOMPLETE = {
     "status": "warning",
     "short_message": "response_incomplete",

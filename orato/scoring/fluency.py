@@ -32,6 +32,8 @@ class TimedWord:
     quality: int
     syllable_qualities: tuple[int, ...]
     phone_frames: tuple[float, ...]  # each phone's duration, frames
+    # Each vowel's extent (frames) and expected stress (0/1/2, None when unknown).
+    vowels: tuple[tuple[float, float, int | None], ...] = ()
 
     @classmethod
     def from_wire(cls, word: dict[str, Any], spoken: bool) -> TimedWord:
@@ -43,6 +45,8 @@ class TimedWord:
             quality=word["quality_score"],
             syllable_qualities=tuple(s["quality_score"] for s in word["syllable_score_list"]),
             phone_frames=tuple(p["extent"][1] - p["extent"][0] for p in phones),
+            # English vowels are the phones with a stress level (9.1).
+            vowels=tuple((*p["extent"], p["stress_level"]) for p in phones if p["stress_level"] is not None),
         )
 
 

@@ -39,7 +39,7 @@ from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.attribution import SpeechAttribution, attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import PronunciationEngine
-from orato.scoring.fidelity import fidelity_class, score_issues
+from orato.scoring.fidelity import RECOGNISED_QUALITY, fidelity_class, score_issues
 from orato.scoring.fluency import fluency_metrics, timed_words
 from orato.scoring.interference import interference_ratio
 from orato.scoring.response import (
@@ -246,16 +246,19 @@ def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: Prosody
     words = timed_words(scored.words, scored.assessment)
     metrics = fluency_metrics(words, scored.segments)
     scorer = load_delivery_scorer()
+    proficiency = (scored.assessment.accuracy, scored.assessment.total)
     segments = []
     for segment in metrics.segments:
         a, b = segment.segment
         segment_scores = {
             "pronunciation": sentence_pronunciation(scored.words[a:b]) if segment.span else 0,
-            "fluency": scorer.score("fluency", SpanEvidence(segment, words[a:b], track)),
+            "fluency": scorer.score("fluency", SpanEvidence(segment, words[a:b], track, proficiency)),
         }
         segments.append({**segment.to_wire(), **speaking_rubrics(segment_scores)})
-    scores["fluency"] = scorer.score("fluency", SpanEvidence(metrics.overall, words, track))
-    fidelity = fidelity_class([w.spoken for w in words], _attribution(scored, track).other_share)
+    scores["fluency"] = scorer.score("fluency", SpanEvidence(metrics.overall, words, track, proficiency))
+    recognised = [a for a, w in zip(scored.assessment.words, scored.words) if w["quality_score"] >= RECOGNISED_QUALITY]
+    off_script = attribute_speech(track, scored.speech, recognised).other_share
+    fidelity = fidelity_class([w.spoken for w in words], off_script)
     return {
         "fidelity_class": fidelity,
         "score_issue_list": score_issues(fidelity),
