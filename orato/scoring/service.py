@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from orato.acoustic.language import foreign_language
-from orato.acoustic.pitch import prosody_track
 from orato.params import DIALECTS, Params
 from orato.audio import DecodedAudio, SpeechSegment, require_speech
 from orato.errors import (
@@ -50,6 +49,7 @@ from orato.scoring.response import (
     word_quality,
 )
 from orato.scoring.rubric import speaking_rubrics
+from orato.scoring.stress import add_phone_list_stress, add_stress
 
 ENGLISH = ("en-us", "en-gb")
 MARKUP_LANGUAGE = "arpa_mark"
@@ -226,10 +226,11 @@ def _prepare(
 
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
+    # Pitch and loudness, measured once: stress always needs them, as do fluency and interference.
+    track = prosody_track(audio.samples)
+    _add_stress(scored, track, prepared.dialect)
     body: dict[str, Any] = {"text": scored.analysis.text, "word_score_list": scored.words}
     scores = {"pronunciation": sentence_pronunciation(scored.words)}
-    # Pitch and voicing, measured once for every option that needs them.
-    track = prosody_track(audio.samples) if prepared.extras.fluency or prepared.extras.interference else None
     if scored.foreign_language is not None:
         body["detected_dialect"] = {"lang_id": scored.foreign_language}
     if prepared.extras.interference:
@@ -267,18 +268,19 @@ def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: Prosody
     }
 
 
-def _attribution(scored: ScoredScript, track: ProsodyTrack | None) -> SpeechAttribution:
-    assert track is not None, "attribution needs the pitch track"
+def _attribution(scored: ScoredScript, track: ProsodyTrack) -> SpeechAttribution:
     return attribute_speech(track, scored.speech, scored.assessment.words)
 
 
 def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
+    track = prosody_track(audio.samples)
+    _add_stress(scored, track, prepared.dialect)
     body = scored.words[0]
     body.pop("ending_punctuation", None)
     body["quality_class"] = "pass" if body["quality_score"] >= PASS_QUALITY else "fail"
     if prepared.extras.interference:
-        body["interference_ratio"] = interference_ratio(_attribution(scored, prosody_track(audio.samples)))
+        body["interference_ratio"] = interference_ratio(_attribution(scored, track))
     return {"word_score": body}
 
 
@@ -288,6 +290,8 @@ def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: Pronunc
     phones = phone_objects(phone_list.pronunciation, phone_list.links(), assessment.words[0])
     for phone in phones:
         phone.pop("word_extent", None)
+    add_phone_list_stress(phones, assessment.words[0].spoken, prosody_track(audio.samples),
+                          phone_list.pronunciation.dialect)  # fmt: skip
     return {
         "word_score": {
             "word": phone_list.text,
@@ -325,6 +329,16 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))
+
+
+def _add_stress(scored: ScoredScript, track: ProsodyTrack, dialect: str) -> None:
+    """Stress fields on English vowels and syllables, always (2.7)."""
+    if dialect in ENGLISH:
+        add_stress(scored.words, _spoken(scored), track, dialect)
+
+
+def _spoken(scored: ScoredScript) -> list[bool]:
+    return [word.spoken for word in scored.assessment.words]
 
 
 def _scored(analysis: ScriptAnalysis, assessment: UtteranceAssessment) -> list[ScoredWord]:
