@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from orato.api.app import create_app
+from orato.scoring.intonation import semitones
 from orato.settings import Settings
 from test_api_errors import assert_assessment_error
 
@@ -197,3 +198,104 @@ def test_ship_read_as_sheep_lowers_the_vowel_and_names_it(client: TestClient, ke
     assert said["sound_most_like"] == "ih" and heard["sound_most_like"] == "iy"
     assert heard["quality_score"] < said["quality_score"]
     assert wrong["quality_score"] < right["quality_score"]
+
+
+INTONATION = {"RISE", "FALL", "FLAT", "REDUCED", None}
+
+
+def _stress_fields_follow_the_table(body: dict) -> None:
+    assert body["predicted_stress_level"] in (0, 1, 2)
+    expected, predicted = body["stress_level"], body["predicted_stress_level"]
+    both_stressed = expected > 0 and predicted > 0
+    half = {expected, predicted} == {0, 2}
+    assert body["stress_score"] == (100 if both_stressed or expected == predicted else 50 if half else 0)
+
+
+def test_stress_is_always_there_and_intonation_only_when_asked(client: TestClient, key: str) -> None:
+    plain = post(client, TEXT, key, text=WAR_TEXT).json()["text_score"]
+    assert "word_intonation_list" not in plain
+    for word in plain["word_score_list"]:
+        for phone in word["phone_score_list"]:
+            if phone["stress_level"] is None:
+                assert "stress_score" not in phone and "predicted_stress_level" not in phone
+            else:
+                assert phone["phone"] in {"ih", "ey", "ao", "eh", "ae", "ow", "uw"}
+                _stress_fields_follow_the_table(phone)
+        for syllable in word["syllable_score_list"]:
+            _stress_fields_follow_the_table(syllable)
+            assert "intonation" not in syllable and "pitch_range" not in syllable
+    going = plain["word_score_list"][5]
+    assert [s["stress_level"] for s in going["syllable_score_list"]] == [1, 0]
+
+    asked = post(client, TEXT, key, text=WAR_TEXT, include_intonation="1").json()["text_score"]
+    def phones(words: list[dict]) -> list[list[tuple]]:
+        return [[(p["phone"], p["stress_level"]) for p in w["phone_score_list"]] for w in words]
+
+    assert phones(asked["word_score_list"]) == phones(plain["word_score_list"])
+    listed = asked["word_intonation_list"]
+    assert [entry["word"] for entry in listed] == [w["word"] for w in asked["word_score_list"]]
+    pairs = []
+    for word, entry in zip(asked["word_score_list"], listed, strict=True):
+        assert entry["syllable_intonation_list"] == [s["intonation"] for s in word["syllable_score_list"]]
+        for syllable in word["syllable_score_list"]:
+            secondary, primary = syllable["intonation"]
+            assert secondary in INTONATION and primary in INTONATION - {None}  # every word was spoken
+            start, end = syllable["pitch_range"]
+            assert (start is None) == (end is None) == (primary == "REDUCED")
+            for hz in (start, end):
+                assert hz is None or (75 <= hz <= 600 and round(hz, 3) == hz)
+            pairs.append(syllable["intonation"])
+    assert pairs[0][0] is None
+    assert sum(p[1] != "REDUCED" for p in pairs) >= len(pairs) // 2, "an adult's voiced reading"
+    assert list(asked)[:3] == ["text", "word_score_list", "word_intonation_list"]
+
+
+def test_intonation_needs_the_feature_and_is_not_a_score_word_option(client: TestClient, key: str,
+                                                                      scoring_app: FastAPI) -> None:  # fmt: skip
+    basic = scoring_app.state.services.keys.issue("basic-intonation", "basic").secret
+    assert_assessment_error(post(client, TEXT, basic, text=WAR_TEXT, include_intonation="1"), 403,
+                            "error_feature_unavailable")  # fmt: skip
+    word = post(client, WORD, key, audio=LAMB, word="lamb", include_intonation="1").json()["word_score"]
+    ae = word["phone_score_list"][1]
+    assert ae["phone"] == "ae" and ae["stress_level"] == 1 and ae["predicted_stress_level"] == 1  # said alone
+    assert ae["stress_score"] == 100 and word["syllable_score_list"][0]["stress_score"] == 100
+    assert "intonation" not in word["syllable_score_list"][0]
+
+
+def test_phone_list_stress_only_for_vowels_sent_with_a_digit(client: TestClient, key: str) -> None:
+    with_digit = post(client, PHONES, key, audio=LAMB, phone_list="l|ae1|m").json()["word_score"]
+    ae = with_digit["phone_score_list"][1]
+    assert ae["predicted_stress_level"] == 1 and ae["stress_score"] == 100
+    assert list(ae)[3:6] == ["quality_score", "stress_score", "predicted_stress_level"]
+    without = post(client, PHONES, key, audio=LAMB, phone_list="l|ae|m").json()["word_score"]
+    assert all("stress_score" not in p and "predicted_stress_level" not in p for p in without["phone_score_list"])
+
+
+def test_a_question_rises_and_a_statement_falls_at_the_end(client: TestClient, key: str) -> None:
+    """eSpeak NG reads "Are you ready?" with a rise on "-dy" and "You are ready." with a fall
+    from "rea-" on: the last syllable of the question rises, nothing in the statement's last
+    word does, and that word ends well below where it started."""
+    ready = {}
+    for text in ("Are you ready?", "You are ready."):
+        response = post(client, TEXT, key, audio=synthesized(client, key, text), text=text, include_intonation="1")
+        assert response.status_code == 200, response.text
+        ready[text] = response.json()["text_score"]["word_score_list"][-1]["syllable_score_list"]
+        assert all(s["extent"][1] > s["extent"][0] for s in ready[text]), "the aligner heard the word"
+    question, statement = ready["Are you ready?"], ready["You are ready."]
+    assert question[-1]["intonation"][1] == "RISE", question
+    assert all(s["intonation"][1] in ("FALL", "FLAT") for s in statement), statement
+    assert semitones(statement[0]["pitch_range"][0], statement[-1]["pitch_range"][1]) <= -2, statement
+    assert semitones(statement[-1]["pitch_range"][1], question[-1]["pitch_range"][1]) >= 2
+
+
+def test_stress_on_the_syllable_the_reader_stressed(client: TestClient, key: str) -> None:
+    """eSpeak NG says "desert" DEsert and "dessert" desSERT; both are scored as "desert"
+    (d eh1 z er0 t), so only the first reading has its stress where the lexicon puts it."""
+    levels = {}
+    for said in ("desert", "dessert"):
+        word = post(client, WORD, key, audio=synthesized(client, key, said), word="desert").json()["word_score"]
+        syllables = word["syllable_score_list"]
+        assert [s["stress_level"] for s in syllables] == [1, 0]
+        levels[said] = [s["predicted_stress_level"] for s in syllables], [s["stress_score"] for s in syllables]
+    assert levels["desert"] == ([1, 0], [100, 100]), levels
+    assert levels["dessert"] == ([0, 1], [0, 0]), levels

@@ -18,6 +18,8 @@ class Word:
     accuracy: float  # 0-10
     # Mean expert phone accuracy, 0-2; None where the experts' phones did not line up.
     phone_accuracy: tuple[float, ...] | None
+    # Median expert lexical stress rating: 10 stressed as expected, 5 not.
+    stress: float
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def _word(raw: dict) -> Word:
     marks = raw["phones-accuracy"]
     return Word(
         raw["text"], phones, stresses, float(raw["accuracy"]),
-        tuple(float(m) for m in marks) if marks is not None else None,
+        tuple(float(m) for m in marks) if marks is not None else None, float(raw["stress"]),
     )  # fmt: skip
 
 

@@ -81,7 +81,7 @@ def _score_text(workdir: Path, **options: str) -> Callable[[], object]:
 
 @scenario("score-text-5s", audio_seconds=5.0)
 def score_text_5s(workdir: Path) -> Callable[[], object]:
-    """Score text on the 5.0 s answer, no options (the baseline of the two below)."""
+    """Score text on the 5.0 s answer, no options (the baseline of the variants below)."""
     return _score_text(workdir)
 
 
@@ -95,6 +95,12 @@ def score_text_5s_detect_dialect(workdir: Path) -> Callable[[], object]:
 def score_text_5s_interference(workdir: Path) -> Callable[[], object]:
     """Score text on the 5.0 s answer with include_interference_metrics=1 (Praat pitch, attribution)."""
     return _score_text(workdir, include_interference_metrics="1")
+
+
+@scenario("score-text-5s-intonation", audio_seconds=5.0)
+def score_text_5s_intonation(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s answer with include_intonation=1 (syllable pitch and intonation)."""
+    return _score_text(workdir, include_intonation="1")
 
 
 @scenario("score-text-5s-fluency-intonation", audio_seconds=5.0)

@@ -145,6 +145,15 @@ def syllable_objects(pronunciation: Pronunciation, phones: Sequence[dict[str, An
     return out
 
 
+def insert_members(body: dict[str, Any], members: dict[str, Any], *, after: str) -> None:
+    """Add ``members`` to ``body`` right after the member ``after``: optional members (stress,
+    intonation) sit where the contract's examples show them (2.3, 2.7), not at the end."""
+    keys = list(body)
+    tail = {key: body.pop(key) for key in keys[keys.index(after) + 1 :]}
+    body.update(members)
+    body.update(tail)
+
+
 def sentence_pronunciation(words: Sequence[dict[str, Any]]) -> int:
     """Decision 16: the mean of every script word's quality, unspoken words counting 0."""
     return round_half_up(sum(w["quality_score"] for w in words) / len(words)) if words else 0

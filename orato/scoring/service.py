@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from orato.acoustic.language import foreign_language
-from orato.acoustic.pitch import prosody_track
 from orato.params import DIALECTS, Params
 from orato.audio import DecodedAudio, SpeechSegment, require_speech
 from orato.errors import (
@@ -42,6 +41,7 @@ from orato.scoring.engine import PronunciationEngine
 from orato.scoring.fidelity import RECOGNISED_QUALITY, fidelity_class, score_issues
 from orato.scoring.fluency import fluency_metrics, timed_words
 from orato.scoring.interference import interference_ratio
+from orato.scoring.intonation import add_intonation
 from orato.scoring.response import (
     ScoredWord,
     phone_objects,
@@ -50,6 +50,7 @@ from orato.scoring.response import (
     word_quality,
 )
 from orato.scoring.rubric import speaking_rubrics
+from orato.scoring.stress import add_phone_list_stress, add_stress
 
 ENGLISH = ("en-us", "en-gb")
 MARKUP_LANGUAGE = "arpa_mark"
@@ -60,10 +61,6 @@ _TEXT_FLAGS = (
     "no_mc", "include_unknown_words", "include_fluency", "include_intonation",
     "include_interference_metrics", "detect_dialect", "enforce_dialect",
 )  # fmt: skip
-# Options of the contract that need the fluency and prosody analysis of a later release.
-_NOT_YET_AVAILABLE = {
-    "include_intonation": "intonation",
-}
 
 
 @dataclass(frozen=True)
@@ -131,7 +128,7 @@ def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> Pr
             raise InvalidParametersError(option, "is only available for en-us and en-gb")
     _require_option_features(flags, features)
     params.check_length("text", max_chars)
-    _refuse_unavailable(flags, dialect)
+    _refuse_unavailable(dialect)
     lines = [text] if flags["no_mc"] else split_options(text)
     return _prepare(lines, dialect, markup, flags, "text", relaxed=False)
 
@@ -149,7 +146,7 @@ def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
     if len(options) > 1 and dialect not in ENGLISH:
         raise InvalidParametersError("word", "multiple choice is only available for en-us and en-gb")
     params.check_length("word", MAX_WORD_CHARS)
-    _refuse_unavailable(flags, dialect)
+    _refuse_unavailable(dialect)
     prepared = _prepare(options, dialect, markup, flags, "word", relaxed=True)
     if any(len(option.words) != 1 for option in prepared.options):
         raise InvalidParametersError("word", "must be a single word; use score text for phrases")
@@ -181,12 +178,8 @@ def _require_option_features(flags: dict[str, bool], features: frozenset[str]) -
             raise FeatureUnavailableError(feature)
 
 
-def _refuse_unavailable(flags: dict[str, bool], dialect: str) -> None:
-    """Options and dialects this release cannot score fail loudly (and finally), never silently."""
-    for option, feature in _NOT_YET_AVAILABLE.items():
-        if flags.get(option):
-            detail = f"The feature '{feature}' ({option}) is not available on this server yet."
-            raise FeatureUnavailableError(feature, detail=detail)
+def _refuse_unavailable(dialect: str) -> None:
+    """Dialects this release cannot score fail loudly (and finally), never silently."""
     if dialect not in ENGLISH:
         raise InvalidParametersError("dialect", "has no pronunciation engine on this server yet")
 
@@ -226,10 +219,13 @@ def _prepare(
 
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
+    # Pitch and loudness, measured once: stress always needs them, as do fluency and interference.
+    track = prosody_track(audio.samples)
+    _add_stress(scored, track, prepared.dialect)
     body: dict[str, Any] = {"text": scored.analysis.text, "word_score_list": scored.words}
+    if prepared.extras.intonation:
+        body["word_intonation_list"] = add_intonation(scored.words, _spoken(scored), track)
     scores = {"pronunciation": sentence_pronunciation(scored.words)}
-    # Pitch and voicing, measured once for every option that needs them.
-    track = prosody_track(audio.samples) if prepared.extras.fluency or prepared.extras.interference else None
     if scored.foreign_language is not None:
         body["detected_dialect"] = {"lang_id": scored.foreign_language}
     if prepared.extras.interference:
@@ -270,18 +266,19 @@ def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: Prosody
     }
 
 
-def _attribution(scored: ScoredScript, track: ProsodyTrack | None) -> SpeechAttribution:
-    assert track is not None, "attribution needs the pitch track"
+def _attribution(scored: ScoredScript, track: ProsodyTrack) -> SpeechAttribution:
     return attribute_speech(track, scored.speech, scored.assessment.words)
 
 
 def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
+    track = prosody_track(audio.samples)
+    _add_stress(scored, track, prepared.dialect)
     body = scored.words[0]
     body.pop("ending_punctuation", None)
     body["quality_class"] = "pass" if body["quality_score"] >= PASS_QUALITY else "fail"
     if prepared.extras.interference:
-        body["interference_ratio"] = interference_ratio(_attribution(scored, prosody_track(audio.samples)))
+        body["interference_ratio"] = interference_ratio(_attribution(scored, track))
     return {"word_score": body}
 
 
@@ -291,6 +288,8 @@ def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: Pronunc
     phones = phone_objects(phone_list.pronunciation, phone_list.links(), assessment.words[0])
     for phone in phones:
         phone.pop("word_extent", None)
+    add_phone_list_stress(phones, assessment.words[0].spoken, prosody_track(audio.samples),
+                          phone_list.pronunciation.dialect)  # fmt: skip
     return {
         "word_score": {
             "word": phone_list.text,
@@ -328,6 +327,16 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))
+
+
+def _add_stress(scored: ScoredScript, track: ProsodyTrack, dialect: str) -> None:
+    """Stress fields on English vowels and syllables, with or without intonation (2.7)."""
+    if dialect in ENGLISH:
+        add_stress(scored.words, _spoken(scored), track, dialect)
+
+
+def _spoken(scored: ScoredScript) -> list[bool]:
+    return [word.spoken for word in scored.assessment.words]
 
 
 def _scored(analysis: ScriptAnalysis, assessment: UtteranceAssessment) -> list[ScoredWord]:
