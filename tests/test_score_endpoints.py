@@ -248,6 +248,9 @@ def test_stress_is_always_there_and_intonation_only_when_asked(client: TestClien
     assert pairs[0][0] is None
     assert sum(p[1] != "REDUCED" for p in pairs) >= len(pairs) // 2, "an adult's voiced reading"
     assert list(asked)[:3] == ["text", "word_score_list", "word_intonation_list"]
+    # Orato's extension: the prosody score, in every rubric object, only when asked for.
+    assert set(asked["speechace_score"]) == {"pronunciation", "prosody"} and 0 <= asked["speechace_score"]["prosody"] <= 100
+    assert asked["cefr_score"]["prosody"] and "prosody" not in plain["speechace_score"]
 
 
 def test_intonation_needs_the_feature_and_is_not_a_score_word_option(client: TestClient, key: str,

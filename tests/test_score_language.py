@@ -63,10 +63,12 @@ def test_enforce_dialect_fails_foreign_speech_before_alignment(
 ) -> None:
     lang_id = FOREIGN[voice][0]
     audio = wav_bytes(foreign[voice])
-    # Without enforcement the English script cannot be aligned to this speech at all ...
-    assert_assessment_error(post(client, TEXT, key, audio=audio, text=WAR_TEXT, detect_dialect="1"), 402,
-                            "error_word_alignment")  # fmt: skip
-    # ... so the language check (step 13) must come first to be seen.
+    # Without enforcement the foreign speech is still scored (2.9), and scores badly ...
+    detected = post(client, TEXT, key, audio=audio, text=WAR_TEXT, detect_dialect="1")
+    assert detected.status_code == 200, detected.text
+    assert detected.json()["text_score"]["detected_dialect"] == {"lang_id": lang_id}
+    assert detected.json()["text_score"]["speechace_score"]["pronunciation"] < 50
+    # ... with enforcement the language check (step 13) fails it before alignment.
     assert_assessment_error(post(client, TEXT, key, audio=audio, text=WAR_TEXT, enforce_dialect="1"), 402,
                             "non_dialect_language_detected", mismatch_detail(lang_id, "en-us"))  # fmt: skip
     assert_assessment_error(post(client, TEXT, key, audio=audio, text=WAR_TEXT, enforce_dialect="1",

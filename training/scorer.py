@@ -33,7 +33,10 @@ DROPOUT = 0.1
 INPUT_DROPOUT = 0.2
 # Loss weights per level: phone marks are many and noisy, sentence marks few and clean.
 # "wire_*" weigh the means the API derives from the phone scores (see the module docstring).
-LOSS_WEIGHTS = {"phone": 1.0, "word": 1.0, "sentence": 1.0, "wire_word": 1.0, "wire_sentence": 1.0}
+# Measured by speaker-fold cross-validation (model card): wire weights 0 / 0.3 / 1 gave phone
+# 0.564 / 0.551 / 0.529 and wire sentence accuracy 0.706 / 0.754 / 0.776; 0.3 is the most the
+# means can be pulled towards the sentence without the phone level falling under 0.55.
+LOSS_WEIGHTS = {"phone": 1.0, "word": 1.0, "sentence": 1.0, "wire_word": 0.3, "wire_sentence": 0.3}
 MIN_STD = 1e-3
 
 

@@ -41,6 +41,12 @@ WORD_PREFIX = "_orato_"  # dictionary names of the expected words: never a CMUdi
 # a complete reading lost its last two words, at 1e-20 a cut clip lost the wrong word.
 STOP_WORD = "_orato_stop_"
 STOP_PROBABILITY = 1e-15
+# A stop is believed only when little loud sound follows the last spoken word: a recording cut
+# off ends inside or just after that word, but the decoder also takes the stop on speech it
+# matches poorly (eSpeak NG's "It is raining today." lost "today"), and then a whole word's
+# worth of speech remains. Loud: within 30 dB of the clip's 95th-percentile frame energy.
+STOP_MAX_LOUD_FRAMES_AFTER = 20
+LOUD_BELOW_PEAK_DB = 30.0
 
 
 @dataclass(frozen=True)
@@ -103,16 +109,37 @@ class PhoneAligner:
             raise ValueError(f"phones outside the acoustic model: {sorted(unknown)}")
         pcm = (np.clip(samples, -1.0, 1.0) * INT16_SCALE).astype(np.int16).tobytes()
         with self._lock:
-            try:
-                return _align(self._default, pcm, words, wide_beams=False)
-            except _AlignmentFailed:
-                pass
-            if self._wide is None:
-                self._wide = Decoder(lm=None, bestpath=False, loglevel="FATAL", **WIDE_BEAMS)
-            try:
-                return _align(self._wide, pcm, words, wide_beams=True)
-            except _AlignmentFailed as exc:
-                raise WordAlignmentError() from exc
+            alignment = self._align(pcm, words, allow_stop=True)
+            if alignment is None:
+                raise WordAlignmentError()
+            said = [w for w in alignment.words if w.spoken]
+            if not alignment.words[-1].spoken and _loud_frames_after(samples, said[-1].end) > STOP_MAX_LOUD_FRAMES_AFTER:
+                return self._align(pcm, words, allow_stop=False) or alignment
+            return alignment
+
+    def _align(self, pcm: bytes, words: Sequence[Sequence[str]], *, allow_stop: bool) -> Alignment | None:
+        """Default beams, then wide ones; None when neither aligns."""
+        try:
+            return _align(self._default, pcm, words, wide_beams=False, allow_stop=allow_stop)
+        except _AlignmentFailed:
+            pass
+        if self._wide is None:
+            self._wide = Decoder(lm=None, bestpath=False, loglevel="FATAL", **WIDE_BEAMS)
+        try:
+            return _align(self._wide, pcm, words, wide_beams=True, allow_stop=allow_stop)
+        except _AlignmentFailed:
+            return None
+
+
+def _loud_frames_after(samples: np.ndarray, frame: int) -> int:
+    """10 ms frames after ``frame`` whose energy is near the clip's loud speech."""
+    hop = int(SAMPLE_RATE * FRAME_SECONDS)
+    n = len(samples) // hop
+    if n == 0 or frame >= n:
+        return 0
+    energy = 10 * np.log10(np.mean(samples[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-10)
+    loud = energy > np.percentile(energy, 95) - LOUD_BELOW_PEAK_DB
+    return int(np.count_nonzero(loud[frame:]))
 
 
 def load_aligner() -> PhoneAligner:
@@ -120,12 +147,12 @@ def load_aligner() -> PhoneAligner:
 
 
 def _align(
-    decoder: Decoder, pcm: bytes, words: Sequence[Sequence[str]], *, wide_beams: bool
+    decoder: Decoder, pcm: bytes, words: Sequence[Sequence[str]], *, wide_beams: bool, allow_stop: bool
 ) -> Alignment:
     names = [_dictionary_name(decoder, phones) for phones in words]
     # Held until the state pass is done: the decoder keeps only a borrowed pointer to it, and
     # freeing it earlier crashes the phone pass.
-    grammar = _script_grammar(decoder, names)
+    grammar = _script_grammar(decoder, names, allow_stop)
     spoken = _word_pass(decoder, pcm, len(names))
     if not any(spoken):
         raise _AlignmentFailed("no word matched the audio")
@@ -159,9 +186,9 @@ def _dictionary_name(decoder: Decoder, phones: Sequence[str]) -> str:
     return name
 
 
-def _script_grammar(decoder: Decoder, names: list[str]) -> FsgModel:
-    """The script as a chain of words, each of which may be skipped, and after any of which
-    the reader may stop; made the active search."""
+def _script_grammar(decoder: Decoder, names: list[str], allow_stop: bool) -> FsgModel:
+    """The script as a chain of words, each of which may be skipped, and (``allow_stop``)
+    after any of which the reader may stop; made the active search."""
     if decoder.lookup_word(STOP_WORD) is None:
         decoder.add_word(STOP_WORD, "SIL", update=True)
     final = len(names)
@@ -169,7 +196,7 @@ def _script_grammar(decoder: Decoder, names: list[str]) -> FsgModel:
     for state, name in enumerate(names):
         transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
         transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
-        if 0 < state:
+        if allow_stop and 0 < state:
             transitions.append((state, final, STOP_PROBABILITY, STOP_WORD))
     grammar = decoder.create_fsg("script", 0, len(names), transitions)
     decoder.add_fsg("script", grammar)

@@ -152,7 +152,13 @@ def split_options(text: str) -> list[str]:
 
 
 def split_sentences(
-    text: str, no_mc: bool, *, markup: bool = False, dialect: str = "en-us"
+    text: str,
+    no_mc: bool,
+    *,
+    markup: bool = False,
+    dialect: str = "en-us",
+    relaxed: bool = False,
+    param: str = "text",
 ) -> list[tuple[int, int]]:
     """Fluency segments as half-open word-index ranges (2.1, decision 15).
 
@@ -160,7 +166,7 @@ def split_sentences(
     line break separates two words. Segments are never empty and cover every word.
     """
     norm = normalize(text)
-    words = script_words(norm, markup=markup, dialect=dialect)
+    words = script_words(norm, markup=markup, dialect=dialect, relaxed=relaxed, param=param)
     segments: list[tuple[int, int]] = []
     start = 0
     for i, word in enumerate(words):

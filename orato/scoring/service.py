@@ -9,6 +9,7 @@ batch run returns exactly what the endpoint would.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,7 @@ from orato.scoring.attribution import SpeechAttribution, attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import PronunciationEngine
 from orato.scoring.fidelity import RECOGNISED_QUALITY, fidelity_class, score_issues
-from orato.scoring.fluency import fluency_metrics, timed_words
+from orato.scoring.fluency import Metrics, TimedWord, fluency_metrics, timed_words
 from orato.scoring.interference import interference_ratio
 from orato.scoring.intonation import add_intonation
 from orato.scoring.response import (
@@ -198,7 +199,9 @@ def _prepare(
                                relaxed=relaxed, param=param)
             )  # fmt: skip
             no_mc = flags.get("no_mc", False)
-            segments.append(tuple(split_sentences(line, no_mc, markup=markup, dialect=dialect)))
+            segments.append(tuple(
+                split_sentences(line, no_mc, markup=markup, dialect=dialect, relaxed=relaxed, param=param)
+            ))  # fmt: skip
         except UnknownWordsError as error:
             unknown.extend(w for w in error.words if w.lower() not in {u.lower() for u in unknown})
     if not unknown and not any(option.words for option in options):
@@ -230,28 +233,44 @@ def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunciat
         body["detected_dialect"] = {"lang_id": scored.foreign_language}
     if prepared.extras.interference:
         body["interference_ratio"] = interference_ratio(_attribution(scored, track))
-    if prepared.extras.fluency:
-        body.update(_fluency_fields(scored, scores, track))
+    if prepared.extras.fluency or prepared.extras.intonation:
+        delivery = _Delivery(scored, track)
+        if prepared.extras.fluency:
+            body.update(_fluency_fields(scored, delivery, scores))
+        if prepared.extras.intonation:
+            # Orato's extension to the rubric objects (README): the prosody score.
+            scores["prosody"] = delivery.score("prosody", delivery.metrics.overall, delivery.words)
     body.update(speaking_rubrics(scores))
     return {"text_score": body}
 
 
-def _fluency_fields(scored: ScoredScript, scores: dict[str, int], track: ProsodyTrack) -> dict[str, Any]:
+class _Delivery:
+    """What the fluency and prosody scores of one attempt are computed from."""
+
+    def __init__(self, scored: ScoredScript, track: ProsodyTrack) -> None:
+        self.words = timed_words(scored.words, scored.assessment)
+        self.metrics = fluency_metrics(self.words, scored.segments)
+        self.track = track
+        self._proficiency = (scored.assessment.accuracy, scored.assessment.total)
+        self._scorer = load_delivery_scorer()
+
+    def score(self, name: str, metrics: Metrics, words: Sequence[TimedWord]) -> int:
+        return self._scorer.score(name, SpanEvidence(metrics, words, self.track, self._proficiency))
+
+
+def _fluency_fields(scored: ScoredScript, delivery: _Delivery, scores: dict[str, int]) -> dict[str, Any]:
     """2.6: per-sentence and overall metrics, the fluency score, and whether the reading
     followed the script. Adds ``fluency`` to the top-level ``scores``."""
-    words = timed_words(scored.words, scored.assessment)
-    metrics = fluency_metrics(words, scored.segments)
-    scorer = load_delivery_scorer()
-    proficiency = (scored.assessment.accuracy, scored.assessment.total)
+    words, metrics, track = delivery.words, delivery.metrics, delivery.track
     segments = []
     for segment in metrics.segments:
         a, b = segment.segment
         segment_scores = {
             "pronunciation": sentence_pronunciation(scored.words[a:b]) if segment.span else 0,
-            "fluency": scorer.score("fluency", SpanEvidence(segment, words[a:b], track, proficiency)),
+            "fluency": delivery.score("fluency", segment, words[a:b]),
         }
         segments.append({**segment.to_wire(), **speaking_rubrics(segment_scores)})
-    scores["fluency"] = scorer.score("fluency", SpanEvidence(metrics.overall, words, track, proficiency))
+    scores["fluency"] = delivery.score("fluency", metrics.overall, words)
     recognised = [a for a, w in zip(scored.assessment.words, scored.words) if w["quality_score"] >= RECOGNISED_QUALITY]
     off_script = attribute_speech(track, scored.speech, recognised).other_share
     fidelity = fidelity_class([w.spoken for w in words], off_script)
