@@ -159,7 +159,10 @@ def _align(
     if not all(spoken):  # the state pass needs a hypothesis without skips: redo the word pass
         decoder.set_align_text(" ".join(n for n, s in zip(names, spoken) if s))
         _decode(decoder, pcm)
-    decoder.set_alignment()
+    try:
+        decoder.set_alignment()
+    except RuntimeError as exc:  # the word pass's hypothesis admits no state alignment
+        raise _AlignmentFailed(str(exc)) from exc
     _decode(decoder, pcm)
     spoken_phones = [
         tuple(
