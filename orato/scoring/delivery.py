@@ -123,7 +123,7 @@ def _share(part: float, whole: float) -> float:
 
 Feature = Callable[[SpanEvidence], float]
 
-TIMING_FEATURES: dict[str, Feature] = {
+FLUENCY_FEATURES: dict[str, Feature] = {
     "articulation_rate": lambda e: e.metrics.articulation_rate,
     "speech_rate": lambda e: e.metrics.speech_rate,
     "pause_share": lambda e: _share(e.metrics.pause_duration, e.metrics.duration),
@@ -140,7 +140,7 @@ TIMING_FEATURES: dict[str, Feature] = {
     "vowel_npvi": _npvi,
     "stress_duration_contrast": lambda e: _stress_contrast(e, lambda v: float(np.log(v[1] - v[0]))),
 }
-PITCH_FEATURES: dict[str, Feature] = {
+MELODY_FEATURES: dict[str, Feature] = {
     "pitch_spread_semitones": lambda e: _spread(_voiced_semitones(e), 10, 90),
     "pitch_sd_semitones": lambda e: float(np.std(_voiced_semitones(e))) if e.metrics.duration else 0.0,
     "intensity_spread_db": _intensity_spread,
@@ -148,10 +148,10 @@ PITCH_FEATURES: dict[str, Feature] = {
     "syllable_melody_semitones": _syllable_melody,
     "stress_loudness_contrast_db": lambda e: _stress_contrast(e, _vowel_loudness(e)),
 }
-FEATURES: dict[str, Feature] = {**TIMING_FEATURES, **PITCH_FEATURES}
+FEATURES: dict[str, Feature] = {**FLUENCY_FEATURES, **MELODY_FEATURES}
 # The figures each score uses; prosody adds melody to what fluency hears.
 SCORE_FEATURES: dict[str, tuple[str, ...]] = {
-    "fluency": tuple(TIMING_FEATURES),
+    "fluency": tuple(FLUENCY_FEATURES),
     "prosody": tuple(FEATURES),
 }
 
