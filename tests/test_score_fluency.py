@@ -6,19 +6,15 @@ same clip cut in half (INCOMPLETE), and two readings joined into a two-sentence 
 
 from __future__ import annotations
 
-import io
-import wave
-
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
-from orato.audio import decode_audio
 from test_score_endpoints import FIXTURES, TEXT, WAR_TEXT, client, key, post, scoring_app  # noqa: F401
+from voices import SAMPLE_RATE, samples, silence, wav_bytes
 
 pytestmark = pytest.mark.slow
 
-RATE = 16_000
 LAMB_TEXT = "Kate likes lamb."
 METRIC_KEYS = {
     "segment", "duration", "articulation_length", "syllable_count", "correct_syllable_count", "word_count",
@@ -29,22 +25,12 @@ METRIC_KEYS = {
 RUBRICS = ("speechace_score", "ielts_score", "pte_score", "toeic_score", "cefr_score")
 
 
-def wav(samples: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return buffer.getvalue()
-
-
 def clip(uttid: str) -> np.ndarray:
-    return decode_audio(FIXTURES / f"{uttid}.flac", max_seconds=30).samples
+    return samples((FIXTURES / f"{uttid}.flac").read_bytes())
 
 
 def test_a_whole_reading_is_correct_and_carries_every_figure(client: TestClient, key: str) -> None:
-    response = post(client, TEXT, key, audio=wav(clip("010330035")), text=WAR_TEXT, include_fluency="1")
+    response = post(client, TEXT, key, audio=wav_bytes(clip("010330035")), text=WAR_TEXT, include_fluency="1")
     assert response.status_code == 200, response.text
     score = response.json()["text_score"]
     assert score["fidelity_class"] == "CORRECT" and score["score_issue_list"] == []
@@ -68,7 +54,7 @@ def test_a_whole_reading_is_correct_and_carries_every_figure(client: TestClient,
 
 def test_a_reading_cut_in_half_is_incomplete(client: TestClient, key: str) -> None:
     samples = clip("010330035")
-    response = post(client, TEXT, key, audio=wav(samples[: len(samples) // 2]), text=WAR_TEXT, include_fluency="1")
+    response = post(client, TEXT, key, audio=wav_bytes(samples[: len(samples) // 2]), text=WAR_TEXT, include_fluency="1")
     assert response.status_code == 200, response.text
     score = response.json()["text_score"]
     assert score["fidelity_class"] == "INCOMPLETE"
@@ -80,10 +66,9 @@ def test_a_reading_cut_in_half_is_incomplete(client: TestClient, key: str) -> No
 
 
 def test_two_sentences_split_the_pause_between_them(client: TestClient, key: str) -> None:
-    pause = np.zeros(int(0.8 * RATE), np.float32)
     lamb, war = clip("000060082"), clip("010330035")
-    audio = np.concatenate([lamb[: int(2.6 * RATE)], pause, war[int(0.4 * RATE) :]])
-    response = post(client, TEXT, key, audio=wav(audio), text=f"{LAMB_TEXT} {WAR_TEXT}", include_fluency="1")
+    audio = wav_bytes(lamb[: int(2.6 * SAMPLE_RATE)], silence(0.8), war[int(0.4 * SAMPLE_RATE) :])
+    response = post(client, TEXT, key, audio=audio, text=f"{LAMB_TEXT} {WAR_TEXT}", include_fluency="1")
     assert response.status_code == 200, response.text
     fluency = response.json()["text_score"]["fluency"]
     first, second = fluency["segment_metrics_list"]
@@ -99,17 +84,17 @@ def test_two_sentences_split_the_pause_between_them(client: TestClient, key: str
 
 
 def test_plain_scoring_has_no_fluency_fields(client: TestClient, key: str) -> None:
-    score = post(client, TEXT, key, audio=wav(clip("010330035")), text=WAR_TEXT).json()["text_score"]
+    score = post(client, TEXT, key, audio=wav_bytes(clip("010330035")), text=WAR_TEXT).json()["text_score"]
     assert not {"fluency", "fidelity_class", "score_issue_list"} & set(score)
     assert set(score["speechace_score"]) == {"pronunciation"}
 
 
 def test_a_reading_of_another_text_is_free_speak(client: TestClient, key: str) -> None:
-    response = post(client, TEXT, key, audio=wav(clip("010330035")), text="I could do with a break.",
+    response = post(client, TEXT, key, audio=wav_bytes(clip("010330035")), text="I could do with a break.",
                     include_fluency="1")  # fmt: skip
     assert response.status_code == 200, response.text
     score = response.json()["text_score"]
     assert score["fidelity_class"] == "FREE_SPEAK"
     assert [i["short_message"] for i in score["score_issue_list"]] == ["response_incomplete"]
-    own = post(client, TEXT, key, audio=wav(clip("010330035")), text=WAR_TEXT, include_fluency="1").json()
+    own = post(client, TEXT, key, audio=wav_bytes(clip("010330035")), text=WAR_TEXT, include_fluency="1").json()
     assert score["speechace_score"]["pronunciation"] < own["text_score"]["speechace_score"]["pronunciation"] - 30

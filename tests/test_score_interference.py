@@ -7,43 +7,21 @@ television or a sibling would be heard: before the learner, in a pause of theirs
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
-from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from orato.acoustic.pitch import ProsodyTrack
-from orato.api.app import create_app
 from orato.audio import SpeechSegment
 from orato.scoring.assessment import PhoneAssessment, WordAssessment
 from orato.scoring.attribution import ATTRIBUTION_MARGIN_SECONDS, SpeechAttribution, attribute_speech
 from orato.scoring.interference import interference_ratio
-from orato.settings import Settings
 from test_api_errors import assert_assessment_error
-from test_score_endpoints import TEXT, WAR, WAR_TEXT, WORD, post
+from test_score_endpoints import TEXT, WAR, WAR_TEXT, WORD, client, key, post, scoring_app  # noqa: F401
 from voices import SAMPLE_RATE, samples, silence, speak, wav_bytes
 
 HIGH_BAND = 3.0  # 9.13: "ask for a new recording"
 LOW_BAND_END = 2.0  # 9.13: below this, "scores are reliable"
-
-
-@pytest.fixture(scope="module")
-def scoring_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("interference"), secret_key="k", preload_engine=False)
-    return create_app(settings)
-
-
-@pytest.fixture(scope="module")
-def client(scoring_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(scoring_app) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def key(scoring_app: FastAPI) -> str:
-    return scoring_app.state.services.keys.issue("interference").secret
 
 
 @pytest.fixture(scope="module")

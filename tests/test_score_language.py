@@ -7,20 +7,15 @@ it takes some robotic French for Thai, which real French speakers are not.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
-from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from orato.acoustic.language import MISMATCH_MIN_PROBABILITY, foreign_language, language_probabilities
 from orato.acoustic.whisper import EncodedAudio
-from orato.api.app import create_app
 from orato.audio import SpeechSegment
-from orato.settings import Settings
 from test_api_errors import assert_assessment_error
-from test_score_endpoints import TEXT, WAR, WAR_TEXT, post
+from test_score_endpoints import TEXT, WAR, WAR_TEXT, client, key, post, scoring_app  # noqa: F401
 from voices import samples, silence, speak, wav_bytes
 
 FOREIGN = {
@@ -29,22 +24,6 @@ FOREIGN = {
     "es-es": ("es", "Mañana vamos a visitar a mis abuelos en el pueblo. "
                     "No sé por qué se fue tan temprano esta noche."),
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def scoring_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    return create_app(Settings(data_dir=tmp_path_factory.mktemp("language"), secret_key="k", preload_engine=False))
-
-
-@pytest.fixture(scope="module")
-def client(scoring_app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(scoring_app) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def key(scoring_app: FastAPI) -> str:
-    return scoring_app.state.services.keys.issue("language").secret
 
 
 @pytest.fixture(scope="module")
