@@ -1,8 +1,9 @@
 """Forced alignment of expected phones with pocketsphinx's en-us HMMs (10 ms frames).
 
 Two passes, as pocketsphinx does it: a word pass over a grammar that allows a pause between
-any two words and lets a word be skipped (a learner who leaves a word out must not drag its
-neighbours' boundaries), then a state-level pass inside those word boundaries that gives each
+any two words, lets a word be skipped (a learner who leaves a word out must not drag its
+neighbours' boundaries) and lets the reader stop after any word (a recording cut off), then
+a state-level pass inside those word boundaries that gives each
 phone its extent and acoustic score. A clip that fails with the default beams is retried once
 with wide beams; one that still fails is a :class:`WordAlignmentError`.
 """
@@ -35,10 +36,10 @@ WIDE_BEAMS = {"beam": 1e-100, "wbeam": 1e-80, "pbeam": 1e-100}
 WORD_PREFIX = "_orato_"  # dictionary names of the expected words: never a CMUdict entry
 # A reader who stops early (or a recording cut off) leaves every later word unsaid. The word
 # pass may leave the script after any spoken word through this silent "stop" word, so the
-# unsaid tail is reported as unspoken instead of being squeezed into the last frames. At 1e-15,
-# 2 of 300 speechocean762 readings stopped early (both rated incomplete-ish, completeness
-# 8-8.9) and three fixture clips cut at half length lost exactly their unsaid words; at 1e-10
-# a complete reading lost its last two words, at 1e-20 a cut clip lost the wrong word.
+# unsaid tail is reported as unspoken instead of being squeezed into the last frames. At 1e-15
+# (with the check below), 1 of 300 speechocean762 readings stopped early (rated completeness
+# 8.9) and two of three fixture clips cut at half length lost exactly their unsaid words; at
+# 1e-10 a complete reading lost its last two words, at 1e-20 a cut clip lost the wrong word.
 STOP_WORD = "_orato_stop_"
 STOP_PROBABILITY = 1e-15
 # A stop is believed only when little loud sound follows the last spoken word: a recording cut

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.response import wire_frame
 
 FRAME_SECONDS = 0.01
 PAUSE_MIN_FRAMES = 25  # decision 26: a pause is at least 250 ms
@@ -106,7 +107,7 @@ class Metrics:
             "word_correct_per_minute": round(_rate(self.correct_word_count, self.duration) * 60, 2),
             "all_pause_count": len(self.pauses),
             "all_pause_duration": round(self.pause_duration, 3),
-            "all_pause_list": [[_frame(b), _frame(e)] for b, e in self.pauses],
+            "all_pause_list": [[wire_frame(b), wire_frame(e)] for b, e in self.pauses],
             "mean_length_run": round(self.mean_length_run, 4),
             "max_length_run": round(self.max_length_run, 3),
         }
@@ -115,10 +116,6 @@ class Metrics:
 def _rate(count: float, seconds: float) -> float:
     """9.7: a rate whose denominator is 0 is 0."""
     return count / seconds if seconds > 0 else 0.0
-
-
-def _frame(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 1)
 
 
 def find_pauses(words: Sequence[TimedWord]) -> list[Span]:

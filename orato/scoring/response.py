@@ -82,7 +82,7 @@ def _phone_object(
     body: dict[str, Any] = {
         "phone": code,
         "stress_level": stress,
-        "extent": [_frame(start), _frame(end)],
+        "extent": [wire_frame(start), wire_frame(end)],
         "quality_score": 0 if not spoken else _phone_score(sum(p.quality_score for p in parts) / len(parts)),
     }
     if word_extent is not None:
@@ -118,7 +118,7 @@ def _child_phones(parts: list[PhoneAssessment], dialect: str) -> list[dict[str, 
     mean_quality = sum(p.quality_score for p in parts) / len(parts)
     return [
         {
-            "extent": [_frame(start + i * step), _frame(end if i == len(heard) - 1 else start + (i + 1) * step)],
+            "extent": [wire_frame(start + i * step), wire_frame(end if i == len(heard) - 1 else start + (i + 1) * step)],
             "quality_score": _phone_score(mean_quality if quality is None else quality),
             "sound_most_like": dialect_phone(phone, dialect) or phone.lower(),
         }
@@ -164,7 +164,7 @@ def _phone_score(value: float) -> float | int:
     return int(rounded) if rounded.is_integer() else rounded
 
 
-def _frame(value: float) -> float | int:
+def wire_frame(value: float) -> float | int:
     """Extents are integers, or carry one decimal when a boundary falls inside a pause (1.7)."""
     rounded = round(value, 1)
     return int(rounded) if float(rounded).is_integer() else rounded

@@ -129,7 +129,7 @@ def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> Pr
             raise InvalidParametersError(option, "is only available for en-us and en-gb")
     _require_option_features(flags, features)
     params.check_length("text", max_chars)
-    _refuse_unavailable(dialect)
+    _require_engine_dialect(dialect)
     lines = [text] if flags["no_mc"] else split_options(text)
     return _prepare(lines, dialect, markup, flags, "text", relaxed=False)
 
@@ -147,7 +147,7 @@ def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
     if len(options) > 1 and dialect not in ENGLISH:
         raise InvalidParametersError("word", "multiple choice is only available for en-us and en-gb")
     params.check_length("word", MAX_WORD_CHARS)
-    _refuse_unavailable(dialect)
+    _require_engine_dialect(dialect)
     prepared = _prepare(options, dialect, markup, flags, "word", relaxed=True)
     if any(len(option.words) != 1 for option in prepared.options):
         raise InvalidParametersError("word", "must be a single word; use score text for phrases")
@@ -179,7 +179,7 @@ def _require_option_features(flags: dict[str, bool], features: frozenset[str]) -
             raise FeatureUnavailableError(feature)
 
 
-def _refuse_unavailable(dialect: str) -> None:
+def _require_engine_dialect(dialect: str) -> None:
     """Dialects this release cannot score fail loudly (and finally), never silently."""
     if dialect not in ENGLISH:
         raise InvalidParametersError("dialect", "has no pronunciation engine on this server yet")
@@ -188,7 +188,7 @@ def _refuse_unavailable(dialect: str) -> None:
 def _prepare(
     lines: list[str], dialect: str, markup: bool, flags: dict[str, bool], param: str, *, relaxed: bool
 ) -> PreparedScript:
-    include_unknown = flags["include_unknown_words"]
+    include_unknown, no_mc = flags["include_unknown_words"], flags.get("no_mc", False)
     options: list[ScriptAnalysis] = []
     segments: list[tuple[tuple[int, int], ...]] = []
     unknown: list[str] = []
@@ -198,7 +198,6 @@ def _prepare(
                 analyse_script(line, dialect, markup=markup, include_unknown_words=include_unknown,
                                relaxed=relaxed, param=param)
             )  # fmt: skip
-            no_mc = flags.get("no_mc", False)
             segments.append(tuple(
                 split_sentences(line, no_mc, markup=markup, dialect=dialect, relaxed=relaxed, param=param)
             ))  # fmt: skip
