@@ -20,7 +20,6 @@ import servers
 from orato.api.app import create_app
 from orato.settings import Settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORATO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from learner_speech import READINGS, learner_clip_path
 from orato.audio import (
     DecodedAudio,
     SpeechSegment,
@@ -29,9 +30,8 @@ from orato.audio import (
 )
 from orato.errors import AudioTooLongError, ConvertAudioError, NoSpeechError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "speechocean762"
-CLIPS = sorted(FIXTURES.glob("*.flac"))
-CLIP = FIXTURES / "010330035.flac"
+CLIPS = [learner_clip_path(uttid) for uttid in sorted(READINGS)]
+CLIP = learner_clip_path("010330035")
 RATE = 16_000
 TOLERANCE_S = 0.05
 

@@ -19,14 +19,14 @@ from starlette.testclient import TestClient
 from orato.api.app import create_app
 from orato.scoring.intonation import semitones
 from orato.settings import Settings
+from learner_speech import learner_clip
 from test_api_errors import assert_assessment_error
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).parent / "fixtures" / "speechocean762"
-WAR = (FIXTURES / "010330035.flac").read_bytes()
+WAR = learner_clip("010330035")
 WAR_TEXT = "It makes more sense than going to war."
-LAMB = (FIXTURES / "000060082.flac").read_bytes()
+LAMB = learner_clip("000060082")
 TEXT = "/api/scoring/text/v9/json"
 WORD = "/api/scoring/word/v9/json"
 PHONES = "/api/scoring/phone_list/v9/json"

@@ -1,0 +1,65 @@
+"""Learner recordings for the tests, which the repository itself must not contain.
+
+The speechocean762 clips the tests read come from ``../shared/data/speechocean762-train`` beside the
+repository (every developer and CI has it; its files may not be committed, see ``../shared/README.md``).
+A clone without ``../shared`` gets the same scripts read by the local Piper voice instead (eSpeak NG's
+voice is too far from human speech for the aligner to place "Kate likes lamb"), so every test that
+uses these clips still runs. ``ORATO_TEST_SHARED_DATA`` names another data folder, or ``none`` to
+hide the shared data and exercise the synthesized path (as CI does for the quick-start tests).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from orato.synthesis.base import Job
+from orato.synthesis.piper import VOICE, PiperProvider
+from voices import wav_bytes
+
+SHARED_DATA_ENV = "ORATO_TEST_SHARED_DATA"
+DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+CORPUS = "speechocean762-train"
+
+# Utterance id -> what the learner reads (the corpus `text` file, as a script a client would send).
+READINGS = {
+    "000060082": "Kate likes lamb.",
+    "000360036": "I could do with a break.",
+    "010330035": "It makes more sense than going to war.",
+}
+
+
+def shared_data() -> Path | None:
+    """The shared data folder, or None where there is none (a clone) or it is hidden on purpose."""
+    chosen = os.environ.get(SHARED_DATA_ENV, "")
+    if chosen.lower() == "none":
+        return None
+    root = Path(chosen) if chosen else DEFAULT_SHARED_DATA
+    if root.is_dir():
+        return root
+    if os.environ.get("CI"):
+        raise RuntimeError(f"CI must have the shared data at {root} (or set {SHARED_DATA_ENV}=none)")
+    return None
+
+
+@cache
+def learner_clip_path(uttid: str) -> Path:
+    """A file holding utterance ``uttid``: the corpus's FLAC, or a WAV of Piper reading its script."""
+    root = shared_data()
+    if root is not None:
+        return root / CORPUS / "audio" / f"{uttid}.flac"
+    path = Path(tempfile.mkdtemp(prefix="orato-learner-")) / f"{uttid}.wav"
+    path.write_bytes(synthesized_reading(READINGS[uttid]))
+    return path
+
+
+def learner_clip(uttid: str) -> bytes:
+    return learner_clip_path(uttid).read_bytes()
+
+
+def synthesized_reading(text: str) -> bytes:
+    """``text`` read by the bundled Piper voice, as a 16-bit PCM WAV upload."""
+    rendered = PiperProvider().render(Job(model="piper/default", voice=VOICE, text=text))
+    return wav_bytes(rendered.samples, rate=rendered.sample_rate)
