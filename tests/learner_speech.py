@@ -15,6 +15,9 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from orato.synthesis.base import Job
 from orato.synthesis.piper import VOICE, PiperProvider
 from voices import wav_bytes
@@ -23,12 +26,18 @@ SHARED_DATA_ENV = "ORATO_TEST_SHARED_DATA"
 DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CORPUS = "speechocean762-train"
 
-# Utterance id -> what the learner reads (the corpus `text` file, as a script a client would send).
+# Utterance id -> what the learner reads (the corpus `text` file, as a script a client would send)
+# and the recording's length in seconds, which a synthesized stand-in keeps by padding with silence.
 READINGS = {
-    "000060082": "Kate likes lamb.",
-    "000360036": "I could do with a break.",
-    "010330035": "It makes more sense than going to war.",
+    "000060082": ("Kate likes lamb.", 3.00),
+    "000360036": ("I could do with a break.", 2.96),
+    "010330035": ("It makes more sense than going to war.", 3.21),
 }
+# Peak level of a stand-in: a learner's recording is well below full scale, and a-law or mu-law
+# encoding of one at full scale would clip.
+STAND_IN_PEAK = 0.5
+# Learners read more slowly than the voice's default pace ("Kate likes lamb." takes Piper 0.9 s).
+STAND_IN_SPEED = 0.75
 
 
 def shared_data() -> Path | None:
@@ -51,7 +60,7 @@ def learner_clip_path(uttid: str) -> Path:
     if root is not None:
         return root / CORPUS / "audio" / f"{uttid}.flac"
     path = Path(tempfile.mkdtemp(prefix="orato-learner-")) / f"{uttid}.wav"
-    path.write_bytes(synthesized_reading(READINGS[uttid]))
+    path.write_bytes(synthesized_reading(*READINGS[uttid]))
     return path
 
 
@@ -59,7 +68,16 @@ def learner_clip(uttid: str) -> bytes:
     return learner_clip_path(uttid).read_bytes()
 
 
-def synthesized_reading(text: str) -> bytes:
-    """``text`` read by the bundled Piper voice, as a 16-bit PCM WAV upload."""
-    rendered = PiperProvider().render(Job(model="piper/default", voice=VOICE, text=text))
-    return wav_bytes(rendered.samples, rate=rendered.sample_rate)
+def synthesized_reading(text: str, seconds: float) -> bytes:
+    """``text`` read by the bundled Piper voice in the middle of ``seconds`` of audio, as a 16-bit PCM WAV."""
+    rendered = PiperProvider().render(Job(model="piper/default", voice=VOICE, text=text, speed=STAND_IN_SPEED))
+    speech = rendered.samples * (STAND_IN_PEAK / max(float(np.abs(rendered.samples).max()), 1e-6))
+    padding = max(0, round(seconds * rendered.sample_rate) - len(speech))
+    before = np.zeros(padding // 2, np.float32)
+    after = np.zeros(padding - padding // 2, np.float32)
+    return wav_bytes(before, speech.astype(np.float32), after, rate=rendered.sample_rate)
+
+
+needs_real_learner_speech = pytest.mark.skipif(
+    shared_data() is None, reason=f"needs the learner recordings of ../shared/data ({SHARED_DATA_ENV})"
+)
