@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from voices import wav_bytes
 
 from orato.synthesis.base import Job
 from orato.synthesis.piper import VOICE, PiperProvider
-from voices import wav_bytes
 
 SHARED_DATA_ENV = "ORATO_TEST_SHARED_DATA"
 DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

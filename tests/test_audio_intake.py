@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from learner_speech import READINGS, learner_clip_path
+
 from orato.audio import (
     DecodedAudio,
     SpeechSegment,

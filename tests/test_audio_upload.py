@@ -12,17 +12,17 @@ import wave
 
 import numpy as np
 import pytest
+from conftest import issue_key
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from learner_speech import learner_clip
 from starlette.concurrency import run_in_threadpool
 from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error
 
-from conftest import issue_key
-from learner_speech import learner_clip
 from orato.api.audio import receive_audio
 from orato.api.routes.assessment import begin, success
 from orato.audio import decode_audio, require_speech
-from test_api_errors import assert_assessment_error
 
 PROBE = "/api/scoring/probe/v9/json"
 CLIP = learner_clip("010330035")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from learner_speech import learner_clip_path
+
 from orato.cli import main
 
 pytestmark = pytest.mark.slow

@@ -9,18 +9,17 @@ from __future__ import annotations
 import io
 import wave
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi import FastAPI
+from learner_speech import learner_clip, needs_real_learner_speech
 from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error
 
 from orato.api.app import create_app
 from orato.scoring.intonation import semitones
 from orato.settings import Settings
-from learner_speech import learner_clip, needs_real_learner_speech
-from test_api_errors import assert_assessment_error
 
 pytestmark = pytest.mark.slow
 
