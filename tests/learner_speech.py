@@ -53,12 +53,14 @@ def shared_data() -> Path | None:
     return None
 
 
-@cache
 def learner_clip_path(uttid: str) -> Path:
     """A file holding utterance ``uttid``: the corpus's FLAC, or a WAV of Piper reading its script."""
     root = shared_data()
-    if root is not None:
-        return root / CORPUS / "audio" / f"{uttid}.flac"
+    return root / CORPUS / "audio" / f"{uttid}.flac" if root is not None else _stand_in(uttid)
+
+
+@cache
+def _stand_in(uttid: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix="orato-learner-")) / f"{uttid}.wav"
     path.write_bytes(synthesized_reading(*READINGS[uttid]))
     return path
