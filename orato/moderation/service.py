@@ -118,7 +118,7 @@ class Moderator:
                 block = Block("error_fail_closed", errors[0], None)
             if block is not None:
                 verdict = Verdict("blocked", _ms(started), block, warnings)
-                raise _blocked(verdict, index if turn_indexes else None)
+                raise BlockedByModeration(verdict, index if turn_indexes else None)
             if errors:
                 decision = "error_open"
         return Verdict(decision, _ms(started), None, warnings)
@@ -176,12 +176,14 @@ def _failure(error: Exception) -> str:
     return f"upstream status {status}" if status else "unavailable"
 
 
-def _blocked(verdict: Verdict, turn_index: int | None) -> ModerationBlockedError:
-    block = verdict.block
-    assert block is not None
-    error = ModerationBlockedError(block.type, block.detail, block.confidence, block.rule_name, turn_index=turn_index)
-    error.verdict = verdict  # type: ignore[attr-defined]
-    return error
+class BlockedByModeration(ModerationBlockedError):
+    """A block, with the verdict the request log records (api-synthesis.md 12) before it is rendered."""
+
+    def __init__(self, verdict: Verdict, turn_index: int | None) -> None:
+        block = verdict.block
+        assert block is not None
+        super().__init__(block.type, block.detail, block.confidence, block.rule_name, turn_index=turn_index)
+        self.verdict = verdict
 
 
 def _ms(started: float) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orato.errors import OratoError, invalid_at
-from orato.moderation.service import Moderator, Verdict
+from orato.moderation.service import BlockedByModeration, Moderator, Verdict
 from orato.store.dictionaries import DictionaryStore
 from orato.synthesis import audio
 from orato.synthesis.base import Job, Rendered
@@ -77,7 +77,7 @@ class Synthesis:
         texts = [s.spoken + (f"\n{p.instructions}" if p.instructions else "") for s, p in zip(spoken, plans, strict=True)]
         try:
             verdict = self.moderator.moderate(organisation_id, ruleset, texts, conversation)
-        except OratoError as error:
+        except BlockedByModeration as error:
             log.update(error.verdict.log_fields())
             raise
         log.update(verdict.log_fields())

@@ -143,7 +143,7 @@ def word_groups(text: SpokenText, audio_tags: bool = False) -> list[WordGroup] |
     groups: list[list[int]] = []
     for index, token in enumerate(spoken):
         spans = [text.origin[i] for i in range(token.start, token.end)]
-        owners = {owner[p] for s in spans for p in range(s[0], s[1]) if owner[p] is not None}
+        owners = {o for s in spans for p in range(s[0], s[1]) if (o := owner[p]) is not None}
         if not owners:
             continue
         low, high = min(owners), max(owners) + 1
