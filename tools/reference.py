@@ -25,7 +25,8 @@ END = "<!-- end of generated part -->"
 
 
 def error_types() -> Iterator[type[errors.OratoError]]:
-    """Every concrete error type (one per code), in definition order; bases have subclasses."""
+    """The base (what an unexpected failure renders as), then every concrete type, one per code."""
+    yield errors.OratoError
     for value in vars(errors).values():
         is_error = isinstance(value, type) and issubclass(value, errors.OratoError)
         if is_error and value.__module__ == errors.__name__ and not value.__subclasses__():
