@@ -8,8 +8,13 @@ import wave
 
 import numpy as np
 import pytest
+from conftest import issue_key
 from starlette.testclient import TestClient
 
+from orato.api.app import create_app
+from orato.registry import ModelRegistry
+from orato.settings import Settings
+from orato.synthesis import espeak, piper
 from orato.synthesis.audio import decode, rms_dbfs
 from orato.synthesis.timestamps import _voiced_frames
 
@@ -177,3 +182,29 @@ def test_english_fallback_uses_pocketsphinx_and_other_words_use_whisper(synth: T
     numbers = synth.post("/v1/audio/speech/with-timestamps", json={"text": "It costs 42 dollars.", **PIPER}).json()
     assert "Whisper" in numbers["warnings"][0]  # "42" is not in the English dictionary
     assert [i["text"] for i in numbers["timestamps"]] == ["It", "costs", "42", "dollars."]
+
+
+def test_local_voices_load_before_ready_and_the_first_piper_request_loads_nothing(
+    synth_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = ModelRegistry()  # a registry of this test's own: earlier tests may have loaded Piper
+    monkeypatch.setattr(piper, "models", registry)
+    monkeypatch.setattr(espeak, "models", registry)
+    app = create_app(synth_settings.model_copy(update={"preload_engine": False}))
+    ready_at_load: list[bool] = []
+
+    class Watched(piper.PiperEngine):
+        def __init__(self) -> None:
+            ready_at_load.append(app.state.services.ready)
+            super().__init__()
+
+    monkeypatch.setattr(piper, "PiperEngine", Watched)
+    key = issue_key(app)
+    with TestClient(app) as client:
+        loaded = registry.loaded()
+        assert {"synthesis:piper", "synthesis:espeak-ng"} <= set(loaded)
+        assert ready_at_load == [False] and client.get("/health").status_code == 200
+        response = client.post("/v1/audio/speech/with-timestamps", headers={"Authorization": f"Bearer {key}"},
+                               json={"text": "The first request after start-up.", **PIPER})
+        assert response.status_code == 200 and response.json()["timestamps"]
+        assert registry.loaded() == loaded and ready_at_load == [False]
