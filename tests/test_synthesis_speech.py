@@ -208,3 +208,43 @@ def test_local_voices_load_before_ready_and_the_first_piper_request_loads_nothin
                                json={"text": "The first request after start-up.", **PIPER})
         assert response.status_code == 200 and response.json()["timestamps"]
         assert registry.loaded() == loaded and ready_at_load == [False]
+
+
+def test_output_sample_rate_as_the_speechbase_sdk_sends_it(synth: TestClient) -> None:
+    """{"format": "wav", "sampleRate": N}: resampled, and every header says N (README extension)."""
+    text = {"text": "Hello world, this is a test.", **ESPEAK}
+    native = synth.post("/v1/audio/speech", json=text)
+    native_seconds = len(wav_samples(native.content)[0]) / 22050
+    wav = synth.post("/v1/audio/speech", json={**text, "output": {"format": "wav", "sampleRate": 16000}})
+    assert wav.status_code == 200, wav.text
+    samples, rate = wav_samples(wav.content)
+    assert rate == 16000 and wav.headers["x-audio-sample-rate"] == "16000"
+    assert abs(len(samples) / rate - native_seconds) < 0.01  # resampling keeps the time
+    assert abs(int(wav.headers["x-audio-duration-ms"]) - len(samples) / 16) <= 1
+
+    timed = synth.post("/v1/audio/speech/with-timestamps", json={**text, "output": {"format": "pcm", "sampleRate": 8000}})
+    body = timed.json()
+    assert body["mediaType"] == "application/octet-stream"
+    seconds = len(base64.b64decode(body["audio"])) / 2 / 8000
+    assert_valid_timestamps(body["timestamps"], ["Hello", "world,", "this", "is", "a", "test."], seconds)
+
+    mp3 = synth.post("/v1/audio/speech", json={**text, "output": {"format": "mp3", "sampleRate": 44100, "bitrate": 128}})
+    decoded, rate = decode(mp3.content)
+    assert mp3.headers["x-audio-sample-rate"] == "44100" and rate == 44100 and len(decoded) / rate > native_seconds
+
+
+def test_conversation_and_stream_take_the_output_sample_rate(synth: TestClient) -> None:
+    turns = [{"text": "How was your weekend?", **ESPEAK}, {"text": "Quiet, thanks.", **PIPER}]
+    joined = synth.post("/v1/audio/conversation", json={"turns": turns, "output": {"format": "wav", "sampleRate": 16000}})
+    assert joined.status_code == 200 and wav_samples(joined.content)[1] == 16000
+    split = synth.post("/v1/audio/conversation", json={"turns": turns, "split": True,
+                                                       "output": {"format": "wav", "sampleRate": 24000}}).json()
+    assert [wav_samples(base64.b64decode(s["audio"]))[1] for s in split["audioSegments"]] == [24000, 24000]
+
+    request = {"text": "First sentence. Second one.", **ESPEAK, "output": {"format": "wav", "sampleRate": 16000}}
+    with synth.stream("POST", "/v1/audio/speech/stream", json=request) as response:
+        assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
+        data = b"".join(response.iter_bytes())
+    assert int.from_bytes(data[24:28], "little") == 16000 and data[40:44] == b"\0\0\0\0"
+    whole = synth.post("/v1/audio/speech", json=request)
+    assert abs(len(data) - len(whole.content)) < 0.01 * len(whole.content)  # the same speech at the same rate
