@@ -17,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from orato.api.envelope import error_body
 from orato.errors import (
     InvalidParametersError,
     ModerationBlockedError,
@@ -25,6 +24,7 @@ from orato.errors import (
     OratoError,
     ParameterError,
 )
+from orato.scoring.envelope import error_body
 
 logger = logging.getLogger("orato.api")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from orato.errors import NoApiKeyError, ProviderDisabledError
 from orato.settings import Settings
-from orato.store.providers import ProviderKeyStore, ProviderStateStore
 from orato.synthesis.base import Provider
 from orato.synthesis.elevenlabs import ElevenLabsProvider
 from orato.synthesis.espeak import EspeakProvider, espeak_engine
@@ -40,6 +40,30 @@ def load_local_voices() -> None:
     piper_engine()
 
 
+class ProviderFlags(Protocol):
+    """An organisation's switches for one provider (2.3)."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+    @property
+    def managed_allowed(self) -> bool: ...
+
+
+class ProviderStates(Protocol):
+    """Where the switches are kept (the store, above this layer, implements it)."""
+
+    def flags(self, organisation_id: uuid.UUID, provider: str) -> ProviderFlags: ...
+
+
+class ProviderKeys(Protocol):
+    """Where BYOK keys are kept (the store implements it): whether one exists, and it in clear."""
+
+    def has(self, organisation_id: uuid.UUID, provider: str) -> bool: ...
+
+    def secret(self, organisation_id: uuid.UUID, provider: str) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Access:
     enabled: bool
@@ -50,7 +74,7 @@ class Access:
 class Router:
     """Provider state and credential resolution, in the contract's fixed order."""
 
-    def __init__(self, settings: Settings, keys: ProviderKeyStore, states: ProviderStateStore) -> None:
+    def __init__(self, settings: Settings, keys: ProviderKeys, states: ProviderStates) -> None:
         self._settings = settings
         self.keys = keys
         self.states = states
