@@ -73,3 +73,8 @@ def test_an_mp3_stream_is_decoded_resampled_and_encoded_again_as_it_arrives() ->
     decoded, rate = decode(b"".join(out))
     assert rate == 16000 and abs(len(decoded) / rate - 2.0) < 0.15
     assert abs(peak_hz(decoded, rate) - 440) < 5
+
+
+def test_a_wav_stream_already_at_the_asked_rate_passes_through_unchanged() -> None:
+    pieces = [streaming_wav_header(SOURCE_RATE), int16_bytes(tone(440)), int16_bytes(tone(880))]
+    assert b"".join(at_rate(iter(pieces), "audio/wav", SOURCE_RATE)) == b"".join(pieces)

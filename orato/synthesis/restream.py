@@ -31,6 +31,9 @@ def _wav_at_rate(chunks: Iterator[bytes], rate: int) -> Iterator[bytes]:
     header = next(chunks, b"")
     source_rate = struct.unpack_from("<I", header, 24)[0]
     yield streaming_wav_header(rate)
+    if source_rate == rate:  # what the Speechbase SDK asks of a 22,050 Hz engine: nothing to do
+        yield from chunks
+        return
     resampler = PieceResampler(source_rate, rate)
     carry = b""
     for chunk in chunks:
