@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from learner_speech import CORPUS, DEFAULT_SHARED_DATA, shared_data
 from starlette.testclient import TestClient
 from voices import speak, wav_bytes
 
@@ -28,11 +29,12 @@ from orato.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speechocean762-train"
+SHARED_DATA = shared_data()
+DATA = (SHARED_DATA or DEFAULT_SHARED_DATA) / CORPUS  # read only when SHARED_DATA is there
 GOLDEN = Path(__file__).parent / "golden"
 RECORD = os.environ.get("ORATO_RECORD_GOLDEN") == "1"
 # Where ../shared/data is absent the scripts are spoken instead; ``ORATO_GOLDEN_SOURCE=espeak`` forces that.
-SPOKEN = not DATA.exists() or os.environ.get("ORATO_GOLDEN_SOURCE") == "espeak"
+SPOKEN = SHARED_DATA is None or os.environ.get("ORATO_GOLDEN_SOURCE") == "espeak"
 # Values that differ on every run by design.
 _MASKED = {"request_id", "requestId"}
 

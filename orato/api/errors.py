@@ -1,6 +1,6 @@
 """Rendering of :class:`~orato.errors.OratoError` at the edge, one renderer per API family.
 
-The family is decided by the path alone (errors.md 1.2), so errors raised before routing
+The family is decided by the path alone (errors.md 1, item 2), so errors raised before routing
 (oversized bodies, unknown routes) are rendered like those raised inside an endpoint.
 """
 
