@@ -24,7 +24,7 @@ from orato.synthesis.planning import Defaults, Planner, TurnPlan
 from orato.synthesis.restream import at_rate
 from orato.synthesis.schemas import MAX_TEXT, ConversationRequest, Output, Pronunciations, SingleRequest, StreamOutput
 from orato.synthesis.text import Rule, SpokenText, resolve_rules, substitute
-from orato.synthesis.timestamps import Aligner, Item, Outcome, require, timestamps_for
+from orato.synthesis.timestamps import Aligner, Outcome, require, timestamps_for
 
 MAX_CONVERSATION_CHARS = 20_000
 STREAM_FORMATS = {"audio/wav": "wav", "audio/mpeg": "mp3"}
@@ -194,7 +194,3 @@ def encode_clip(samples: np.ndarray, sample_rate: int, output: Output, volume: f
         samples = audio.normalise(samples, volume)
     return audio.encode(samples, rate, output.format, output.bitrate)
 
-
-def shift(items: list[Item], seconds: float, turn: int) -> list[dict[str, Any]]:
-    return [{"text": i.text, "start": round(i.start + seconds, 3), "end": round(i.end + seconds, 3), "turnIndex": turn}
-            for i in items]
