@@ -42,7 +42,7 @@ EXPECTED_WORDS = {"essay-writing": 150, "short-writing": 50, "chat-writing": 50}
 # An answer as far from its prompt as a typical essay on another prompt (or one copying the
 # prompt) keeps this share of its task response; one as close as a typical essay on its own
 # prompt keeps all of it, and the share grows linearly in between.
-OFF_TOPIC_SHARE = 0.5
+OFF_TOPIC_SHARE = 0.25
 _FLAGS = ("include_feedback", "detect_dialect", "enforce_dialect")
 
 
