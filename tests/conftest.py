@@ -8,19 +8,22 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import hygiene
 import pytest
 import redis
+import servers
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-import hygiene
-import servers
 from orato.api.app import create_app
 from orato.settings import Settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
+if TYPE_CHECKING:
+    from fake_upstream import FakeUpstream
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORATO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -150,7 +153,7 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def upstream() -> Iterator["FakeUpstream"]:
+def upstream() -> Iterator[FakeUpstream]:
     """One fake OpenAI/ElevenLabs/moderation server for the session; tests set its replies."""
     from fake_upstream import FakeUpstream
 
@@ -160,7 +163,7 @@ def upstream() -> Iterator["FakeUpstream"]:
 
 
 @pytest.fixture
-def synth_settings(tmp_path: Path, upstream: "FakeUpstream") -> Settings:
+def synth_settings(tmp_path: Path, upstream: FakeUpstream) -> Settings:
     upstream.replies.clear()
     upstream.seen.clear()
     return Settings(

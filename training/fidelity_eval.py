@@ -26,7 +26,8 @@ from orato.audio import DecodedAudio, decode_audio
 from orato.errors import OratoError
 from orato.params import Params
 from orato.scoring import load_engine
-from orato.scoring.service import prepare_text, score_text
+from orato.scoring.scripted import score_text
+from orato.scoring.service import prepare_text
 from orato.settings import Settings
 from training.corpus import audio_path, load_corpus
 
@@ -37,7 +38,9 @@ def _fidelity(engine, settings: Settings, audio: DecodedAudio, text: str) -> str
     features = frozenset({"pronunciation", "fluency"})
     prepared = prepare_text(Params({}, {"text": text, "include_fluency": "1"}), features, settings.max_text_chars)
     try:
-        return score_text(prepared, audio, engine)["text_score"]["fidelity_class"]
+        fluency = score_text(prepared, audio, engine).delivery.fluency
+        assert fluency is not None, "fidelity comes with include_fluency"
+        return fluency.fidelity
     except OratoError as error:
         return error.short_message
 
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(data_dir=Path("/tmp/orato-fidelity-eval"))
     engine = load_engine(settings)
     outcomes: dict[str, Counter[str]] = {"whole": Counter(), "first_half": Counter(), "other_text": Counter()}
-    for utt, other in zip(sample[: args.count], sample[args.count :]):
+    for utt, other in zip(sample[: args.count], sample[args.count :], strict=False):
         audio = decode_audio(audio_path(args.data, utt.uttid), max_seconds=60)
         half = replace(audio, samples=audio.samples[: len(audio.samples) // 2], duration_seconds=audio.duration_seconds / 2)
         text = utt.text.lower()

@@ -133,7 +133,7 @@ def choose(dev: Sequence[Essay], features: dict[str, EssayFeatures], source: str
     data = design(dev, features, source)
     candidates = [np.full(len(data.names), alpha) for alpha in ALPHAS]
     scores = grouped_cv(data, target, candidates)
-    for alpha, rmse in zip(ALPHAS, scores):
+    for alpha, rmse in zip(ALPHAS, scores, strict=False):
         log.info("%s %s alpha=%g cv-rmse=%.4f", source, trait, alpha, rmse)
     best = int(np.argmin(scores))
     return data, candidates[best], scores[best]
@@ -183,7 +183,8 @@ def train(data_dir: Path, cached_only: bool = False) -> dict[str, object]:
     overall_truth = np.array([e.scores["Overall"] for e in test])
     writing = predictions["writing"]
     contract_overall = np.mean([writing["grammar"], writing["vocab"], writing["coherence"], writing["overall"]], axis=0)
-    report["writing"]["contract_overall"] = {"against": "Overall", **evaluate(contract_overall, overall_truth, float(np.mean([e.scores["Overall"] for e in dev])))}
+    dev_mean = float(np.mean([e.scores["Overall"] for e in dev]))
+    report["writing"]["contract_overall"] = {"against": "Overall", **evaluate(contract_overall, overall_truth, dev_mean)}
     summary = {
         "held_out_prompts": len(held), "held_out_essays": len(test),
         "development_prompts": len({e.prompt for e in dev}), "development_essays": len(dev),
@@ -231,8 +232,8 @@ def relevance_calibration(essays: Sequence[Essay], held: frozenset[str]) -> tupl
     """
     prompts = sorted({e.prompt for e in essays})
     essays = relevance_sample(essays)
-    vectors = dict(zip(prompts, text_vectors(prompts)))
-    answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays])))
+    vectors = dict(zip(prompts, text_vectors(prompts), strict=False))
+    answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays]), strict=False))
     references = text_vectors(REFERENCE_TOPICS)
 
     def pairs(subset: Sequence[Essay], candidates: Sequence[str], measure: Measure) -> tuple[np.ndarray, np.ndarray]:

