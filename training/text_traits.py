@@ -29,10 +29,13 @@ import numpy as np
 
 from orato.text.analysis import WRITING_ONLY
 from orato.text.feedback import METRICS
+from orato.text.grammar import Source
+from orato.text.ngrams import NgramModel
 from orato.text.relevance import REFERENCE_TOPICS, standing
-from orato.text.traits import WEIGHTS
-from training.text_corpus import Essay, analysis_of, extract, load_essays, read_cache
+from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, WEIGHTS
+from training.text_corpus import Essay, ModelAnswers, analysis_of, extract, load_essays, read_cache
 from training.text_corpus import vectors as text_vectors
+from training.text_ngrams import Gram, choose_alpha, fit, predict, profile_matrix, spoken_text
 
 HELD_OUT_SHARE = 0.2
 FOLDS = 5
@@ -105,16 +108,19 @@ def fit_ridge(matrix: np.ndarray, target: np.ndarray, penalties: np.ndarray) -> 
     return Ridge(means, scales, coefficients, float(target.mean()))
 
 
+def prompt_folds(groups: np.ndarray) -> list[np.ndarray]:
+    """The essays (indices) of each of FOLDS folds of whole prompts, in a fixed random order."""
+    order = np.random.default_rng(11).permutation(np.unique(groups))
+    return [np.isin(groups, order[fold::FOLDS]) for fold in range(FOLDS)]
+
+
 def grouped_cv(data: Design, target: np.ndarray, candidates: Sequence[np.ndarray]) -> list[float]:
     """RMSE of out-of-fold predictions for each candidate penalty vector, folds of whole prompts.
 
     Each fold's Gram matrix is built once and solved for every candidate.
     """
-    prompts = np.unique(data.groups)
-    order = np.random.default_rng(11).permutation(prompts)
     predictions = np.zeros((len(candidates), len(target)))
-    for fold in range(FOLDS):
-        test = np.isin(data.groups, order[fold::FOLDS])
+    for test in prompt_folds(data.groups):
         train_x, train_y = data.matrix[~test], target[~test]
         means, scales = train_x.mean(axis=0), train_x.std(axis=0)
         scales[scales < 1e-9] = 1.0
@@ -147,7 +153,7 @@ def evaluate(predicted: np.ndarray, truth: np.ndarray, baseline: float) -> dict[
     }
 
 
-def train(data_dir: Path, cached_only: bool = False) -> dict[str, object]:
+def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object], dict[str, dict[str, NgramModel]]]:
     essays = load_essays(data_dir)
     answers = dict(read_cache()) if cached_only else extract(essays)
     if cached_only:
@@ -163,6 +169,7 @@ def train(data_dir: Path, cached_only: bool = False) -> dict[str, object]:
     held = held_out_prompts(essays)
     dev = [e for e in essays if e.prompt not in held]
     test = [e for e in essays if e.prompt in held]
+    ngram_models, report_ngrams = stack_ngrams(dev, test, answers, features)
     models: dict[str, dict[str, object]] = {}
     report: dict[str, dict[str, object]] = {}
     predictions: dict[str, dict[str, np.ndarray]] = {}
@@ -189,12 +196,57 @@ def train(data_dir: Path, cached_only: bool = False) -> dict[str, object]:
         "held_out_prompts": len(held), "held_out_essays": len(test),
         "development_prompts": len({e.prompt for e in dev}), "development_essays": len(dev),
     }  # fmt: skip
+    report["ngrams"] = report_ngrams
     relevance, report["relevance"] = relevance_calibration(essays, held)
     document = {
         "version": VERSION, "scale": "1-5 (ELLIPSE); 0-100 = 20 x", "data": summary, "report": report,
         "relevance": relevance, "norms": feedback_norms(essays, features), "models": models,
     }  # fmt: skip
-    return document
+    return document, ngram_models
+
+
+def stack_ngrams(
+    dev: Sequence[Essay], test: Sequence[Essay], answers: dict[str, ModelAnswers], features: dict[str, EssayFeatures]
+) -> tuple[dict[str, dict[str, NgramModel]], dict[str, object]]:
+    """One n-gram ridge per source and trait, its estimates added to ``features`` as
+    ``ngram_<trait>``: out of fold (the same prompt folds) for the development essays, from
+    the model fitted on all of them for the held-out ones; the models and their figures."""
+    models: dict[str, dict[str, NgramModel]] = {}
+    report: dict[str, object] = {}
+    essays = [*dev, *test]
+    rows, held = np.arange(len(dev)), np.arange(len(dev), len(essays))
+    prompts = sorted({e.prompt for e in dev})
+    folds = prompt_folds(np.array([prompts.index(e.prompt) for e in dev]))
+    sources: tuple[Source, ...] = ("speech", "writing")
+    for source in sources:
+        texts = [e.text if source == "writing" else spoken_text(e, answers[e.text_id]) for e in essays]
+        gram = Gram.of(profile_matrix(texts, source))
+        models[source] = {}
+        figures: dict[str, object] = {}
+        report[source] = figures
+        for name, trait in TARGETS["writing"].items():
+            target = np.array([e.scores[trait] for e in dev])
+            alpha, estimates = choose_alpha(gram, target, folds)
+            models[source][name] = fit(gram, rows, target, alpha)
+            estimates = np.concatenate([estimates, predict(models[source][name], gram.matrix[held])])
+            for essay, value in zip(essays, estimates, strict=True):
+                getattr(features[essay.text_id], source)[f"{NGRAM_PREFIX}{name}"] = float(value)
+            truth = np.array([e.scores[trait] for e in test])
+            figures[name] = {"against": trait, "alpha": alpha,
+                                    "cv_pearson": round(float(np.corrcoef(estimates[rows], target)[0, 1]), 4),
+                                    **evaluate(np.clip(estimates[held], LOW, HIGH), truth, float(target.mean()))}  # fmt: skip
+            log.info("%s ngram %s %s", source, name, figures[name])
+    return models, report
+
+
+def save_ngram_models(models: dict[str, dict[str, NgramModel]], path: Path) -> None:
+    """``<source>/<trait>`` float16 bucket vectors and their intercepts (traits.load_ngram_models)."""
+    arrays: dict[str, np.ndarray] = {}
+    for source, traits in models.items():
+        for name, model in traits.items():
+            arrays[f"{source}/{name}"] = model.weights.astype(np.float16)
+            arrays[f"{source}/{name}/intercept"] = np.array(model.intercept)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
 def feedback_norms(essays: Sequence[Essay], features: dict[str, EssayFeatures]) -> dict[str, dict[str, list[float]]]:
@@ -279,8 +331,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--cached-only", action="store_true", help="fit on the essays whose features are cached (a trial)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    document = train(args.data, args.cached_only)
+    document, ngram_models = train(args.data, args.cached_only)
     args.out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    save_ngram_models(ngram_models, args.out.with_name(NGRAM_WEIGHTS.name))
     print(json.dumps({"data": document["data"], "report": document["report"]}, indent=1))
 
 

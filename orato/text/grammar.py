@@ -63,7 +63,7 @@ class GrammarChecker:
 
     def check(self, text: str, dialect: str, source: Source) -> tuple[GrammarIssue, ...]:
         """The learner's errors in ``text``, in order; recogniser categories dropped for speech."""
-        char_at = _char_index(text)
+        char_at = char_index(text)
         issues = (_issue(text, match, char_at) for match in self.engine(dialect).check(text))
         return tuple(
             issue
@@ -76,7 +76,7 @@ class GrammarChecker:
         return issue.rule_id == _US_SPELLER and issue.matched_text.lower() in self._british
 
 
-def _char_index(text: str) -> list[int]:
+def char_index(text: str) -> list[int]:
     """Code-point index of every UTF-8 byte offset of ``text`` (and of its end)."""
     index: list[int] = []
     for position, char in enumerate(text):

@@ -1,9 +1,12 @@
 """Trait scorers: ridge models on standardised text features, fitted on human scores.
 
-The weights (``orato/text/weights/traits.json``) are rebuilt by
+Each trait's ridge reads the hand-made features of the analysis and, stacked beside them, the
+estimates of one ridge per trait on the text's hashed n-gram profile (``ngrams.py``; the
+``ngram_<trait>`` features, fitted out of fold so the stack learns how far to trust them).
+The weights (``orato/text/weights/traits.json`` and ``ngrams.npz``) are rebuilt by
 ``python -m training.text_traits --data ../shared/data/ellipse-train``; MODEL_CARD.md beside
 them gives the data (ELLIPSE, CC BY-NC-SA 4.0), the method and the held-out figures. The run
-time is numpy only: a dot product per trait.
+time is numpy only: a profile, a gather per n-gram model and a dot product per trait.
 
 Scales: the models predict the human 1-5 scale; the contract's 0-100 score is 20 x that
 (1 -> 20, 3 -> 60, 5 -> 100), so the rubric tables of api-scoring.md 10.2 (speaking) and 10.3
@@ -21,8 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from orato.text.grammar import Source
+from orato.text.ngrams import NgramModel, profile
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "traits.json"
+NGRAM_WEIGHTS = WEIGHTS.with_name("ngrams.npz")
+NGRAM_PREFIX = "ngram_"
 LOW, HIGH = 1.0, 5.0
 POINTS_PER_STEP = 20.0  # 0-100 points per step of the 1-5 scale
 
@@ -47,21 +53,43 @@ class TraitModel:
 class TraitScorers:
     """The fitted models, by source (``speech``, ``writing``) and trait name."""
 
-    def __init__(self, models: dict[str, dict[str, TraitModel]], version: str) -> None:
+    def __init__(
+        self, models: dict[str, dict[str, TraitModel]], ngrams: dict[str, dict[str, NgramModel]], version: str
+    ) -> None:
         self._models = models
+        self._ngrams = ngrams
         self.version = version
 
     def traits(self, source: Source) -> tuple[str, ...]:
         return tuple(self._models[source])
 
-    def predict(self, source: Source, features: dict[str, float]) -> dict[str, float]:
-        """Each trait's 1-5 estimate for a text's ``features``."""
+    def predict(self, source: Source, features: dict[str, float], text: str | None = None) -> dict[str, float]:
+        """Each trait's 1-5 estimate for a text's ``features``; with its ``text``, the n-gram
+        estimates join them (without, for a language the n-grams were not fitted on, they are
+        held at their training mean)."""
+        if text is not None:
+            text_profile = profile(text, source)
+            stacked = {f"{NGRAM_PREFIX}{trait}": model.predict(text_profile) for trait, model in self._ngrams[source].items()}
+            features = {**features, **stacked}
         return {trait: model.predict(features) for trait, model in self._models[source].items()}
 
 
 def to_hundred(value: float) -> int:
     """The contract's 0-100 score of a 1-5 estimate (20 points a step; see the module doc)."""
     return int(min(100, max(0, round(value * POINTS_PER_STEP))))
+
+
+def load_ngram_models(path: Path = NGRAM_WEIGHTS) -> dict[str, dict[str, NgramModel]]:
+    """The n-gram ridges, stored as ``<source>/<trait>`` bucket vectors and ``.../intercept``."""
+    models: dict[str, dict[str, NgramModel]] = {}
+    with np.load(path) as archive:
+        for key in archive.files:
+            if key.endswith("/intercept"):
+                continue
+            source, trait = key.split("/")
+            weights = np.asarray(archive[key], dtype=np.float32)
+            models.setdefault(source, {})[trait] = NgramModel(weights, float(archive[f"{key}/intercept"]))
+    return models
 
 
 def load_trait_scorers(path: Path = WEIGHTS) -> TraitScorers:
@@ -79,4 +107,4 @@ def load_trait_scorers(path: Path = WEIGHTS) -> TraitScorers:
         }
         for source, traits in document["models"].items()
     }
-    return TraitScorers(models, str(document["version"]))
+    return TraitScorers(models, load_ngram_models(path.with_name(NGRAM_WEIGHTS.name)), str(document["version"]))

@@ -1,0 +1,63 @@
+"""The shipped trait weights (orato/text/weights: traits.json and ngrams.npz) on real learner
+essays from ../shared/data where present (otherwise the essays written for the tests), and the
+hashed n-gram profile they read (orato/text/ngrams.py)."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+from writing_texts import essays
+
+from orato.text import TextModels, analyze, load_text_models, score_traits
+from orato.text.ngrams import BUCKETS, profile
+from orato.text.traits import NGRAM_PREFIX, load_ngram_models
+
+SOURCES = ("speech", "writing")
+
+
+@pytest.fixture(scope="module")
+def models() -> TextModels:
+    return load_text_models()
+
+
+def test_a_profile_has_unit_length_and_stable_buckets() -> None:
+    text_profile = profile("The cat sat. The cat ran!", "speech")
+    assert np.isclose(np.linalg.norm(text_profile.values), 1.0)
+    assert zlib.crc32(b"wthe cat") % BUCKETS in set(text_profile.buckets.tolist())
+    again = profile("the cat sat the cat ran", "speech")
+    assert again.buckets.tolist() == text_profile.buckets.tolist() and np.allclose(again.values, text_profile.values)
+
+
+def test_a_speech_profile_ignores_punctuation_and_case_but_a_writing_profile_does_not() -> None:
+    assert profile("I think, so.", "speech").buckets.tolist() == profile("i think so", "speech").buckets.tolist()
+    assert profile("I think, so.", "writing").buckets.tolist() != profile("i think so", "writing").buckets.tolist()
+
+
+def test_every_trait_of_both_sources_has_a_shipped_ngram_model_the_stack_reads() -> None:
+    ngrams = load_ngram_models()
+    scorers = load_text_models().scorers
+    for source in SOURCES:
+        assert set(ngrams[source]) >= set(scorers.traits(source))
+        for model in ngrams[source].values():
+            assert model.weights.shape == (BUCKETS,) and np.isfinite(model.weights).all()
+
+
+def test_real_essays_score_on_the_scale_near_their_raters_with_the_ngram_models(models: TextModels) -> None:
+    texts = essays(8)
+    errors = []
+    for essay in texts:
+        for source in SOURCES:
+            analysis = analyze(essay.text, "en-us", source, models)
+            scores = score_traits(analysis, models).scale
+            assert all(1.0 <= value <= 5.0 for value in scores.values())
+            without = models.scorers.predict(source, analysis.features)
+            assert scores != without  # the n-gram estimates moved the stack
+        estimates = {f"{NGRAM_PREFIX}{t}": m.predict(profile(essay.text, "writing")) for t, m in load_ngram_models()["writing"].items()}
+        assert all(0.0 < value < 6.0 for value in estimates.values())
+        if essay.overall is not None:
+            written = score_traits(analyze(essay.text, "en-us", "writing", models), models).scale
+            errors.append(abs(written["overall"] - essay.overall))
+    # ELLIPSE's constant baseline is about 0.65 RMSE on Overall: working weights stay well inside.
+    assert not errors or float(np.mean(errors)) < 0.6
