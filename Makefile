@@ -18,6 +18,7 @@ serve: setup
 	$(VENV)/bin/orato serve --dev
 
 test: setup
+	$(VENV)/bin/ruff check orato tests training bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

@@ -8,17 +8,21 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import hygiene
 import pytest
 import redis
+import servers
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-import hygiene
-import servers
 from orato.api.app import create_app
 from orato.settings import Settings
+
+if TYPE_CHECKING:
+    from fake_upstream import FakeUpstream
 
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -150,7 +154,7 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture(scope="session")
-def upstream() -> Iterator["FakeUpstream"]:
+def upstream() -> Iterator[FakeUpstream]:
     """One fake OpenAI/ElevenLabs/moderation server for the session; tests set its replies."""
     from fake_upstream import FakeUpstream
 
@@ -160,7 +164,7 @@ def upstream() -> Iterator["FakeUpstream"]:
 
 
 @pytest.fixture
-def synth_settings(tmp_path: Path, upstream: "FakeUpstream") -> Settings:
+def synth_settings(tmp_path: Path, upstream: FakeUpstream) -> Settings:
     upstream.replies.clear()
     upstream.seen.clear()
     return Settings(

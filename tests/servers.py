@@ -10,6 +10,7 @@ if str(ROOT) not in sys.path:  # bench is a folder of scripts, not an installed 
     sys.path.insert(0, str(ROOT))
 
 import hygiene  # noqa: E402
+
 from bench import servers  # noqa: E402
 from bench.servers import Server, rss_mb, server_env, throwaway_database  # noqa: E402
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import issue_key
 from fastapi import FastAPI
 from starlette.testclient import TestClient
-
-from conftest import issue_key
 
 VALIDATE = "/api/validating/text/v9/json"
 HEX32 = re.compile(r"[0-9a-f]{32}")

@@ -12,16 +12,16 @@ import wave
 
 import numpy as np
 import pytest
+from conftest import FIXTURES, issue_key
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error
 
-from conftest import FIXTURES, issue_key
 from orato.api.audio import receive_audio
 from orato.api.routes.assessment import begin, success
 from orato.audio import decode_audio, require_speech
-from test_api_errors import assert_assessment_error
 
 PROBE = "/api/scoring/probe/v9/json"
 CLIP = (FIXTURES / "speechocean762" / "010330035.flac").read_bytes()

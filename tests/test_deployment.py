@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import httpx
-import pytest
-
 import hygiene
+import pytest
 from conftest import throwaway_database
-from orato.settings import DEFAULT_PLANS
 from servers import Server, create_key, rss_mb, server_env, start_server
+
+from orato.settings import DEFAULT_PLANS
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 VALIDATE = "/api/validating/text/v9/json"

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import anyio
 import pytest
+from conftest import issue_key
 from fastapi import FastAPI, Request
 from starlette.testclient import TestClient
+from test_api_errors import VALIDATE, assert_assessment_error
 
-from conftest import issue_key
 from orato.api.app import create_app
 from orato.api.routes.assessment import begin, success
 from orato.api.work import run_engine
@@ -24,7 +25,6 @@ from orato.settings import Settings
 from orato.store import Database
 from orato.store.idempotency import IdempotencyStore, StoredResponse
 from orato.store.models import IdempotencyRecord, utcnow
-from test_api_errors import VALIDATE, assert_assessment_error
 
 IDEM = "Idempotency-Key"
 

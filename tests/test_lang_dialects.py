@@ -10,11 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orato.lang import dialect, phone_set
+from orato.lang import dialect, espeak, phone_set
 from orato.lang import dialects as dialects_module
-from orato.lang import espeak
 from orato.lang.align import align, fold
-from orato.lang.dialects import arpabet_to_phones, ipa_to_phones, us_to_gb, UnmappableIpa
+from orato.lang.dialects import UnmappableIpa, arpabet_to_phones, ipa_to_phones, us_to_gb
 from orato.lang.pronunciation import (
     ACOUSTIC_PHONES,
     Phone,

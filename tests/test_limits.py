@@ -8,16 +8,16 @@ from collections.abc import Iterator
 
 import anyio
 import pytest
+from conftest import issue_key
 from fastapi import FastAPI, Request
 from starlette.testclient import TestClient
+from test_api_errors import VALIDATE, assert_assessment_error, assert_problem
 
-from conftest import issue_key
 from orato.api.app import create_app
 from orato.api.routes.assessment import begin, success
 from orato.errors import RateLimitedError
 from orato.limits import Limiter, MemoryBackend, Quota, RedisBackend, build_limiter
 from orato.settings import DEFAULT_PLANS, Plan, Settings
-from test_api_errors import VALIDATE, assert_assessment_error, assert_problem
 
 
 def quota(key: str = "k", org: str = "o", *, slots: int = 2, org_slots: int | None = None,

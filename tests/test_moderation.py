@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from fake_upstream import FakeUpstream, Reply, json_reply
 from fastapi import FastAPI
 from starlette.testclient import TestClient
+from test_api_errors import assert_problem
 
-from fake_upstream import FakeUpstream, Reply, json_reply
 from orato.moderation.config import Blocklist, LocalRule
 from orato.moderation.evaluators import check_blocklist
 from orato.synthesis.wav import int16_bytes
-from test_api_errors import assert_problem
 
 OPENAI = {"model": "openai/tts-1", "voice": "alloy"}
 ESPEAK = {"model": "espeak-ng/default", "voice": "en-us"}
@@ -111,7 +111,8 @@ def test_fail_closed_and_fail_open(speaking: TestClient, upstream: FakeUpstream,
     error = assert_blocked(speaking.post("/v1/audio/speech", json={"text": "hello", **OPENAI}), "error_fail_closed")
     assert error["reason"]["confidence"] is None and error["reason"]["detail"].startswith("openai_moderation: ")
     assert upstream.calls(OPENAI_SPEECH) == []
-    speaking.put(f"/v1/moderation/rulesets/{closed}", json={"config": {"fail_mode": "open", "evaluators": {"openai_moderation": {"categories": {"hate": 0.5}}}}})
+    open_config = {"fail_mode": "open", "evaluators": {"openai_moderation": {"categories": {"hate": 0.5}}}}
+    speaking.put(f"/v1/moderation/rulesets/{closed}", json={"config": open_config})
     allowed = speaking.post("/v1/audio/speech", json={"text": "hello", **OPENAI})
     assert allowed.status_code == 200
     row = speaking.get(f"/v1/logs/{allowed.headers['x-request-id']}").json()["data"]
@@ -169,13 +170,20 @@ def test_ruleset_crud_defaults_and_validation(synth: TestClient) -> None:
     renamed = synth.put(f"/v1/moderation/rulesets/{second}", json={"name": "Renamed", "is_default": False})
     assert renamed.json()["data"]["name"] == "Renamed" and renamed.json()["data"]["is_default"] is False
     assert synth.get("/v1/organization").json()["data"]["default_moderation_ruleset_id"] is None
+    moderation_path = ["config", "evaluators", "openai_moderation", "categories"]
     for config, path in [
         ({"version": 2}, ["config", "version"]),
         ({"fail_mode": "sometimes"}, ["config", "fail_mode"]),
-        ({"evaluators": {"openai_moderation": {"categories": {"rudeness": 0.5}}}}, ["config", "evaluators", "openai_moderation", "categories", "rudeness"]),
-        ({"evaluators": {"openai_moderation": {"categories": {"hate": 1.5}}}}, ["config", "evaluators", "openai_moderation", "categories", "hate"]),
-        ({"evaluators": {"custom_rules": {"rules": [{"name": "a", "prompt": "x"}, {"name": "a", "prompt": "y"}]}}}, ["config", "evaluators", "custom_rules", "rules"]),
-        ({"evaluators": {"blocklist": {"rules": [{"name": "r", "patterns": ["("]}]}}}, ["config", "evaluators", "blocklist", "rules", 0, "patterns"]),
+        ({"evaluators": {"openai_moderation": {"categories": {"rudeness": 0.5}}}}, [*moderation_path, "rudeness"]),
+        ({"evaluators": {"openai_moderation": {"categories": {"hate": 1.5}}}}, [*moderation_path, "hate"]),
+        (
+            {"evaluators": {"custom_rules": {"rules": [{"name": "a", "prompt": "x"}, {"name": "a", "prompt": "y"}]}}},
+            ["config", "evaluators", "custom_rules", "rules"],
+        ),
+        (
+            {"evaluators": {"blocklist": {"rules": [{"name": "r", "patterns": ["("]}]}}},
+            ["config", "evaluators", "blocklist", "rules", 0, "patterns"],
+        ),
         ({"evaluators": {"unknown": {}}}, ["config", "evaluators", "unknown"]),
     ]:
         body = assert_problem(synth.post("/v1/moderation/rulesets", json={"name": "Bad", "config": config}), 400, "invalid_input")

@@ -12,16 +12,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import POSTGRES_ADMIN_URL, issue_key, throwaway_database
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
+from test_api_errors import VALIDATE, assert_assessment_error, assert_problem
 
-from conftest import POSTGRES_ADMIN_URL, issue_key, throwaway_database
 from orato.api.app import create_app
 from orato.errors import EngineUnavailableError
 from orato.settings import Settings
 from orato.store.models import IdempotencyRecord, utcnow
-from test_api_errors import VALIDATE, assert_assessment_error, assert_problem
+
 
 @pytest.fixture
 def client_on_sqlite(tmp_path: Path) -> Iterator[tuple[TestClient, object, str]]:

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error
 
 from orato.api.app import create_app
 from orato.scoring.intonation import semitones
 from orato.settings import Settings
-from test_api_errors import assert_assessment_error
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
-
 from test_score_endpoints import FIXTURES, TEXT, WAR_TEXT, client, key, post, scoring_app  # noqa: F401
 from voices import SAMPLE_RATE, samples, silence, wav_bytes
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error
+from test_score_endpoints import TEXT, WAR, WAR_TEXT, WORD, client, key, post, scoring_app  # noqa: F401
+from voices import SAMPLE_RATE, samples, silence, speak, wav_bytes
 
 from orato.acoustic.pitch import ProsodyTrack
 from orato.audio import SpeechSegment
 from orato.scoring.assessment import PhoneAssessment, WordAssessment
 from orato.scoring.attribution import ATTRIBUTION_MARGIN_SECONDS, SpeechAttribution, attribute_speech
 from orato.scoring.interference import interference_ratio
-from test_api_errors import assert_assessment_error
-from test_score_endpoints import TEXT, WAR, WAR_TEXT, WORD, client, key, post, scoring_app  # noqa: F401
-from voices import SAMPLE_RATE, samples, silence, speak, wav_bytes
 
 HIGH_BAND = 3.0  # 9.13: "ask for a new recording"
 LOW_BAND_END = 2.0  # 9.13: below this, "scores are reliable"

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error
+from test_score_endpoints import TEXT, WAR, WAR_TEXT, client, key, post, scoring_app  # noqa: F401
+from voices import samples, silence, speak, wav_bytes
 
 from orato.acoustic.language import MISMATCH_MIN_PROBABILITY, foreign_language, language_probabilities
 from orato.acoustic.whisper import EncodedAudio
 from orato.audio import SpeechSegment
-from test_api_errors import assert_assessment_error
-from test_score_endpoints import TEXT, WAR, WAR_TEXT, client, key, post, scoring_app  # noqa: F401
-from voices import samples, silence, speak, wav_bytes
 
 FOREIGN = {
     "fr-fr": ("fr", "Bonjour, je voudrais un café et un croissant, s'il vous plaît. "

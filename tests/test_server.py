@@ -10,9 +10,8 @@ import time
 from collections.abc import Iterator
 
 import httpx
-import pytest
-
 import hygiene
+import pytest
 from servers import create_key, rss_mb, server_env, start_server
 
 pytestmark = pytest.mark.slow

@@ -7,10 +7,9 @@ import re
 import uuid
 
 import pytest
+from conftest import issue_key
 from fastapi import FastAPI
 from starlette.testclient import TestClient
-
-from conftest import issue_key
 from test_api_errors import assert_problem
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
@@ -66,7 +65,8 @@ def test_saved_voice_synthesis_merges_options(synth: TestClient) -> None:
     row = synth.get(f"/v1/logs/{response.headers['x-request-id'].replace('-', '')}").json()["data"]
     assert (row["provider"], row["voice_id"], row["voice_ref"]) == ("espeak-ng", voice["id"], "en-gb")
     assert row["provider_options"] == '{"pitch": 40, "wordgap": 5}'
-    problem = assert_problem(synth.post("/v1/audio/speech", json={"voiceId": voice["id"], "text": "Hi", "mode": "inline"}), 400, "invalid_input")
+    inline = synth.post("/v1/audio/speech", json={"voiceId": voice["id"], "text": "Hi", "mode": "inline"})
+    problem = assert_problem(inline, 400, "invalid_input")
     assert problem["validation"][0]["path"] == ["mode"]
 
 
@@ -208,7 +208,9 @@ def test_logs_filters_and_feedback(synth: TestClient, other: TestClient) -> None
     again = synth.post("/v1/feedback", json={"requestId": request_id, "score": 80, "feedbackId": timeline})
     assert again.json() == {"feedbackId": timeline}
     assert_problem(synth.post("/v1/feedback", json={"requestId": str(uuid.uuid4()), "score": 1}), 404, "not_found")
-    assert_problem(synth.post("/v1/feedback", json={"requestId": request_id, "score": 1, "feedbackId": str(uuid.uuid4())}), 404, "not_found")
-    assert_problem(synth.post("/v1/feedback", json={"requestId": failed.headers["x-request-id"], "score": 1, "feedbackId": timeline}), 400, "invalid_input")
+    unknown_feedback = {"requestId": request_id, "score": 1, "feedbackId": str(uuid.uuid4())}
+    assert_problem(synth.post("/v1/feedback", json=unknown_feedback), 404, "not_found")
+    other_request = {"requestId": failed.headers["x-request-id"], "score": 1, "feedbackId": timeline}
+    assert_problem(synth.post("/v1/feedback", json=other_request), 400, "invalid_input")
     assert_problem(synth.post("/v1/feedback", json={"requestId": request_id, "score": 101}), 400, "invalid_input")
     assert_problem(other.post("/v1/feedback", json={"requestId": request_id, "score": 5}), 404, "not_found")

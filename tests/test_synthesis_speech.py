@@ -134,7 +134,8 @@ def test_conversation_across_two_providers_stitched_and_split(synth: TestClient)
     assert joined.status_code == 200, joined.text
     body = joined.json()
     samples, rate = wav_samples(base64.b64decode(body["audio"]))
-    assert_valid_timestamps(body["timestamps"], ["How", "was", "your", "weekend?", "Quiet,", "thanks.", "Très", "bien."], len(samples) / rate)
+    words = ["How", "was", "your", "weekend?", "Quiet,", "thanks.", "Très", "bien."]
+    assert_valid_timestamps(body["timestamps"], words, len(samples) / rate)
     assert [t["turnIndex"] for t in body["timestamps"]] == [0, 0, 0, 0, 1, 1, 2, 2]
     assert abs(rms_dbfs(samples) + 20) < 1.0
     per_turn = body["providerMetadata"]["perTurn"]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from orato.acoustic.whisper import TimedWord
 from orato.synthesis.text import Rule, item_texts, resolve_rules, substitute, word_groups
 from orato.synthesis.timestamps import Item, is_valid, match_words
-from orato.acoustic.whisper import TimedWord
 
 
 def test_items_attach_punctuation_tokens() -> None:

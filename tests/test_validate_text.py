@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from starlette.testclient import TestClient
-
 from test_api_errors import VALIDATE, assert_assessment_error
 
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 
 import anyio
 import pytest
+from conftest import issue_key
 from fastapi import FastAPI, Request
 from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error, assert_problem
 
 from orato.api.app import create_app
 from orato.api.auth import authenticate
@@ -18,8 +20,7 @@ from orato.api.work import run_engine
 from orato.errors import EngineUnavailableError
 from orato.settings import Settings
 from orato.workers import EngineQueue
-from conftest import issue_key
-from test_api_errors import assert_assessment_error, assert_problem
+
 
 def far() -> float:
     return time.monotonic() + 30

@@ -20,8 +20,8 @@ import numpy as np
 
 from orato.acoustic.pitch import prosody_track
 from orato.audio import decode_audio
-from orato.lang.pronunciation import syllabify
 from orato.lang.phones import phone_set
+from orato.lang.pronunciation import syllabify
 from orato.scoring.delivery import FEATURES, SCORE_FEATURES, SpanEvidence, feature_vector, with_squares
 from orato.scoring.fluency import TimedWord, fluency_metrics
 from orato.scoring.rubric import round_half_up
@@ -49,11 +49,11 @@ def timed_words(utt: Utterance, phones: np.ndarray, predicted: Predictions) -> l
         words.append(TimedWord(
             spoken=spoken, start=float(rows[0, 2]), end=float(rows[-1, 3]),
             quality=round_half_up(float(quality.mean())) if spoken else 0,
-            syllable_qualities=tuple(round_half_up(float(quality[a:b].mean())) for a, b in zip(bounds, bounds[1:])),
+            syllable_qualities=tuple(round_half_up(float(quality[a:b].mean())) for a, b in zip(bounds, bounds[1:], strict=False)),
             phone_frames=tuple(float(e - s) for s, e in rows[:, 2:4]),
             vowels=tuple(
                 (float(row[2]), float(row[3]), stress)
-                for row, stress in zip(rows, word.stresses) if stress is not None
+                for row, stress in zip(rows, word.stresses, strict=False) if stress is not None
             ),
         ))  # fmt: skip
     return words

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(data_dir=Path("/tmp/orato-fidelity-eval"))
     engine = load_engine(settings)
     outcomes: dict[str, Counter[str]] = {"whole": Counter(), "first_half": Counter(), "other_text": Counter()}
-    for utt, other in zip(sample[: args.count], sample[args.count :]):
+    for utt, other in zip(sample[: args.count], sample[args.count :], strict=False):
         audio = decode_audio(audio_path(args.data, utt.uttid), max_seconds=60)
         half = replace(audio, samples=audio.samples[: len(audio.samples) // 2], duration_seconds=audio.duration_seconds / 2)
         text = utt.text.lower()

@@ -98,7 +98,7 @@ class TorchPhoneScorer(nn.Module):
         self.word_mlp = _mlp(WIDTH, WIDTH, 1)
         self.utt_mlp = _mlp(WIDTH + UTTERANCE_WIDTH, WIDTH, 2)
 
-    def forward(self, batch: "Batch") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         keep = (~batch.pad).float()
         x = self.in_proj(self.input_drop(batch.x)) + self.phone_embed(batch.phone)
         x = self.local(x, keep)
@@ -162,7 +162,7 @@ class Normaliser:
     utterance_std: np.ndarray
 
     @classmethod
-    def fit(cls, examples: list[Example], groups: tuple[str, ...]) -> "Normaliser":
+    def fit(cls, examples: list[Example], groups: tuple[str, ...]) -> Normaliser:
         stacked = np.concatenate([_raw(e, groups) for e in examples])
         utt = np.stack([e.features.utterance for e in examples])
         return cls(

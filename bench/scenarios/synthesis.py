@@ -11,7 +11,7 @@ from orato.synthesis.base import Job, Provider
 from orato.synthesis.espeak import EspeakProvider
 from orato.synthesis.piper import PiperProvider
 from orato.synthesis.text import substitute
-from orato.synthesis.timestamps import timestamps_for, project_aligner
+from orato.synthesis.timestamps import project_aligner, timestamps_for
 
 # About ten seconds of speech: three sentences of ordinary lesson text.
 TEXT = (
@@ -85,7 +85,7 @@ for name, setup, doc in [
     ("tts-rtf-piper", _rtf(PIPER), "Piper: render ~10 s of speech with native word timings"),
     ("timestamps-native-espeak", _timestamps(ESPEAK, "native"), "Word timestamps from eSpeak NG word events, ~10 s clip"),
     ("timestamps-native-piper", _timestamps(PIPER, "native"), "Word timestamps from Piper phoneme alignments, ~10 s clip"),
-    ("timestamps-aligned-pocketsphinx", _timestamps(PIPER, "pocketsphinx"), "Fallback: PocketSphinx forced alignment of a ~10 s Piper clip"),
+    ("timestamps-aligned-pocketsphinx", _timestamps(PIPER, "pocketsphinx"), "Fallback: PocketSphinx alignment of a ~10 s Piper clip"),
     ("timestamps-aligned-whisper", _timestamps(PIPER, "whisper"), "Fallback: Whisper word alignment of a ~10 s Piper clip"),
 ]:
     setup.__doc__ = doc

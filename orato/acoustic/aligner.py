@@ -158,7 +158,7 @@ def _align(
     if not any(spoken):
         raise _AlignmentFailed("no word matched the audio")
     if not all(spoken):  # the state pass needs a hypothesis without skips: redo the word pass
-        decoder.set_align_text(" ".join(n for n, s in zip(names, spoken) if s))
+        decoder.set_align_text(" ".join(n for n, s in zip(names, spoken, strict=False) if s))
         _decode(decoder, pcm)
     try:
         decoder.set_alignment()
@@ -248,7 +248,7 @@ def _with_skipped(
     aligned: list[AlignedWord] = []
     found = iter(spoken_phones)
     anchor = spoken_phones[0][0].start
-    for index, (phones, said) in enumerate(zip(words, spoken)):
+    for index, (phones, said) in enumerate(zip(words, spoken, strict=False)):
         if said:
             extents = next(found)
             anchor = extents[-1].end

@@ -135,7 +135,9 @@ def _validation_entry(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_schema_label(part: Any) -> bool:
-    return isinstance(part, str) and (part in ("str", "Output", "function-after[_not_blank(), str]") or part.startswith(("literal[", "function-", "constrained-")))
+    if not isinstance(part, str):
+        return False
+    return part in ("str", "Output", "function-after[_not_blank(), str]") or part.startswith(("literal[", "function-", "constrained-"))
 
 
 def validation_entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,10 +9,10 @@ checked later, in the documented order of checks.
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qsl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser

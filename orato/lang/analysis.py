@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from orato.errors import InvalidParametersError, UnknownWordsError
 from orato.lang.align import align
-from orato.lang.dialects import DIALECTS, dialect as get_dialect
+from orato.lang.dialects import DIALECTS
+from orato.lang.dialects import dialect as get_dialect
 from orato.lang.lexicon import english_lexicon, normalise_word, unknown_words
 from orato.lang.phones import phone_set
 from orato.lang.pronunciation import (

@@ -15,8 +15,8 @@ import numpy as np
 
 from orato.acoustic.aligner import load_aligner
 from orato.acoustic.hama_posteriors import load_hama
-from orato.acoustic.phones import BLANK, phone_name
 from orato.acoustic.language import language_probabilities
+from orato.acoustic.phones import BLANK, phone_name
 from orato.acoustic.whisper import load_whisper
 from orato.audio import DecodedAudio, SpeechSegment
 from orato.registry import models

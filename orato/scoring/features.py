@@ -118,7 +118,7 @@ def segment_features(logp: np.ndarray, labels: np.ndarray, extents: np.ndarray) 
     phone, and the mean log-posterior of the best other phone (alignment-bound evidence)."""
     rows = np.arange(len(labels))
     pooled = _pooled(logp, extents)
-    best = np.array([logp[s:e, c].max() for (s, e), c in zip(extents, labels)])
+    best = np.array([logp[s:e, c].max() for (s, e), c in zip(extents, labels, strict=False)])
     others = pooled.copy()
     others[rows, labels] = -np.inf
     others[:, BLANK] = -np.inf
@@ -129,7 +129,7 @@ def alignment_features(evidence: Evidence) -> np.ndarray:
     """``[N, 6]``: HMM log-likelihood per frame, log duration, the word's spoken flag and
     reference-token log-probabilities, and the phone's position in its word (start/end)."""
     rows = []
-    for word, lp in zip(evidence.alignment.words, evidence.word_log_probs):
+    for word, lp in zip(evidence.alignment.words, evidence.word_log_probs, strict=False):
         for k, phone in enumerate(word.phones):
             frames = max(phone.frames, 1)
             rows.append((
@@ -150,7 +150,7 @@ def utterance_features(alignment: Alignment) -> np.ndarray:
     if not spoken:
         return np.zeros(UTTERANCE_WIDTH)
     speech = max(spoken[-1].end - spoken[0].start, 1)
-    gaps = [b.start - a.end for a, b in zip(spoken, spoken[1:])]
+    gaps = [b.start - a.end for a, b in zip(spoken, spoken[1:], strict=False)]
     pauses = [g for g in gaps if g >= PAUSE_FRAMES]
     n_phones = sum(len(w.phones) for w in spoken)
     return np.array([

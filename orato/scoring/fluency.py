@@ -123,7 +123,7 @@ def find_pauses(words: Sequence[TimedWord]) -> list[Span]:
     spoken = [w for w in words if w.spoken]
     return [
         (before.end, after.start)
-        for before, after in zip(spoken, spoken[1:])
+        for before, after in zip(spoken, spoken[1:], strict=False)
         if after.start - before.end >= PAUSE_MIN_FRAMES
     ]
 
@@ -205,6 +205,6 @@ class FluencyMetrics:
 def fluency_metrics(words: Sequence[TimedWord], segments: Sequence[tuple[int, int]]) -> FluencyMetrics:
     pauses = find_pauses(words)
     spans = segment_spans(words, segments)
-    per_segment = tuple(span_metrics(words, s, span, pauses) for s, span in zip(segments, spans))
+    per_segment = tuple(span_metrics(words, s, span, pauses) for s, span in zip(segments, spans, strict=False))
     overall = span_metrics(words, (0, len(words)), _spoken_bounds(words), pauses)
     return FluencyMetrics(per_segment, overall)

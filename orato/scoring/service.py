@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orato.acoustic.language import foreign_language
-from orato.params import DIALECTS, Params
+from orato.acoustic.pitch import ProsodyTrack, prosody_track
 from orato.audio import DecodedAudio, SpeechSegment, require_speech
 from orato.errors import (
     FeatureUnavailableError,
@@ -34,7 +34,7 @@ from orato.lang import (
     split_options,
     split_sentences,
 )
-from orato.acoustic.pitch import ProsodyTrack, prosody_track
+from orato.params import DIALECTS, Params
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.attribution import SpeechAttribution, attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
@@ -270,7 +270,7 @@ def _fluency_fields(scored: ScoredScript, delivery: _Delivery, scores: dict[str,
         }
         segments.append({**segment.to_wire(), **speaking_rubrics(segment_scores)})
     scores["fluency"] = delivery.score("fluency", metrics.overall, words)
-    recognised = [a for a, w in zip(scored.assessment.words, scored.words) if w["quality_score"] >= RECOGNISED_QUALITY]
+    recognised = [a for a, w in zip(scored.assessment.words, scored.words, strict=False) if w["quality_score"] >= RECOGNISED_QUALITY]
     off_script = attribute_speech(track, scored.speech, recognised).other_share
     fidelity = fidelity_class([w.spoken for w in words], off_script)
     return {

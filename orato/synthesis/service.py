@@ -78,7 +78,7 @@ class Synthesis:
         try:
             verdict = self.moderator.moderate(organisation_id, ruleset, texts, conversation)
         except OratoError as error:
-            log.update(getattr(error, "verdict").log_fields())
+            log.update(error.verdict.log_fields())
             raise
         log.update(verdict.log_fields())
         log["credits_used"] = sum(len(s.spoken) for s in spoken)

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 
 from orato.api.audio import receive_audio
 from orato.api.forms import RequestBody
-from orato.params import DIALECTS, Params
 from orato.api.routes.assessment import begin, log_identifiers, success
 from orato.api.work import run_engine
+from orato.params import DIALECTS, Params
 from orato.scoring import load_engine
 from orato.scoring.service import (
     prepare_phone_list,
