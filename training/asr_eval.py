@@ -46,6 +46,7 @@ FILLERS = frozenset({"um", "umm", "uh", "uhm", "hmm", "hm", "mm", "er", "erm", "
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+PROGRESS_EVERY = 20
 PASSAGE_WORDS = 80  # opening words of each essay read aloud: sentences enough, minutes of audio not
 
 
@@ -94,12 +95,14 @@ def word_error_rate(data: Path, count: int, fold: int, recogniser: RecogniserSet
     model = _recogniser(Settings())
     errors = words = 0
     started = time.perf_counter()
-    for utterance in chosen:
+    for done, utterance in enumerate(chosen, 1):
         samples = decode_audio(audio_path(data, utterance.uttid), max_seconds=600).samples
         reference = normalise(utterance.text)
         hypothesis = normalise(transcribe(model, samples, "en", recogniser).text)
         errors += edit_distance(reference, hypothesis)
         words += len(reference)
+        if done % PROGRESS_EVERY == 0:  # a long run on a busy machine still leaves figures
+            print(json.dumps({"progress": done, "wer": round(errors / words, 4)}), flush=True)
     return {
         "measure": "wer", "fold": fold, "recordings": len(chosen), "reference_words": words,
         "wer": round(errors / words, 4), "seconds": round(time.perf_counter() - started, 1),

@@ -30,6 +30,8 @@ from faster_whisper.vad import VadOptions
 
 from orato.acoustic.whisper import MODEL_DIR_NAME
 
+# A learner may stutter a word three times; a fourth copy in a row is the decoder looping.
+MAX_REPEATS = 3
 # Written as a learner speaks, so the decoder expects (and keeps) hesitation in what follows.
 LEARNER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
 
@@ -58,7 +60,8 @@ class RecogniserSettings:
         return (
             f"{MODEL_DIR_NAME}-int8;beam{self.beam_size};t{'/'.join(f'{t:g}' for t in self.temperatures)};"
             f"cr{self.compression_ratio_threshold:g};rp{self.repetition_penalty:g};nr{self.no_repeat_ngram_size};"
-            f"{prompt};vad{self.vad_threshold:g}-{self.vad_min_silence_ms}-{self.vad_speech_pad_ms};no-context"
+            f"{prompt};vad{self.vad_threshold:g}-{self.vad_min_silence_ms}-{self.vad_speech_pad_ms};no-context;"
+            f"repeats{MAX_REPEATS}"
         )
 
     def vad_options(self) -> VadOptions:
@@ -119,11 +122,16 @@ def transcribe(
 
 
 def assemble(words: Iterable[Word], asr_version: str) -> Transcript:
-    """Join Whisper's words (each carries its leading space) into one text with character spans."""
-    text, placed = "", []
+    """Join Whisper's words (each carries its leading space) into one text with character spans.
+
+    A word said more than ``MAX_REPEATS`` times in a row is the decoder looping ("what, what,
+    what, ..." for as long as the chunk lasts), not a learner: the extra copies are dropped.
+    """
+    text, placed = "", list[TranscriptWord]()
     for word in words:
         piece = word.word.strip()
-        if not piece:
+        last = placed[-MAX_REPEATS:]
+        if not piece or (len(last) == MAX_REPEATS and all(_bare(p.text) == _bare(piece) for p in last)):
             continue
         text += (" " if text else "") + piece
         placed.append(TranscriptWord(
@@ -131,3 +139,6 @@ def assemble(words: Iterable[Word], asr_version: str) -> Transcript:
         ))  # fmt: skip
     return Transcript(text, tuple(placed), asr_version)
 
+
+def _bare(word: str) -> str:
+    return word.strip(".,!?;:…\"'()-").lower()
