@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
@@ -64,12 +65,19 @@ class RecogniserSettings:
             f"repeats{MAX_REPEATS}"
         )
 
-    def vad_options(self) -> VadOptions:
-        return VadOptions(
-            threshold=self.vad_threshold,
-            min_silence_duration_ms=self.vad_min_silence_ms,
+    def decoding_options(self) -> dict[str, Any]:
+        """faster-whisper's ``transcribe`` arguments for these settings (module docstring)."""
+        vad = VadOptions(
+            threshold=self.vad_threshold, min_silence_duration_ms=self.vad_min_silence_ms,
             speech_pad_ms=self.vad_speech_pad_ms,
-        )
+        )  # fmt: skip
+        return {
+            "beam_size": self.beam_size, "temperature": list(self.temperatures),
+            "compression_ratio_threshold": self.compression_ratio_threshold,
+            "repetition_penalty": self.repetition_penalty, "no_repeat_ngram_size": self.no_repeat_ngram_size,
+            "initial_prompt": self.prompt, "condition_on_previous_text": False, "word_timestamps": True,
+            "vad_filter": True, "vad_parameters": vad,
+        }  # fmt: skip
 
 
 DEFAULT_SETTINGS = RecogniserSettings()
@@ -102,20 +110,7 @@ def transcribe(
     model: WhisperModel, samples: np.ndarray, language: str, settings: RecogniserSettings = DEFAULT_SETTINGS
 ) -> Transcript:
     """The transcript of 16 kHz mono ``samples`` spoken in ``language`` (``"en"``)."""
-    segments, _ = model.transcribe(
-        samples,
-        language=language,
-        beam_size=settings.beam_size,
-        temperature=list(settings.temperatures),
-        compression_ratio_threshold=settings.compression_ratio_threshold,
-        repetition_penalty=settings.repetition_penalty,
-        no_repeat_ngram_size=settings.no_repeat_ngram_size,
-        initial_prompt=settings.prompt,
-        condition_on_previous_text=False,
-        word_timestamps=True,
-        vad_filter=True,
-        vad_parameters=settings.vad_options(),
-    )
+    segments, _ = model.transcribe(samples, language=language, **settings.decoding_options())
     return assemble(
         (word for segment in segments for word in (segment.words or [])), settings.version
     )
