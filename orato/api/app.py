@@ -27,6 +27,7 @@ from orato.moderation.service import Moderator, RulesetStore
 from orato.retention import retention_loop
 from orato.scoring import load_engine
 from orato.scoring.engine import model_cache_dir
+from orato.scoring.speech import load_speech_models
 from orato.settings import Settings
 from orato.store import Database, KeyService
 from orato.store.dictionaries import DictionaryStore
@@ -100,6 +101,7 @@ def preload_models(settings: Settings) -> None:
     load_vad_model()
     if settings.preload_engine:
         load_engine(settings)
+        load_speech_models(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -129,7 +129,7 @@ def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> Pr
             raise InvalidParametersError(option, "is only available for en-us and en-gb")
     _require_option_features(flags, features)
     params.check_length("text", max_chars)
-    _require_engine_dialect(dialect)
+    require_engine_dialect(dialect)
     lines = [text] if flags["no_mc"] else split_options(text)
     return _prepare(lines, dialect, markup, flags, "text", relaxed=False)
 
@@ -147,7 +147,7 @@ def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
     if len(options) > 1 and dialect not in ENGLISH:
         raise InvalidParametersError("word", "multiple choice is only available for en-us and en-gb")
     params.check_length("word", MAX_WORD_CHARS)
-    _require_engine_dialect(dialect)
+    require_engine_dialect(dialect)
     prepared = _prepare(options, dialect, markup, flags, "word", relaxed=True)
     if any(len(option.words) != 1 for option in prepared.options):
         raise InvalidParametersError("word", "must be a single word; use score text for phrases")
@@ -179,7 +179,7 @@ def _require_option_features(flags: dict[str, bool], features: frozenset[str]) -
             raise FeatureUnavailableError(feature)
 
 
-def _require_engine_dialect(dialect: str) -> None:
+def require_engine_dialect(dialect: str) -> None:
     """Dialects this release cannot score fail loudly (and finally), never silently."""
     if dialect not in ENGLISH:
         raise InvalidParametersError("dialect", "has no pronunciation engine on this server yet")
@@ -326,12 +326,7 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
     if prepared.extras.detect_dialect:
         # Step 13 comes before alignment, so French speech fails as French, not as English
         # that could not be aligned.
-        foreign = foreign_language(engine.spoken_languages(audio, speech), prepared.dialect)
-        if foreign is not None and prepared.extras.enforce_dialect:
-            raise NonDialectLanguageError(
-                f"The audio file contains speech in '{foreign}' language different from dialect "
-                f"'{prepared.dialect}'."
-            )
+        foreign = spoken_language_check(engine, audio, speech, prepared.dialect, prepared.extras.enforce_dialect)
     results: list[ScoredScript] = []
     failure: OratoError | None = None
     for analysis, segments in zip(prepared.options, prepared.segments, strict=True):
@@ -345,6 +340,19 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))
+
+
+def spoken_language_check(
+    engine: PronunciationEngine, audio: DecodedAudio, speech: Sequence[SpeechSegment], dialect: str, enforce: bool
+) -> str | None:
+    """Step 13 (2.9, 6.6, 9.12): the ``lang_id`` the speech is mainly in when it is not the
+    dialect's language, else None; with ``enforce`` a mismatch fails the request instead."""
+    foreign = foreign_language(engine.spoken_languages(audio, speech), dialect)
+    if foreign is not None and enforce:
+        raise NonDialectLanguageError(
+            f"The audio file contains speech in '{foreign}' language different from dialect '{dialect}'."
+        )
+    return foreign
 
 
 def _add_stress(scored: ScoredScript, track: ProsodyTrack, dialect: str) -> None:
