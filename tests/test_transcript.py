@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from faster_whisper.transcribe import Word
 
-from orato.acoustic.transcribe import DEFAULT_SETTINGS, MAX_REPEATS, assemble
+from orato.acoustic.transcribe import DEFAULT_SETTINGS, LEARNER_PROMPT, MAX_REPEATS, assemble
 
 
 def words(text: str, probability: float = 0.9) -> list[Word]:
@@ -34,4 +34,4 @@ def test_asr_version_names_the_model_and_every_setting_that_shapes_the_words() -
     assert version.startswith("whisper-base-ct2-int8;beam5;")
     assert "no-context" in version and f"repeats{MAX_REPEATS}" in version
     assert replace(DEFAULT_SETTINGS, beam_size=1).version != version
-    assert replace(DEFAULT_SETTINGS, prompt=None).version != version
+    assert replace(DEFAULT_SETTINGS, prompt=LEARNER_PROMPT).version != version
