@@ -42,6 +42,7 @@ from orato.settings import Settings
 from training.corpus import Utterance, audio_path, load_corpus, speaker_folds
 
 FOLDS, FOLD_SEED, SUBSET_SEED, HELD_OUT_FOLD = 4, 762, 10, 0
+PROBABILITY_POWERS = (0.0, 0.1, 0.25, 0.5, 1.0)
 ALL_FEATURES = frozenset({"pronunciation", "fluency", "intonation"})
 
 
@@ -107,10 +108,23 @@ def report(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["engine_sentence_accuracy_r"] = _pearson([r["engine_sentence_accuracy"] for r in scored], experts)
     for threshold in (0.2, 0.5):
         out[f"unsure_below_{threshold}_excluded_r"] = _pearson([_sure_mean(r["words"], threshold) for r in scored], experts)
-    for power in (0.0, 0.5, 1.0):
-        means = [np.mean([q * p**power for q, p, filler in r["words"] if not filler] or [0.0]) for r in scored]
-        out[f"quality_times_probability_power_{power}_r"] = _pearson(means, experts)
+    # The probability power of orato.scoring.speech: chosen on one half of the speakers, read on the other.
+    speakers = sorted({r["uttid"][:4] for r in scored})
+    halves = {"choose": set(speakers[0::2]), "measure": set(speakers[1::2])}
+    for half, members in halves.items():
+        rows_ = [r for r in scored if r["uttid"][:4] in members]
+        truth = [r["expert_accuracy"] for r in rows_]
+        out[f"{half}_half_recordings"] = len(rows_)
+        out[f"{half}_half_text_r"] = _pearson([r["text_pronunciation"] for r in rows_], truth)
+        for power in PROBABILITY_POWERS:
+            estimate = [r["engine_sentence_accuracy"] * _mean_weight(r["words"], power) for r in rows_]
+            out[f"{half}_half_sentence_estimate_times_probability_power_{power}_r"] = _pearson(estimate, truth)
     return out
+
+
+def _mean_weight(words: Sequence[Sequence[Any]], power: float) -> float:
+    said = [p for _, p, filler in words if not filler] or [p for _, p, _ in words]
+    return float(np.mean([p**power for p in said])) if said else 0.0
 
 
 def _sure_mean(words: Sequence[Sequence[Any]], threshold: float) -> float:
