@@ -13,12 +13,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orato.text.cohesion import FUNCTION_WORDS, ConnectiveUse, adjacent_overlap, connectives, pronoun_share
+from orato.text.cohesion import (
+    FUNCTION_WORDS,
+    ConnectiveUse,
+    adjacent_overlap,
+    connectives,
+    pronoun_share,
+)
 from orato.text.embeddings import SentenceEncoder
 from orato.text.grammar import GrammarChecker, GrammarIssue, Source
 from orato.text.structures import Structures, structures
 from orato.text.tokens import Sentence, Token, paragraph_count, sentences
-from orato.text.vocabulary import ACADEMIC_WORDS, RARE_ZIPF, WordLevel, hdd, mtld, word_level
+from orato.text.vocabulary import (
+    ACADEMIC_WORDS,
+    RARE_ZIPF,
+    WordLevel,
+    hdd,
+    mtld,
+    word_level,
+)
 
 # LanguageTool category ids, grouped into the error rates the scorers learn from.
 ERROR_GROUPS: dict[str, frozenset[str]] = {

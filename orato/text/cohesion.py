@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -32,13 +33,10 @@ CONNECTIVES: dict[str, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 PRONOUNS = frozenset(
-    "i me my mine you your yours he him his she her hers it its we us our ours they them their theirs "
-    "this that these those myself yourself himself herself itself ourselves themselves".split()
+    ["i", "me", "my", "mine", "you", "your", "yours", "he", "him", "his", "she", "her", "hers", "it", "its", "we", "us", "our", "ours", "they", "them", "their", "theirs", "this", "that", "these", "those", "myself", "yourself", "himself", "herself", "itself", "ourselves", "themselves"]
 )
 FUNCTION_WORDS = PRONOUNS | frozenset(
-    "a an the and or but so of to in on at for with by from as is are was were be been am do does did "
-    "have has had not no can could will would should may might must if then than there here very just "
-    "also too about into out up down over all some any more most much many such only own same other".split()
+    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had", "not", "no", "can", "could", "will", "would", "should", "may", "might", "must", "if", "then", "than", "there", "here", "very", "just", "also", "too", "about", "into", "out", "up", "down", "over", "all", "some", "any", "more", "most", "much", "many", "such", "only", "own", "same", "other"]
 )
 _PATTERNS = {
     kind: re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
@@ -63,7 +61,7 @@ def connectives(text: str) -> ConnectiveUse:
 def adjacent_overlap(sentences: Sequence[Sequence[str]]) -> float:
     """Mean share of each sentence's content words that the next sentence repeats (0-1)."""
     content = [{w for w in s if w not in FUNCTION_WORDS} for s in sentences]
-    pairs = [(a, b) for a, b in zip(content, content[1:]) if a and b]
+    pairs = [(a, b) for a, b in pairwise(content) if a and b]
     if not pairs:
         return 0.0
     return float(np.mean([len(a & b) / min(len(a), len(b)) for a, b in pairs]))

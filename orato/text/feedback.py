@@ -175,9 +175,14 @@ def _matched(analysis: TextAnalysis, category: str) -> list[str]:
 
 def grammar_errors(issues: Sequence[GrammarIssue]) -> list[dict[str, Any]]:
     """9.14 ``grammar.errors``: the learner's errors in the contract's four categories."""
-    return [
-        {"category": ERROR_CATEGORIES[issue.category_id], "message": issue.message, "span": list(issue.span),
-         "matched_text": issue.matched_text, "replacements": list(issue.replacements)}  # fmt: skip
-        for issue in issues
-        if issue.category_id in ERROR_CATEGORIES
-    ]
+    return [_error(issue) for issue in issues if issue.category_id in ERROR_CATEGORIES]
+
+
+def _error(issue: GrammarIssue) -> dict[str, Any]:
+    return {
+        "category": ERROR_CATEGORIES[issue.category_id],
+        "message": issue.message,
+        "span": list(issue.span),
+        "matched_text": issue.matched_text,
+        "replacements": list(issue.replacements),
+    }

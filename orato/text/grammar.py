@@ -104,8 +104,8 @@ def _issue(text: str, match: dict[str, object], char_at: Sequence[int]) -> Gramm
 
 def load_grammar_checker() -> GrammarChecker:
     """English (en-us, en-gb) and Spanish (es-es) rules, and the British spellings of `breame`."""
-    import lt_py
-    from breame.spelling import BRITISH_ENGLISH_SPELLINGS
+    import lt_py  # type: ignore[import-untyped]
+    from breame.spelling import BRITISH_ENGLISH_SPELLINGS  # type: ignore[import-untyped]
 
     engines: dict[str, RuleEngine] = {locale: lt_py.Engine(locale) for locale in set(ENGINE_LOCALES.values())}
     return GrammarChecker(engines, frozenset(word.lower() for word in BRITISH_ENGLISH_SPELLINGS))

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 SUBORDINATORS = frozenset(
-    "because although though while whereas if unless when whenever since until before after once "
-    "whether wherever".split()
+    ["because", "although", "though", "while", "whereas", "if", "unless", "when", "whenever", "since", "until", "before", "after", "once", "whether", "wherever"]
 )
-RELATIVES = frozenset("who whom whose which where".split())
-MODALS = frozenset("can could may might must should would will shall".split())
-BE_FORMS = frozenset("be is are was were been being am".split())
+RELATIVES = frozenset(["who", "whom", "whose", "which", "where"])
+MODALS = frozenset(["can", "could", "may", "might", "must", "should", "would", "will", "shall"])
+BE_FORMS = frozenset(["be", "is", "are", "was", "were", "been", "being", "am"])
 ADVERB_TAGS = frozenset({"RB", "RBR", "RBS"})
 ADJECTIVE_TAGS = frozenset({"JJ", "JJR", "JJS"})
 NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
@@ -49,7 +49,7 @@ def structures(sentences: Sequence[Sequence[str]]) -> Structures:
     """Rates over lower-cased word lists, one per sentence."""
     tokens = [t for sentence in sentences for t in sentence]
     count = max(len(tokens), 1)
-    pairs = list(zip(tokens, tokens[1:]))
+    pairs = list(pairwise(tokens))
     tags = [part_of_speech(t) for t in tokens]
     openers = [s[0] for s in sentences if s]
 
@@ -60,7 +60,7 @@ def structures(sentences: Sequence[Sequence[str]]) -> Structures:
         subordination=rate(sum(t in SUBORDINATORS for t in tokens)),
         relatives=rate(sum(t in RELATIVES for t in tokens)),
         modals=rate(sum(t in MODALS for t in tokens)),
-        passives=rate(sum(a in BE_FORMS and (b.endswith("ed") or b.endswith("en")) for a, b in pairs)),
+        passives=rate(sum(a in BE_FORMS and b.endswith(("ed", "en")) for a, b in pairs)),
         ing_forms=rate(sum(len(t) > 4 and t.endswith("ing") for t in tokens)),
         infinitives=rate(sum(a == "to" and part_of_speech(b) == "verb" for a, b in pairs)),
         opener_variety=len(set(openers)) / len(openers) if openers else 0.0,

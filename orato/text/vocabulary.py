@@ -20,28 +20,7 @@ HDD_SAMPLE = 42
 RARE_ZIPF = 4.0  # below: less common than 1 in 100,000 words
 # Academic and formal words learners reach for (Coxhead's AWL, common members).
 ACADEMIC_WORDS = frozenset(
-    "analyse analyze approach area assess assume authority available benefit concept consist constitute "
-    "context contract create data define derive distribute economy environment establish estimate evident "
-    "export factor finance formula function identify income indicate individual interpret involve issue "
-    "labour labor legal legislate major method occur percent period policy principle proceed process "
-    "require research respond role section sector significant similar source specific structure theory "
-    "vary achieve acquire administrate affect appropriate aspect assist category chapter commission "
-    "community complex compute conclude conduct consequent construct consume credit culture design "
-    "distinct element equate evaluate feature final focus impact injure institute invest item journal "
-    "maintain normal obtain participate perceive positive potential previous primary purchase range "
-    "region regulate relevant reside resource restrict secure seek select site strategy survey text "
-    "tradition transfer alternative circumstance comment compensate component consent considerable "
-    "constant constrain contribute convene coordinate core corporate correspond criteria deduce "
-    "demonstrate document dominate emphasis ensure exclude framework fund illustrate immigrate imply "
-    "initial instance interact justify layer link locate maximise minor negate outcome partner "
-    "philosophy physical proportion publish react register rely remove scheme sequence sex shift "
-    "specify sufficient task technical technique technology valid volume access adequate annual "
-    "apparent approximate attitude attribute civil code commit communicate concentrate conference "
-    "contrast cycle debate despite dimension domestic emerge error ethnic goal grant hence hypothesis "
-    "implement implicate impose integrate internal investigate job label mechanism obvious occupy "
-    "option output overall parallel parameter phase predict principal prior professional project "
-    "promote regime resolve retain series statistic status stress subsequent sum summary undertake "
-    "furthermore moreover nevertheless consequently therefore however whereas although".split()
+    ["analyse", "analyze", "approach", "area", "assess", "assume", "authority", "available", "benefit", "concept", "consist", "constitute", "context", "contract", "create", "data", "define", "derive", "distribute", "economy", "environment", "establish", "estimate", "evident", "export", "factor", "finance", "formula", "function", "identify", "income", "indicate", "individual", "interpret", "involve", "issue", "labour", "labor", "legal", "legislate", "major", "method", "occur", "percent", "period", "policy", "principle", "proceed", "process", "require", "research", "respond", "role", "section", "sector", "significant", "similar", "source", "specific", "structure", "theory", "vary", "achieve", "acquire", "administrate", "affect", "appropriate", "aspect", "assist", "category", "chapter", "commission", "community", "complex", "compute", "conclude", "conduct", "consequent", "construct", "consume", "credit", "culture", "design", "distinct", "element", "equate", "evaluate", "feature", "final", "focus", "impact", "injure", "institute", "invest", "item", "journal", "maintain", "normal", "obtain", "participate", "perceive", "positive", "potential", "previous", "primary", "purchase", "range", "region", "regulate", "relevant", "reside", "resource", "restrict", "secure", "seek", "select", "site", "strategy", "survey", "text", "tradition", "transfer", "alternative", "circumstance", "comment", "compensate", "component", "consent", "considerable", "constant", "constrain", "contribute", "convene", "coordinate", "core", "corporate", "correspond", "criteria", "deduce", "demonstrate", "document", "dominate", "emphasis", "ensure", "exclude", "framework", "fund", "illustrate", "immigrate", "imply", "initial", "instance", "interact", "justify", "layer", "link", "locate", "maximise", "minor", "negate", "outcome", "partner", "philosophy", "physical", "proportion", "publish", "react", "register", "rely", "remove", "scheme", "sequence", "sex", "shift", "specify", "sufficient", "task", "technical", "technique", "technology", "valid", "volume", "access", "adequate", "annual", "apparent", "approximate", "attitude", "attribute", "civil", "code", "commit", "communicate", "concentrate", "conference", "contrast", "cycle", "debate", "despite", "dimension", "domestic", "emerge", "error", "ethnic", "goal", "grant", "hence", "hypothesis", "implement", "implicate", "impose", "integrate", "internal", "investigate", "job", "label", "mechanism", "obvious", "occupy", "option", "output", "overall", "parallel", "parameter", "phase", "predict", "principal", "prior", "professional", "project", "promote", "regime", "resolve", "retain", "series", "statistic", "status", "stress", "subsequent", "sum", "summary", "undertake", "furthermore", "moreover", "nevertheless", "consequently", "therefore", "however", "whereas", "although"]
 )
 
 
@@ -67,7 +46,7 @@ def word_level(word: str, language: str = "en") -> WordLevel:
 @lru_cache(maxsize=1)
 def cefr_analyzer() -> Any:  # cefrpy ships no type information
     """The CEFR-J lexicon (word and part of speech to level), loaded once."""
-    import cefrpy
+    import cefrpy  # type: ignore[import-untyped]
 
     return cefrpy.CEFRAnalyzer()
 
