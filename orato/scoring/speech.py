@@ -35,6 +35,7 @@ audio is read and :func:`score_speech` steps 12-14 on the decoded audio.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -46,7 +47,7 @@ from orato.acoustic.pitch import ProsodyTrack, prosody_track
 from orato.acoustic.transcribe import Transcript, transcribe
 from orato.acoustic.whisper import whisper_model
 from orato.audio import DecodedAudio, require_speech
-from orato.errors import InvalidParametersError, NoSpeechError, UnknownWordsError
+from orato.errors import InvalidParametersError, NoSpeechError, UnknownWordsError, WordAlignmentError
 from orato.lang import ScriptAnalysis, analyse_script
 from orato.params import DIALECTS, Params
 from orato.scoring.assessment import UtteranceAssessment
@@ -68,6 +69,8 @@ from orato.settings import Settings
 
 MAX_RELEVANCE_CHARS = 2048  # 1.8 (decision 11)
 SCORE_MODES = ("default", "strict")
+# Passes that blank out words the lexicon cannot pronounce; what is left after them cannot be aligned.
+BLANKING_ROUNDS = 3
 # How much a word's recogniser probability weighs on the pronunciation scores (docstring).
 PROBABILITY_POWER = 0.1
 FILLERS = frozenset({"um", "umm", "uh", "uhm", "hmm", "hm", "mm", "er", "erm", "ah", "eh", "mhm"})
@@ -203,15 +206,17 @@ def _script(transcript: Transcript, dialect: str) -> ScriptAnalysis:
     """The transcript read as a script. Words nothing can be pronounced for (a stray symbol)
     are blanked out, keeping every other word's character offsets into the transcript."""
     text = transcript.text
-    try:
-        return analyse_script(text, dialect, include_unknown_words=True)
-    except UnknownWordsError as error:
-        unpronounceable = {word.lower() for word in error.words}
-        kept = " ".join(
-            token if token.strip(".,!?;:…\"'()").lower() not in unpronounceable else " " * len(token)
-            for token in text.split(" ")
-        )
-        return analyse_script(kept, dialect, include_unknown_words=True)
+    for _ in range(BLANKING_ROUNDS):
+        try:
+            return analyse_script(text, dialect, include_unknown_words=True)
+        except UnknownWordsError as error:
+            unpronounceable = {word.lower() for word in error.words}
+            text = " ".join(" " * len(t) if _core(t) in unpronounceable else t for t in text.split(" "))
+    raise WordAlignmentError()
+
+
+def _core(token: str) -> str:
+    return re.sub(r"^\W+|\W+$", "", token.lower())
 
 
 def _heard_words(
