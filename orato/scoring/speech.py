@@ -17,7 +17,7 @@ the same delivery model. Two things differ from a reading, because nobody wrote 
   guessed, and every ``pronunciation`` weighs each word by its probability to the power
   ``PROBABILITY_POWER``: the overall score is the sentence estimate times the mean of those
   weights, a fluency segment's the mean of its words' qualities times their weights. A sure
-  word counts fully; a word heard at 0.1 for 0.79 of itself. The power was chosen on half of
+  word counts fully; a word heard at 0.1 for 0.56 of itself. The power was chosen on half of
   the held-out speakers' recordings and measured on the other half (MODEL_CARD.md).
 * **Fillers.** "um", "uh" and the like stay in the transcript and in ``word_score_list``, but
   9.7 counts hesitations as pause time: fluency sees them as gaps between words, not as words,
@@ -72,7 +72,7 @@ SCORE_MODES = ("default", "strict")
 # Passes that blank out words the lexicon cannot pronounce; what is left after them cannot be aligned.
 BLANKING_ROUNDS = 3
 # How much a word's recogniser probability weighs on the pronunciation scores (docstring).
-PROBABILITY_POWER = 0.1
+PROBABILITY_POWER = 0.25
 FILLERS = frozenset({"um", "umm", "uh", "uhm", "hmm", "hm", "mm", "er", "erm", "ah", "eh", "mhm"})
 
 
