@@ -110,7 +110,7 @@ def report(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         out[f"unsure_below_{threshold}_excluded_r"] = _pearson([_sure_mean(r["words"], threshold) for r in scored], experts)
     # The probability power of orato.scoring.speech: chosen on one half of the speakers, read on the other.
     speakers = sorted({r["uttid"][:4] for r in scored})
-    halves = {"choose": set(speakers[0::2]), "measure": set(speakers[1::2])}
+    halves = {"choose": set(speakers[0::2]), "measure": set(speakers[1::2]), "all": set(speakers)}
     for half, members in halves.items():
         rows_ = [r for r in scored if r["uttid"][:4] in members]
         truth = [r["expert_accuracy"] for r in rows_]
