@@ -18,7 +18,8 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
-from test_score_endpoints import FIXTURES, WAR, client, key, post, scoring_app  # noqa: F401
+from learner_speech import learner_clip
+from test_score_endpoints import WAR, client, key, post, scoring_app  # noqa: F401
 from voices import silence, speak, wav_bytes
 
 from orato.api.app import create_app
@@ -28,7 +29,6 @@ from orato.settings import Settings
 pytestmark = pytest.mark.slow
 
 SPEECH = "/api/scoring/speech/v9/json"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speechocean762-train" / "audio"
 LEARNERS = ("010330035", "000360036", "000060082")
 KEYS = ("pronunciation", "fluency", "grammar", "coherence", "vocab", "overall")
 ANSWER = (
@@ -38,9 +38,8 @@ ANSWER = (
 
 
 def learner(uttid: str) -> bytes:
-    """A speechocean762 recording: from the shared data when present, else the test fixture."""
-    shared = SHARED / f"{uttid}.flac"
-    return (shared if shared.is_file() else FIXTURES / f"{uttid}.flac").read_bytes()
+    """A speechocean762 recording: from the shared data, or its synthesized stand-in (tests/learner_speech.py)."""
+    return learner_clip(uttid)
 
 
 @pytest.fixture(scope="module")

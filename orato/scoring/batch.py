@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orato.api.envelope import error_body, success_body
 from orato.audio import decode_audio
 from orato.errors import (
     AudioMissingError,
@@ -28,6 +27,7 @@ from orato.errors import (
 )
 from orato.params import NEWEST_MINOR, Params
 from orato.scoring.engine import load_engine
+from orato.scoring.envelope import error_body, success_body
 from orato.scoring.service import prepare_text, score_text
 from orato.scoring.speech import PreparedSpeech, prepare_speech, speech_response
 from orato.settings import Settings

@@ -3,7 +3,7 @@
 Score writing's ``score_mode=enhanced`` asks it for feedback items beyond the rule engine's
 (api-scoring.md 8.1); score task asks it whether an answer answers a question that came
 without accepted answers (7.1, revised decision). It is called like the moderation judge (orato.moderation.evaluators):
-through :class:`~orato.synthesis.upstream.Upstream`, a JSON object answer, and failures
+through :class:`~orato.upstream.Upstream`, a JSON object answer, and failures
 reported as 503 ``error_engine_unavailable``; the answer's text is never logged.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 from orato.errors import EngineUnavailableError, OratoError
 from orato.settings import Settings
-from orato.synthesis.upstream import Upstream
+from orato.upstream import Upstream
 
 _WRITING_PROMPT = (
     "You are an English writing tutor. Given a task and a learner's answer, list up to 8 "
