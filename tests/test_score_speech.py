@@ -11,14 +11,13 @@ from __future__ import annotations
 import io
 import math
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi import FastAPI
+from learner_speech import learner_clip
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
-from learner_speech import learner_clip
 from test_score_endpoints import WAR, client, key, post, scoring_app  # noqa: F401
 from voices import silence, speak, wav_bytes
 
