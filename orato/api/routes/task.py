@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from orato.api.audio import receive_audio
 from orato.api.forms import AUDIO_PART, RequestBody
-from orato.api.routes.assessment import begin, log_identifiers, success
+from orato.api.routes.assessment import any_encoding_doc, begin, log_identifiers, success
 from orato.api.routes.scoring import FLAG_SCHEMA
 from orato.api.work import run_engine
 from orato.audio import DecodedAudio
@@ -48,24 +48,11 @@ _FIELDS: dict[str, Any] = {
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},
 }
-_DOC: dict[str, Any] = {
-    "description": "Scores how completely a spoken or transcribed answer fulfils a task, optionally with the "
-    "full speech score (api-scoring.md 7). Requires the task feature (and speech for include_speech_score).",
-    "parameters": [
-        {"name": "task_type", "in": "query", "schema": _FIELDS["task_type"]},
-        {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(DIALECTS)}},
-        {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
-    ],
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {"schema": {"type": "object", "properties": {
-                **_FIELDS, AUDIO_PART: {"type": "string", "format": "binary"}}}},
-            **{media: {"schema": {"type": "object", "properties": _FIELDS}}
-               for media in ("application/x-www-form-urlencoded", "application/json")},
-        },
-    },
-}  # fmt: skip
+_DOC = any_encoding_doc(
+    "Scores how completely a spoken or transcribed answer fulfils a task, optionally with the full speech "
+    "score (api-scoring.md 7). Requires the task feature (and speech for include_speech_score).",
+    _FIELDS["task_type"], DIALECTS, _FIELDS, files=(AUDIO_PART,),
+)
 
 
 @router.post("/api/scoring/task/{version}/json", summary="Score task", openapi_extra=_DOC)
