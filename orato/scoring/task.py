@@ -10,7 +10,7 @@ The route and any batch caller use the same three.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from orato.acoustic.language import dialect_language
@@ -121,7 +121,7 @@ def score_task_audio(
 ) -> dict[str, Any]:
     """Steps 12 onwards for a recording: its transcript (and the speech score when asked)."""
     if request.speech is not None:
-        speech = speech_response(replace(request.speech, dialect=request.dialect), audio, engine, settings)
+        speech = speech_response(request.speech, audio, engine, settings)
         transcript = str(speech["speech_score"]["transcript"])
         return {**score_task_text(request, transcript, models, judge), **speech}
     require_speech(audio)
