@@ -91,7 +91,7 @@ def test_a_full_retelling_scores_above_a_partial_one_and_an_off_topic_one_scores
     encoder = load_text_models().encoder
     full, half, off = (task_score(coverage_features(a, LECTURE, encoder)) for a in (FULL_RETELLING, HALF_RETELLING, OFF_TOPIC))
     assert full > half > off, (full, half, off)
-    assert full >= 3.0 and off <= 1.0
+    assert full >= 2.5 and off <= 0.5
 
 
 def test_a_long_answer_off_the_context_scores_below_a_short_one_that_covers_it() -> None:
