@@ -54,17 +54,18 @@ def load_essays(data: Path) -> list[Essay]:
         ]
 
 
-def extract(essays: Sequence[Essay], part: int = 0) -> dict[str, ModelAnswers]:
+def extract(essays: Sequence[Essay], part: tuple[int, int] = (0, 1)) -> dict[str, ModelAnswers]:
     """The model answers of every essay, computing only those the cache lacks.
 
-    ``part`` 1 works from the last essay backwards into its own file, so a second process can
-    share the pass (stop it when the two meet).
+    ``part`` ``(k, n)`` computes every n-th missing essay from the k-th, into its own file, so n
+    processes can share the pass.
     """
     cached = dict(read_cache())
-    missing = [e for e in essays if e.text_id not in cached][:: -1 if part else 1]
+    k, n = part
+    missing = [e for e in essays if e.text_id not in cached][k::n]
     if missing:
         checker = load_grammar_checker()
-        path = CACHE.with_suffix(f".{part}.jsonl") if part else CACHE
+        path = CACHE.with_suffix(f".{k}.jsonl") if k else CACHE
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as out:
             for number, essay in enumerate(missing, 1):
@@ -128,4 +129,5 @@ def vectors(texts: Sequence[str]) -> np.ndarray:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    extract(load_essays(Path(sys.argv[1])), part=int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    k, n = (int(x) for x in sys.argv[2].split("/")) if len(sys.argv) > 2 else (0, 1)
+    extract(load_essays(Path(sys.argv[1])), part=(k, n))

@@ -10,7 +10,8 @@ On the layer of :mod:`orato.lang`: it imports nothing from scoring, api or store
     ``source="speech"`` for a transcript (the recogniser's spelling, casing, punctuation and
     typography are not the learner's and are dropped), ``"writing"`` for a written answer.
     ``TextAnalysis.issues`` are the errors with code-point spans; ``.features`` the measures;
-    ``.text_vector`` the meaning.
+    ``.text_vector`` the meaning. Dialects with rules here: en-us, en-gb, es-es, es-mx
+    (``models.checker.supports(dialect)``); French rules are not installed yet.
 
 ``score_traits(analysis, models) -> TraitScores``
     ``grammar``, ``vocab``, ``coherence`` (and ``overall`` for writing) on the 1-5 scale and as
@@ -31,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from orato.text.analysis import TextAnalysis
+from orato.text.analysis import TextAnalysis, language_neutral
 from orato.text.analysis import analyze as _analyze
 from orato.text.edits import Edit, apply_edits, character_edits
 from orato.text.feedback import grammar_errors
@@ -39,7 +40,7 @@ from orato.text.feedback import speech_feedback as _speech_feedback
 from orato.text.grammar import GrammarIssue, Source
 from orato.text.models import TextModels, load_text_models
 from orato.text.relevance import Relevance, judge_relevance
-from orato.text.traits import embedding_features, to_hundred
+from orato.text.traits import to_hundred
 from orato.text.writing import FeedbackItem, feedback_items
 
 __all__ = [
@@ -66,7 +67,9 @@ def analyze(text: str, dialect: str, source: Source, models: TextModels) -> Text
 
 
 def score_traits(analysis: TextAnalysis, models: TextModels) -> TraitScores:
-    features = {**analysis.features, **embedding_features(analysis.text_vector)}
+    """The scorers were fitted on English; for another language the features read through
+    English word lists are left out (held at their training mean)."""
+    features = analysis.features if analysis.dialect.startswith("en") else language_neutral(analysis.features)
     return TraitScores(models.scorers.predict(analysis.source, features))
 
 

@@ -51,6 +51,18 @@ GRAMMAR_KINDS = {
 }
 # Categories whose errors are the learner's in speech and writing alike.
 LEARNER_CATEGORIES = frozenset({"GRAMMAR", "CONFUSED_WORDS", "COLLOCATIONS", "MISC", "NONSTANDARD_PHRASES"})
+# Features read through English word lists (CEFR-J levels, connectives, closed word classes,
+# function words): meaningless for Spanish, so the scorers hold them at their training mean
+# there (api-scoring.md 1.9: es-es writing; see weights/MODEL_CARD.md).
+ENGLISH_ONLY = ("cefr_", "content_cefr", "academic", "range_", "conn_", "distinct_connectives", "pronouns",
+                "adjacent_overlap", "err_agreement", "err_verb_form", "err_articles", "content_share")  # fmt: skip
+
+
+def language_neutral(features: dict[str, float]) -> dict[str, float]:
+    """``features`` without those read through English word lists."""
+    return {name: value for name, value in features.items() if not name.startswith(ENGLISH_ONLY)}
+
+
 # Features that only written text has: a transcript's punctuation, paragraphs and spelling
 # are the recogniser's (issue 10).
 WRITING_ONLY = frozenset({"err_spelling", "err_punctuation", "err_casing", "err_typography", "paragraphs", "commas"})

@@ -24,7 +24,7 @@ Source = Literal["speech", "writing"]
 # LanguageTool category ids whose errors a recogniser, not a speaker, makes.
 RECOGNISER_CATEGORIES = frozenset({"TYPOS", "CASING", "PUNCTUATION", "TYPOGRAPHY"})
 # LanguageTool's locale for each contract dialect with rules on this server.
-ENGINE_LOCALES = {"en-us": "en-US", "en-gb": "en-US", "es-es": "es"}
+ENGINE_LOCALES = {"en-us": "en-US", "en-gb": "en-US", "es-es": "es", "es-mx": "es"}
 _US_SPELLER = "MORFOLOGIK_RULE_EN_US"
 _SUGGESTION_TAG = re.compile(r"</?suggestion>")
 

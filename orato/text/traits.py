@@ -59,11 +59,6 @@ class TraitScorers:
         return {trait: model.predict(features) for trait, model in self._models[source].items()}
 
 
-def embedding_features(vector: np.ndarray) -> dict[str, float]:
-    """The text embedding's dimensions as features ``emb_0`` ... (for models that use them)."""
-    return {f"emb_{index}": float(value) for index, value in enumerate(vector)}
-
-
 def to_hundred(value: float) -> int:
     """The contract's 0-100 score of a 1-5 estimate (20 points a step; see the module doc)."""
     return int(min(100, max(0, round(value * POINTS_PER_STEP))))

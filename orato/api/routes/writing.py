@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 
 from orato.api.forms import RequestBody
 from orato.api.routes.assessment import begin, log_identifiers, success
+from orato.api.routes.scoring import FLAG_SCHEMA
 from orato.api.work import run_engine
 from orato.params import Params
 from orato.scoring.judge import load_judge
@@ -28,16 +29,15 @@ from orato.settings import Settings
 from orato.text import load_text_models
 
 router = APIRouter()
-_FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
 _FIELDS: dict[str, Any] = {
     "task_type": {"type": "string", "enum": list(TASK_TYPES)},
     "prompt": {"type": "string", "minLength": 1, "maxLength": 2048},
     "answer": {"type": "string", "minLength": 1, "maxLength": 4096},
-    "include_feedback": _FLAG,
+    "include_feedback": FLAG_SCHEMA,
     "include_metrics": {"type": "string", "description": f"Any of {', '.join(METRICS)}: comma-separated or a JSON array."},
     "score_mode": {"type": "string", "enum": ["standard", "enhanced"]},
-    "detect_dialect": _FLAG,
-    "enforce_dialect": _FLAG,
+    "detect_dialect": FLAG_SCHEMA,
+    "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},
 }
 _DOC: dict[str, Any] = {
