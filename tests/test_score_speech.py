@@ -118,7 +118,8 @@ def test_an_off_topic_answer_is_not_relevant_and_scores_do_not_change(
     client: TestClient, key: str, answer: bytes
 ) -> None:
     plain = scored(post(client, SPEECH, key, audio=answer))
-    off = scored(post(client, SPEECH, key, audio=answer, relevance_context="Describe a famous scientist and explain why their discoveries matter."))
+    elsewhere = "Describe a famous scientist and explain why their discoveries matter."
+    off = scored(post(client, SPEECH, key, audio=answer, relevance_context=elsewhere))
     on = scored(post(client, SPEECH, key, audio=answer, relevance_context="How do you and your family travel to work?"))
     assert off["relevance"] == {"class": "FALSE"}
     assert [i["short_message"] for i in off["score_issue_list"]] == ["response_relevance_false"]

@@ -117,7 +117,7 @@ async def phone_list(request: Request, version: str) -> JSONResponse:
 
 
 @router.post("/api/scoring/speech/{version}/json", summary="Score speech", openapi_extra=_multipart(
-    None, include_ielts_feedback=_FLAG, detect_dialect=_FLAG, enforce_dialect=_FLAG,
+    None, include_ielts_feedback=FLAG_SCHEMA, detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA,
     relevance_context={"type": "string", "maxLength": MAX_RELEVANCE_CHARS},
     pronunciation_score_mode={"type": "string", "enum": ["default", "strict"]},
 ))  # fmt: skip
