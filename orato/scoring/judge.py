@@ -2,7 +2,7 @@
 
 Score writing's ``score_mode=enhanced`` asks it for feedback items beyond the rule engine's
 (api-scoring.md 8.1). It is called like the moderation judge (orato.moderation.evaluators):
-through :class:`~orato.synthesis.upstream.Upstream`, a JSON object answer, and failures
+through :class:`~orato.upstream.Upstream`, a JSON object answer, and failures
 reported as 503 ``error_engine_unavailable``; the answer's text is never logged.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from orato.errors import EngineUnavailableError, OratoError
 from orato.settings import Settings
-from orato.synthesis.upstream import Upstream
+from orato.upstream import Upstream
 
 _WRITING_PROMPT = (
     "You are an English writing tutor. Given a task and a learner's answer, list up to 8 "
@@ -36,7 +36,8 @@ class Suggestion:
 class Judge:
     def __init__(self, settings: Settings) -> None:
         self._model = settings.judge_model
-        self._key = settings.judge_api_key or ""
+        # A local judge may need no key; an empty Bearer header is not a valid header.
+        self._headers = {"Authorization": f"Bearer {settings.judge_api_key}"} if settings.judge_api_key else {}
         self._upstream = Upstream("judge", settings.judge_base_url or "", settings.judge_timeout_seconds)
 
     def writing_suggestions(self, prompt: str, answer: str) -> list[Suggestion]:
@@ -49,7 +50,7 @@ class Judge:
             "response_format": {"type": "json_object"},
         }
         try:
-            response = self._upstream.post("/chat/completions", {"Authorization": f"Bearer {self._key}"}, body)
+            response = self._upstream.post("/chat/completions", self._headers, body)
             items = json.loads(response.json()["choices"][0]["message"]["content"])["items"]
         except OratoError:
             raise EngineUnavailableError("The judge model is unavailable; retry, or use score_mode=standard.") from None

@@ -31,7 +31,7 @@ class SentenceEncoder:
     """Texts in, unit vectors out; thread-safe (one onnxruntime session per process)."""
 
     def __init__(self, model_path: Path, tokenizer_path: Path) -> None:
-        import onnxruntime  # type: ignore[import-untyped]
+        import onnxruntime
         from tokenizers import Tokenizer
 
         _verify(model_path, MODEL_SHA256)

@@ -15,12 +15,12 @@ from orato.api.forms import RequestBody
 from orato.api.routes.assessment import begin, log_identifiers, success
 from orato.api.routes.scoring import FLAG_SCHEMA
 from orato.api.work import run_engine
+from orato.dialect_support import dialects
 from orato.params import Params
 from orato.scoring.judge import load_judge
 from orato.scoring.writing import (
     METRICS,
     TASK_TYPES,
-    WRITING_DIALECTS,
     WritingRequest,
     prepare_writing,
     score_writing,
@@ -45,7 +45,7 @@ _DOC: dict[str, Any] = {
     "optional feedback (api-scoring.md 8). Requires the writing feature.",
     "parameters": [
         {"name": "task_type", "in": "query", "schema": _FIELDS["task_type"]},
-        {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(WRITING_DIALECTS)}},
+        {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects("writing"))}},
         {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
     ],
     "requestBody": {
