@@ -1,8 +1,8 @@
 """Score speech end to end (api-scoring.md 6): real learner recordings, synthesized answers, and
 every error of the contract's order of checks (1.11) that the endpoint can meet.
 
-Learners come from ../shared/data/speechocean762-train where it is present and from the
-three speechocean762 clips in tests/fixtures otherwise; answers with planted grammar errors,
+Learners come from ../shared/data/speechocean762-train (tests/learner_speech.py: Piper reading
+their scripts in a clone without it); answers with planted grammar errors,
 an off-topic answer, French and a 2-minute answer are eSpeak NG through Orato's own synthesis.
 """
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 import io
 import math
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi import FastAPI
+from learner_speech import learner_clip
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
-from test_score_endpoints import FIXTURES, WAR, client, key, post, scoring_app  # noqa: F401
+from test_score_endpoints import WAR, client, key, post, scoring_app  # noqa: F401
 from voices import silence, speak, wav_bytes
 
 from orato.api.app import create_app
@@ -28,7 +28,6 @@ from orato.settings import Settings
 pytestmark = pytest.mark.slow
 
 SPEECH = "/api/scoring/speech/v9/json"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speechocean762-train" / "audio"
 LEARNERS = ("010330035", "000360036", "000060082")
 KEYS = ("pronunciation", "fluency", "grammar", "coherence", "vocab", "overall")
 ANSWER = (
@@ -38,9 +37,8 @@ ANSWER = (
 
 
 def learner(uttid: str) -> bytes:
-    """A speechocean762 recording: from the shared data when present, else the test fixture."""
-    shared = SHARED / f"{uttid}.flac"
-    return (shared if shared.is_file() else FIXTURES / f"{uttid}.flac").read_bytes()
+    """A speechocean762 recording from the shared data, or Piper reading its script in a clone."""
+    return learner_clip(uttid)
 
 
 @pytest.fixture(scope="module")
