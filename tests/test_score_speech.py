@@ -1,8 +1,8 @@
 """Score speech end to end (api-scoring.md 6): real learner recordings, synthesized answers, and
 every error of the contract's order of checks (1.11) that the endpoint can meet.
 
-Learners come from ../shared/data/speechocean762-train where it is present and from the
-three speechocean762 clips in tests/fixtures otherwise; answers with planted grammar errors,
+Learners come from ../shared/data/speechocean762-train (tests/learner_speech.py: Piper reading
+their scripts in a clone without it); answers with planted grammar errors,
 an off-topic answer, French and a 2-minute answer are eSpeak NG through Orato's own synthesis.
 """
 
@@ -37,7 +37,7 @@ ANSWER = (
 
 
 def learner(uttid: str) -> bytes:
-    """A speechocean762 recording: from the shared data, or its synthesized stand-in (tests/learner_speech.py)."""
+    """A speechocean762 recording from the shared data, or Piper reading its script in a clone."""
     return learner_clip(uttid)
 
 
@@ -116,7 +116,8 @@ def test_an_off_topic_answer_is_not_relevant_and_scores_do_not_change(
     client: TestClient, key: str, answer: bytes
 ) -> None:
     plain = scored(post(client, SPEECH, key, audio=answer))
-    off = scored(post(client, SPEECH, key, audio=answer, relevance_context="Describe a famous scientist and explain why their discoveries matter."))
+    elsewhere = "Describe a famous scientist and explain why their discoveries matter."
+    off = scored(post(client, SPEECH, key, audio=answer, relevance_context=elsewhere))
     on = scored(post(client, SPEECH, key, audio=answer, relevance_context="How do you and your family travel to work?"))
     assert off["relevance"] == {"class": "FALSE"}
     assert [i["short_message"] for i in off["score_issue_list"]] == ["response_relevance_false"]

@@ -73,16 +73,20 @@ def test_real_essays_score_within_the_scale_and_better_essays_score_higher(clien
         assert response.status_code == 200, response.text
         overall.append(response.json()["writing_score"]["speechace"]["overall"])
     if found[0].overall is not None:  # real essays: the order follows the raters' on the extremes
-        ranked = sorted(zip((e.overall for e in found), overall))
+        ranked = sorted(zip((e.overall for e in found), overall, strict=False))
         assert ranked[0][1] < ranked[-1][1] or ranked[0][0] == ranked[-1][0]
 
 
-def test_an_essay_on_another_prompt_scores_lower_on_task_response(client: TestClient) -> None:
-    first, second = essays(2)
-    own = score(client, "task_type=essay-writing", prompt=first.prompt, answer=first.text).json()
-    other = score(client, "task_type=essay-writing", prompt=second.prompt, answer=first.text).json()
-    assert other["writing_score"]["speechace"]["task_response"] <= own["writing_score"]["speechace"]["task_response"] - 15
-    assert other["writing_score"]["speechace"]["grammar"] == own["writing_score"]["speechace"]["grammar"]
+def test_essays_on_another_prompt_score_clearly_lower_on_task_response(client: TestClient) -> None:
+    found = essays(4)
+    own, other = [], []
+    for essay, wrong in zip(found, found[1:] + found[:1], strict=False):
+        right = score(client, "task_type=essay-writing", prompt=essay.prompt, answer=essay.text).json()["writing_score"]
+        moved = score(client, "task_type=essay-writing", prompt=wrong.prompt, answer=essay.text).json()["writing_score"]
+        own.append(right["speechace"]["task_response"])
+        other.append(moved["speechace"]["task_response"])
+        assert moved["speechace"]["grammar"] == right["speechace"]["grammar"]  # only task response uses the prompt
+    assert sum(own) / len(own) >= sum(other) / len(other) + 10, (own, other)
 
 
 def test_feedback_items_quote_the_answer_and_their_edits_give_the_replacement(client: TestClient) -> None:
@@ -97,7 +101,8 @@ def test_feedback_items_quote_the_answer_and_their_edits_give_the_replacement(cl
         assert item["rationale"] and item["category"]
         edits = [Edit(tuple(e["span"]), e["text"], e["type"]) for e in item["replacements"]]
         assert all(e.type in ("omission", "insertion") for e in edits)
-        assert apply_edits(INVITATION, edits)[start:end + len(item["replacement_phrase"]) - len(item["original_phrase"])] == item["replacement_phrase"]
+        replaced_end = start + len(item["replacement_phrase"])
+        assert apply_edits(INVITATION, edits)[start:replaced_end] == item["replacement_phrase"]
 
 
 @pytest.mark.parametrize("encoding", ["repeated", "comma", "json-string", "json-array", "query"])

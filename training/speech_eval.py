@@ -30,7 +30,8 @@ from orato.audio import decode_audio
 from orato.errors import OratoError
 from orato.params import Params
 from orato.scoring.engine import load_engine, model_cache_dir
-from orato.scoring.service import prepare_text, score_text
+from orato.scoring.scripted import score_text
+from orato.scoring.service import prepare_text
 from orato.scoring.speech import (
     overall_pronunciation,
     prepare_speech,
@@ -55,21 +56,21 @@ def _row(data: Path, utterance: Utterance, settings: Settings) -> dict[str, Any]
     engine = load_engine(settings)
     audio = decode_audio(audio_path(data, utterance.uttid), max_seconds=600)
     fields = {"text": utterance.text.lower(), "include_fluency": "1"}
-    scripted = score_text(prepare_text(Params({}, fields), ALL_FEATURES, 1500), audio, engine)["text_score"]
+    scripted = score_text(prepare_text(Params({}, fields), ALL_FEATURES, 1500), audio, engine)
+    assert scripted.delivery.fluency is not None, "include_fluency=1 was sent"
     row: dict[str, Any] = {
         "uttid": utterance.uttid, "expert_accuracy": utterance.accuracy, "expert_fluency": utterance.fluency,
-        "text_pronunciation": scripted["speechace_score"]["pronunciation"],
-        "text_fluency": scripted["speechace_score"]["fluency"],
+        "text_pronunciation": scripted.pronunciation, "text_fluency": scripted.delivery.fluency.score,
     }  # fmt: skip
     prepared = prepare_speech(Params({}, {}))
     spoken = score_speech(prepared, audio, engine, whisper_model(model_cache_dir(settings)), _no_language)
     row["speech_pronunciation"] = spoken.scores["pronunciation"]
     row["speech_fluency"] = spoken.scores["fluency"]
-    strict = [replace(w, wire={**w.wire, "quality_score": strict_quality(w.wire)}) for w in spoken.words]
+    strict = [replace(w, word=replace(w.word, quality_score=strict_quality(w.word))) for w in spoken.words]
     row["speech_strict_pronunciation"] = overall_pronunciation(strict, spoken.assessment, strict=True)
     row["engine_sentence_accuracy"] = spoken.assessment.accuracy
     row["transcript"] = spoken.transcript.text
-    row["words"] = [(w.wire["quality_score"], w.probability, w.filler) for w in spoken.words]
+    row["words"] = [(w.word.quality_score, w.probability, w.filler) for w in spoken.words]
     return row
 
 
@@ -109,10 +110,9 @@ def report(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for threshold in (0.2, 0.5):
         out[f"unsure_below_{threshold}_excluded_r"] = _pearson([_sure_mean(r["words"], threshold) for r in scored], experts)
     # The probability power of orato.scoring.speech: chosen on one half of the speakers, read on the other.
-    speakers = sorted({r["uttid"][:4] for r in scored})
-    halves = {"choose": set(speakers[0::2]), "measure": set(speakers[1::2]), "all": set(speakers)}
-    for half, members in halves.items():
-        rows_ = [r for r in scored if r["uttid"][:4] in members]
+    halves = {"choose": (0,), "measure": (1,), "all": (0, 1)}  # speakers by the parity of their id
+    for half, parities in halves.items():
+        rows_ = [r for r in scored if int(r["uttid"][:4]) % 2 in parities]
         truth = [r["expert_accuracy"] for r in rows_]
         out[f"{half}_half_recordings"] = len(rows_)
         out[f"{half}_half_text_r"] = _pearson([r["text_pronunciation"] for r in rows_], truth)

@@ -117,11 +117,11 @@ def vectors(texts: Sequence[str]) -> np.ndarray:
         with VECTORS.open(encoding="utf-8") as handle:
             known = {row["digest"]: row["vector"] for row in map(json.loads, handle)}
     digests = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
-    missing = sorted({d: t for d, t in zip(digests, texts) if d not in known}.items())
+    missing = sorted({d: t for d, t in zip(digests, texts, strict=False) if d not in known}.items())
     if missing:
         encoded = load_sentence_encoder().encode([t for _, t in missing])
         with VECTORS.open("a", encoding="utf-8") as out:
-            for (digest, _), vector in zip(missing, encoded):
+            for (digest, _), vector in zip(missing, encoded, strict=False):
                 known[digest] = [round(float(x), 6) for x in vector]
                 out.write(json.dumps({"digest": digest, "vector": known[digest]}) + "\n")
     return np.asarray([known[d] for d in digests], dtype=np.float32)

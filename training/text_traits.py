@@ -21,7 +21,7 @@ import argparse
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ import numpy as np
 
 from orato.text.analysis import WRITING_ONLY
 from orato.text.feedback import METRICS
+from orato.text.relevance import REFERENCE_TOPICS, standing
 from orato.text.traits import WEIGHTS
 from training.text_corpus import Essay, analysis_of, extract, load_essays, read_cache
 from training.text_corpus import vectors as text_vectors
@@ -132,7 +133,7 @@ def choose(dev: Sequence[Essay], features: dict[str, EssayFeatures], source: str
     data = design(dev, features, source)
     candidates = [np.full(len(data.names), alpha) for alpha in ALPHAS]
     scores = grouped_cv(data, target, candidates)
-    for alpha, rmse in zip(ALPHAS, scores):
+    for alpha, rmse in zip(ALPHAS, scores, strict=False):
         log.info("%s %s alpha=%g cv-rmse=%.4f", source, trait, alpha, rmse)
     best = int(np.argmin(scores))
     return data, candidates[best], scores[best]
@@ -182,7 +183,8 @@ def train(data_dir: Path, cached_only: bool = False) -> dict[str, object]:
     overall_truth = np.array([e.scores["Overall"] for e in test])
     writing = predictions["writing"]
     contract_overall = np.mean([writing["grammar"], writing["vocab"], writing["coherence"], writing["overall"]], axis=0)
-    report["writing"]["contract_overall"] = {"against": "Overall", **evaluate(contract_overall, overall_truth, float(np.mean([e.scores["Overall"] for e in dev])))}
+    dev_mean = float(np.mean([e.scores["Overall"] for e in dev]))
+    report["writing"]["contract_overall"] = {"against": "Overall", **evaluate(contract_overall, overall_truth, dev_mean)}
     summary = {
         "held_out_prompts": len(held), "held_out_essays": len(test),
         "development_prompts": len({e.prompt for e in dev}), "development_essays": len(dev),
@@ -207,6 +209,13 @@ def feedback_norms(essays: Sequence[Essay], features: dict[str, EssayFeatures]) 
     }
 
 
+Measure = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+
+
+def _cosine(answer: np.ndarray, context: np.ndarray, references: np.ndarray) -> float:
+    return float(answer @ context)
+
+
 def relevance_sample(essays: Sequence[Essay]) -> list[Essay]:
     """The essays relevance is calibrated on: a sixth, chosen by a hash of the essay id."""
     return [e for e in essays if int(hashlib.sha256(e.text_id.encode()).hexdigest()[:8], 16) < RELEVANCE_SHARE * 16**8]
@@ -223,23 +232,26 @@ def relevance_calibration(essays: Sequence[Essay], held: frozenset[str]) -> tupl
     """
     prompts = sorted({e.prompt for e in essays})
     essays = relevance_sample(essays)
-    vectors = dict(zip(prompts, text_vectors(prompts)))
-    answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays])))
+    vectors = dict(zip(prompts, text_vectors(prompts), strict=False))
+    answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays]), strict=False))
+    references = text_vectors(REFERENCE_TOPICS)
 
-    def pairs(subset: Sequence[Essay], candidates: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def pairs(subset: Sequence[Essay], candidates: Sequence[str], measure: Measure) -> tuple[np.ndarray, np.ndarray]:
         own, other = [], []
         for essay in subset:
             vector = answers[essay.text_id]
-            own.append(float(vector @ vectors[essay.prompt]))
-            other.extend(float(vector @ vectors[p]) for p in candidates if p != essay.prompt)
+            own.append(measure(vector, vectors[essay.prompt], references))
+            other.extend(measure(vector, vectors[p], references) for p in candidates if p != essay.prompt)
         return np.array(own), np.array(other)
 
+    dev = [e for e in essays if e.prompt not in held]
     dev_prompts = [p for p in prompts if p not in held]
-    own, other = pairs([e for e in essays if e.prompt not in held], dev_prompts)
+    own, other = pairs(dev, dev_prompts, standing)
     threshold = float(np.quantile(own, ON_TOPIC_FALSE_RATE))
-    calibration = {"threshold": round(threshold, 4), "on_topic_median": round(float(np.median(own)), 4),
-                   "off_topic_median": round(float(np.median(other)), 4)}  # fmt: skip
-    own, other = pairs([e for e in essays if e.prompt in held], sorted(held))
+    own_cosines, other_cosines = pairs(dev, dev_prompts, _cosine)
+    calibration = {"threshold": round(threshold, 4), "on_topic_median": round(float(np.median(own_cosines)), 4),
+                   "off_topic_median": round(float(np.median(other_cosines)), 4)}  # fmt: skip
+    own, other = pairs([e for e in essays if e.prompt in held], sorted(held), standing)
     report = {
         "threshold": round(threshold, 4),
         "auc": round(float(np.mean(own[:, None] > other[None, :]) + 0.5 * np.mean(own[:, None] == other[None, :])), 4),

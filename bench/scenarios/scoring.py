@@ -21,7 +21,9 @@ from orato.audio import DecodedAudio, decode_audio
 from orato.params import Params
 from orato.scoring import load_engine
 from orato.scoring.reference import cmudict_words
-from orato.scoring.service import prepare_text, score_text
+from orato.scoring.render import text_json
+from orato.scoring.scripted import score_text
+from orato.scoring.service import prepare_text
 from orato.settings import Settings
 
 RATE = 16_000
@@ -74,7 +76,7 @@ def _score_text(workdir: Path, **options: str) -> Callable[[], object]:
     prepared = prepare_text(Params({}, fields), features, settings.max_text_chars)
 
     def run() -> object:
-        return score_text(prepared, audio, engine)
+        return text_json(score_text(prepared, audio, engine))
 
     return run
 

@@ -45,7 +45,7 @@ def score_writing_essay(workdir: Path) -> Callable[[], object]:
     document = {"prompt": "Is distance learning good for students?", "answer": _ESSAY, "include_feedback": True}
 
     def run() -> object:
-        response = client.post("/api/scoring/writing/v9/json?task_type=essay-writing", params={"key": key}, json=document)
+        response = client.post("/api/scoring/writing/v9/json", params={"key": key, "task_type": "essay-writing"}, json=document)
         assert response.status_code == 200, response.text
         return response
 

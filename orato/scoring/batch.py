@@ -28,7 +28,9 @@ from orato.errors import (
 from orato.params import NEWEST_MINOR, Params
 from orato.scoring.engine import load_engine
 from orato.scoring.envelope import error_body, success_body
-from orato.scoring.service import prepare_text, score_text
+from orato.scoring.render import text_json
+from orato.scoring.scripted import score_text
+from orato.scoring.service import prepare_text
 from orato.scoring.speech import PreparedSpeech, prepare_speech, speech_response
 from orato.settings import Settings
 
@@ -68,7 +70,7 @@ def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str,
     engine = load_engine(settings)
     if isinstance(prepared, PreparedSpeech):
         return speech_response(prepared, decoded, engine, settings)
-    return score_text(prepared, decoded, engine)
+    return text_json(score_text(prepared, decoded, engine))
 
 
 def read_manifest(path: Path) -> Iterator[BatchItem]:

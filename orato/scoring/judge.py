@@ -42,7 +42,8 @@ class Suggestion:
 class Judge:
     def __init__(self, settings: Settings) -> None:
         self._model = settings.judge_model
-        self._key = settings.judge_api_key or ""
+        # A local judge may need no key; an empty Bearer header is not a valid header.
+        self._headers = {"Authorization": f"Bearer {settings.judge_api_key}"} if settings.judge_api_key else {}
         self._upstream = Upstream("judge", settings.judge_base_url or "", settings.judge_timeout_seconds)
 
     def writing_suggestions(self, prompt: str, answer: str) -> list[Suggestion]:
@@ -59,11 +60,6 @@ class Judge:
             raise EngineUnavailableError("The judge model gave a malformed answer; retry.")
         return bool(correct["correct"])
 
-    def _headers(self) -> dict[str, str]:
-        """A bearer token only when the operator set a key: a local server needs none, and an
-        empty ``Bearer `` is not even a legal header value."""
-        return {"Authorization": f"Bearer {self._key}"} if self._key else {}
-
     def _ask(self, system: str, user: dict[str, str], fallback: str) -> dict[str, Any]:
         """The judge's JSON object answer; 503 (with what the caller can do instead) on failure."""
         body = {
@@ -72,7 +68,7 @@ class Judge:
             "response_format": {"type": "json_object"},
         }
         try:
-            response = self._upstream.post("/chat/completions", self._headers(), body)
+            response = self._upstream.post("/chat/completions", self._headers, body)
             reply = json.loads(response.json()["choices"][0]["message"]["content"])
         except OratoError:
             raise EngineUnavailableError(f"The judge model is unavailable; retry, or {fallback}.") from None

@@ -24,7 +24,7 @@ from orato.errors import (
     NoSpeechError,
     TextTooLongError,
 )
-from orato.params import DIALECTS, Params
+from orato.params import Params
 from orato.scoring.engine import PronunciationEngine, model_cache_dir
 from orato.scoring.judge import Judge
 from orato.scoring.speech import PreparedSpeech, prepare_speech, speech_response
@@ -70,7 +70,7 @@ def prepare_task(params: Params, features: Collection[str], has_audio: bool, jud
     with_speech = params.flag("include_speech_score") and answer_text is None
     # relevance_context is ignored on this endpoint (7.1), so it is not even read.
     speech = prepare_speech(params.without("relevance_context")) if with_speech else None
-    dialect = params.dialect(DIALECTS)
+    dialect = params.dialect()
     if speech is not None and "speech" not in features:
         raise FeatureUnavailableError("speech")
     params.check_length("task_context", MAX_CONTEXT_CHARS)

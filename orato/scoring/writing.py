@@ -29,7 +29,6 @@ from orato.text import (
 )
 from orato.text.traits import to_hundred
 
-WRITING_DIALECTS = ("en-us", "en-gb", "es-es")
 TASK_TYPES = ("essay-writing", "short-writing", "chat-writing")
 METRICS = ("task_response", "vocab", "grammar", "coherence")
 FEEDBACK_SECTIONS = ("vocab", "grammar", "coherence")
@@ -42,7 +41,7 @@ EXPECTED_WORDS = {"essay-writing": 150, "short-writing": 50, "chat-writing": 50}
 # An answer as far from its prompt as a typical essay on another prompt (or one copying the
 # prompt) keeps this share of its task response; one as close as a typical essay on its own
 # prompt keeps all of it, and the share grows linearly in between.
-OFF_TOPIC_SHARE = 0.5
+OFF_TOPIC_SHARE = 0.25
 _FLAGS = ("include_feedback", "detect_dialect", "enforce_dialect")
 
 
@@ -73,7 +72,7 @@ def prepare_writing(params: Params, include_metrics: Sequence[str]) -> WritingRe
     score_mode = (params.get("score_mode") or "standard").strip().lower()
     if score_mode not in ("standard", "enhanced"):
         raise InvalidParametersError("score_mode", "must be standard or enhanced")
-    dialect = params.dialect(WRITING_DIALECTS)
+    dialect = params.dialect("writing")
     params.check_length("prompt", MAX_PROMPT_CHARS)
     params.check_length("answer", MAX_ANSWER_CHARS)
     return WritingRequest(

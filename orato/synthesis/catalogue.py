@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from orato.dialect_support import SUPPORT
 from orato.errors import NoApiKeyError, ProviderDisabledError
 from orato.settings import Settings
 from orato.synthesis.base import Provider
@@ -15,8 +16,11 @@ from orato.synthesis.openai import OpenAIProvider
 from orato.synthesis.piper import PiperProvider
 
 PROVIDER_IDS = ("espeak-ng", "piper", "openai", "elevenlabs")
-# Language of each local voice, for the aligner; remote voices leave Whisper to detect it.
-VOICE_LANGUAGES = {"en-us": "en", "en-gb": "en", "fr-fr": "fr", "es-es": "es", "es-mx": "es", "en_US-joe-medium": "en"}
+# Language of each local voice (the dialect registry says which dialect it speaks), for the
+# aligner; remote voices leave Whisper to detect it.
+VOICE_LANGUAGES = {
+    voice.split("/", 1)[1]: support.code.split("-")[0] for support in SUPPORT.values() for voice in support.voices
+}
 
 
 def build_providers(settings: Settings) -> dict[str, Provider]:

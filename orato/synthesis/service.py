@@ -20,7 +20,7 @@ from orato.synthesis.base import Job, Rendered
 from orato.synthesis.planning import Defaults, Planner, TurnPlan
 from orato.synthesis.schemas import MAX_TEXT, ConversationRequest, Pronunciations, StreamRequest
 from orato.synthesis.text import Rule, SpokenText, resolve_rules, substitute
-from orato.synthesis.timestamps import Aligner, Item, Outcome, require, timestamps_for
+from orato.synthesis.timestamps import Aligner, Outcome, require, timestamps_for
 
 MAX_CONVERSATION_CHARS = 20_000
 
@@ -177,7 +177,3 @@ def encode_clip(samples: Any, sample_rate: int, output: Any, volume: float | Non
         samples = audio.normalise(samples, volume)
     return audio.encode(samples, sample_rate, output.format, output.bitrate)
 
-
-def shift(items: list[Item], seconds: float, turn: int) -> list[dict[str, Any]]:
-    return [{"text": i.text, "start": round(i.start + seconds, 3), "end": round(i.end + seconds, 3), "turnIndex": turn}
-            for i in items]

@@ -75,8 +75,9 @@ def score_traits(analysis: TextAnalysis, models: TextModels) -> TraitScores:
 
 def relevance(analysis: TextAnalysis, context: str, models: TextModels) -> Relevance:
     (context_vector,) = models.encoder.encode([context])
-    threshold = models.calibration.relevance_threshold
-    return judge_relevance(analysis.text, analysis.text_vector, context_vector, context, threshold)
+    calibration = models.calibration
+    vectors = (analysis.text_vector, context_vector)
+    return judge_relevance(analysis.text, context, vectors, calibration.references, calibration.relevance_threshold)
 
 
 def speech_feedback(analysis: TextAnalysis, models: TextModels) -> dict[str, Any]:

@@ -193,7 +193,7 @@ def _level_features(levels: Sequence[WordLevel]) -> dict[str, float]:
 
 def _content_features(norms: Sequence[str], levels: Sequence[WordLevel]) -> dict[str, float]:
     """Level and frequency of the content words alone: function words dilute both."""
-    content = [lv for n, lv in zip(norms, levels) if n not in FUNCTION_WORDS]
+    content = [lv for n, lv in zip(norms, levels, strict=False) if n not in FUNCTION_WORDS]
     known = [lv.level for lv in content if lv.level is not None]
     return {
         "content_cefr": float(np.mean(known)) if known else 0.0,

@@ -144,7 +144,7 @@ def _grammar_metrics(analysis: TextAnalysis, norms: FeedbackNorms) -> dict[str, 
 def _vocab_metrics(analysis: TextAnalysis, norms: FeedbackNorms) -> dict[str, Any]:
     from orato.text.vocabulary import ACADEMIC_WORDS
 
-    basic = Counter(t.norm for t, lv in zip(analysis.tokens, analysis.levels) if lv.level == 1.0 and len(t.norm) > 3)
+    basic = Counter(t.norm for t, lv in zip(analysis.tokens, analysis.levels, strict=False) if lv.level == 1.0 and len(t.norm) > 3)
     academic = [t.norm for t in analysis.tokens if t.norm in ACADEMIC_WORDS]
     return {
         "lexical_diversity": _node(norms, analysis, "lexical_diversity"),

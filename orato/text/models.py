@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
+
 from orato.registry import models
 from orato.text.embeddings import SentenceEncoder, load_sentence_encoder
 from orato.text.feedback import FeedbackNorms
 from orato.text.grammar import GrammarChecker, load_grammar_checker
 from orato.text.language import LanguageIdentifier, load_language_identifier
+from orato.text.relevance import REFERENCE_TOPICS
 from orato.text.traits import WEIGHTS, TraitScorers, load_trait_scorers
 
 
@@ -21,7 +24,8 @@ from orato.text.traits import WEIGHTS, TraitScorers, load_trait_scorers
 class Calibration:
     """Constants fitted with the trait scorers (weights/traits.json)."""
 
-    relevance_threshold: float
+    relevance_threshold: float  # on relevance.standing
+    references: np.ndarray  # unit vectors of relevance.REFERENCE_TOPICS
     # Median cosines of ELLIPSE essays with their own and with other prompts: how on topic a
     # similarity is, between the two (task response).
     on_topic_median: float
@@ -43,11 +47,12 @@ class TextModels:
     languages: LanguageIdentifier
 
 
-def _load_calibration() -> Calibration:
+def _load_calibration(encoder: SentenceEncoder) -> Calibration:
     document = json.loads(WEIGHTS.read_text(encoding="utf-8"))
     relevance = document["relevance"]
     return Calibration(
         float(relevance["threshold"]),
+        encoder.encode(REFERENCE_TOPICS),
         float(relevance["on_topic_median"]),
         float(relevance["off_topic_median"]),
         FeedbackNorms(document["norms"]),
@@ -55,10 +60,11 @@ def _load_calibration() -> Calibration:
 
 
 def load_text_models() -> TextModels:
+    encoder = models.get("text-encoder", load_sentence_encoder)
     return TextModels(
         checker=models.get("text-grammar", load_grammar_checker),
-        encoder=models.get("text-encoder", load_sentence_encoder),
+        encoder=encoder,
         scorers=models.get("text-traits", load_trait_scorers),
-        calibration=models.get("text-calibration", _load_calibration),
+        calibration=models.get("text-calibration", lambda: _load_calibration(encoder)),
         languages=models.get("text-language", load_language_identifier),
     )

@@ -1,8 +1,11 @@
 """Relevance by meaning (api-scoring.md 9.11, 6.5): is an answer about its context's topic?
 
-The answer and the context are embedded (MiniLM) and compared by cosine; the threshold was
-chosen on ELLIPSE essays against their own prompt and against other prompts, on prompts the
-shipped threshold was not measured on (``training.text_traits``; figures in MODEL_CARD.md).
+The answer and the context are embedded (MiniLM) and compared by cosine. A raw cosine means
+little on its own (a long answer is a little similar to everything), so it is read against the
+answer's cosines with a fixed set of everyday topics (:data:`REFERENCE_TOPICS`): the verdict is
+how many standard deviations the context stands above them. The threshold was chosen on ELLIPSE
+essays against their own prompt and against other prompts, on prompts the shipped threshold was
+not measured on (``training.text_traits``; figures in MODEL_CARD.md).
 An answer that mostly restates the context is on topic by meaning but not an answer: when
 most of its word trigrams occur in the context it is ``too_similar`` (9.9's
 ``response_too_similar``). No per-prompt training is needed.
@@ -19,6 +22,20 @@ from orato.text.tokens import words
 
 # Share of the answer's word trigrams found in the context from which it only restates it.
 TOO_SIMILAR_CONTAINMENT = 0.6
+# Everyday topics a learner may be asked about, written for Orato: the background an answer's
+# similarity to its context is measured against.
+REFERENCE_TOPICS = (
+    "What is your favourite food and how do you cook it?", "Describe a holiday you enjoyed.",
+    "How has technology changed the way people communicate?", "Which sport do you like to play or watch?",
+    "What do you like about your school?", "Describe your job or the job you would like to have.",
+    "Tell me about your family.", "How do you stay healthy?", "What can people do to protect the environment?",
+    "What kind of music do you listen to?", "Describe a film you saw recently.", "Do you like shopping?",
+    "Would you rather live in a city or in the countryside?", "Do you have a pet?",
+    "What is the weather like where you live?", "Tell me about a book you have read.",
+    "What makes a good friend?", "How do you save money?", "How do you travel to work or school?",
+    "What do you do in your free time?", "Why is science important?", "Describe a painting or a piece of art.",
+    "Which period of history interests you?", "Should young people do community service?",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,11 +58,21 @@ class Relevance:
         return "response_too_similar" if self.too_similar else "response_relevance_false"
 
 
-def judge_relevance(answer: str, answer_vector: np.ndarray, context_vector: np.ndarray, context: str, threshold: float) -> Relevance:
-    """The verdict for unit vectors of the answer and the context (cosine = dot product)."""
-    similarity = float(np.dot(answer_vector, context_vector))
+def standing(answer_vector: np.ndarray, context_vector: np.ndarray, references: np.ndarray) -> float:
+    """How many standard deviations the answer's cosine with the context stands above its cosines
+    with the reference topics (unit vectors throughout)."""
+    background = references @ answer_vector
+    return float((answer_vector @ context_vector - background.mean()) / max(float(background.std()), 1e-6))
+
+
+def judge_relevance(
+    answer: str, context: str, vectors: tuple[np.ndarray, np.ndarray], references: np.ndarray, threshold: float
+) -> Relevance:
+    """The verdict for the unit vectors ``(answer, context)``; ``threshold`` is on :func:`standing`."""
+    answer_vector, context_vector = vectors
     too_similar = trigram_containment(answer, context) >= TOO_SIMILAR_CONTAINMENT
-    return Relevance(similarity, on_topic=similarity >= threshold and not too_similar, too_similar=too_similar)
+    on_topic = standing(answer_vector, context_vector, references) >= threshold and not too_similar
+    return Relevance(float(answer_vector @ context_vector), on_topic=on_topic, too_similar=too_similar)
 
 
 def trigram_containment(answer: str, context: str) -> float:

@@ -16,7 +16,24 @@ from functools import lru_cache
 from itertools import pairwise
 
 SUBORDINATORS = frozenset(
-    ["because", "although", "though", "while", "whereas", "if", "unless", "when", "whenever", "since", "until", "before", "after", "once", "whether", "wherever"]
+    [
+        "because",
+        "although",
+        "though",
+        "while",
+        "whereas",
+        "if",
+        "unless",
+        "when",
+        "whenever",
+        "since",
+        "until",
+        "before",
+        "after",
+        "once",
+        "whether",
+        "wherever",
+    ]
 )
 RELATIVES = frozenset(["who", "whom", "whose", "which", "where"])
 MODALS = frozenset(["can", "could", "may", "might", "must", "should", "would", "will", "shall"])

@@ -39,7 +39,7 @@ class TraitModel:
 
     def predict(self, features: dict[str, float]) -> float:
         """The 1-5 estimate, clipped to the scale; a missing feature counts as its mean."""
-        values = np.array([features.get(name, float(mean)) for name, mean in zip(self.features, self.means)])
+        values = np.array([features.get(name, float(mean)) for name, mean in zip(self.features, self.means, strict=False)])
         raw = self.intercept + float(np.dot(self.coefficients, (values - self.means) / self.scales))
         return min(HIGH, max(LOW, raw)) if math.isfinite(raw) else (LOW + HIGH) / 2
 

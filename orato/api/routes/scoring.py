@@ -16,17 +16,16 @@ from orato.api.audio import receive_audio
 from orato.api.forms import RequestBody
 from orato.api.routes.assessment import begin, log_identifiers, success
 from orato.api.work import run_engine
-from orato.params import DIALECTS, Params
+from orato.audio import DecodedAudio
+from orato.dialect_support import dialects
+from orato.params import Params
 from orato.scoring import load_engine
-from orato.scoring.service import (
-    prepare_phone_list,
-    prepare_text,
-    prepare_word,
-    score_phone_list,
-    score_text,
-    score_word,
-)
-from orato.scoring.speech import MAX_RELEVANCE_CHARS, prepare_speech, speech_response
+from orato.scoring.engine import PronunciationEngine
+from orato.scoring.render import phone_list_json, text_json, word_score_json
+from orato.scoring.scripted import score_phone_list, score_text, score_word
+from orato.scoring.service import prepare_phone_list, prepare_text, prepare_word
+from orato.scoring.speech import MAX_RELEVANCE_CHARS, prepare_speech, score_speech_with_models, speech_json
+from orato.settings import Settings
 from orato.store.keys import Principal
 
 router = APIRouter()
@@ -34,7 +33,7 @@ router = APIRouter()
 FLAG_SCHEMA = {"type": "string", "enum": ["0", "1", "true", "false"]}
 _MARKUP = {"type": "string", "enum": ["arpa_mark"]}
 _QUERY = [
-    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(DIALECTS)}},
+    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects())}},
     {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
     {"name": "key", "in": "query", "schema": {"type": "string"}},
 ]
@@ -57,11 +56,13 @@ async def _scored(
     request: Request,
     version: str,
     prepare: Callable[[Params, Principal], Any],
-    score: Callable[..., dict[str, Any]],
+    score: Callable[[Any, DecodedAudio, PronunciationEngine], Any],
+    render: Callable[[Any], dict[str, Any]],
     max_seconds: Callable[[Any], float],
     text_param: str,
     feature: str = "pronunciation",
 ) -> JSONResponse:
+    """Parse (steps 1-10), score on an engine worker (11-14), render the typed result."""
     body: RequestBody = await begin(request, version, feature)
     try:
         principal: Principal = request.scope["state"]["principal"]
@@ -73,11 +74,13 @@ async def _scored(
     finally:
         await body.close()
     settings = request.app.state.services.settings
-    payload = await run_engine(request, _score_with_engine, score, prepared, audio, settings)
-    return success(request, payload)
+    result = await run_engine(request, _score_with_engine, score, prepared, audio, settings)
+    return success(request, render(result))
 
 
-def _score_with_engine(score: Callable[..., dict[str, Any]], prepared: Any, audio: Any, settings: Any) -> dict[str, Any]:
+def _score_with_engine(
+    score: Callable[[Any, DecodedAudio, PronunciationEngine], Any], prepared: Any, audio: DecodedAudio, settings: Settings
+) -> Any:
     """On an engine worker, so a first (unpreloaded) model load never blocks the event loop."""
     return score(prepared, audio, load_engine(settings))
 
@@ -91,7 +94,7 @@ async def text(request: Request, version: str) -> JSONResponse:
     max_chars = request.app.state.services.settings.max_text_chars
     return await _scored(
         request, version, lambda params, key: prepare_text(params, key.features, max_chars),
-        score_text, lambda prepared: prepared.max_seconds, "text",
+        score_text, text_json, lambda prepared: prepared.max_seconds, "text",
     )  # fmt: skip
 
 
@@ -102,7 +105,7 @@ async def text(request: Request, version: str) -> JSONResponse:
 async def word(request: Request, version: str) -> JSONResponse:
     return await _scored(
         request, version, lambda params, key: prepare_word(params, key.features),
-        score_word, lambda prepared: prepared.max_seconds, "word",
+        score_word, word_score_json, lambda prepared: prepared.max_seconds, "word",
     )  # fmt: skip
 
 
@@ -112,7 +115,7 @@ async def word(request: Request, version: str) -> JSONResponse:
 async def phone_list(request: Request, version: str) -> JSONResponse:
     return await _scored(
         request, version, lambda params, key: prepare_phone_list(params),
-        score_phone_list, lambda prepared: float("inf"), "phone_list",
+        score_phone_list, phone_list_json, lambda prepared: float("inf"), "phone_list",
     )  # fmt: skip
 
 
@@ -127,6 +130,6 @@ async def speech(request: Request, version: str) -> JSONResponse:
     settings = request.app.state.services.settings
     return await _scored(
         request, version, lambda params, key: prepare_speech(params),
-        lambda prepared, audio, engine: speech_response(prepared, audio, engine, settings),
-        lambda prepared: float("inf"), "relevance_context", feature="speech",
+        lambda prepared, audio, engine: score_speech_with_models(prepared, audio, engine, settings),
+        speech_json, lambda prepared: float("inf"), "relevance_context", feature="speech",
     )  # fmt: skip

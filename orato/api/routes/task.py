@@ -18,7 +18,8 @@ from orato.api.routes.assessment import any_encoding_doc, begin, log_identifiers
 from orato.api.routes.scoring import FLAG_SCHEMA
 from orato.api.work import run_engine
 from orato.audio import DecodedAudio
-from orato.params import DIALECTS, Params
+from orato.dialect_support import dialects
+from orato.params import Params
 from orato.scoring import load_engine
 from orato.scoring.judge import load_judge
 from orato.scoring.task import (
@@ -51,7 +52,7 @@ _FIELDS: dict[str, Any] = {
 _DOC = any_encoding_doc(
     "Scores how completely a spoken or transcribed answer fulfils a task, optionally with the full speech "
     "score (api-scoring.md 7). Requires the task feature (and speech for include_speech_score).",
-    _FIELDS["task_type"], DIALECTS, _FIELDS, files=(AUDIO_PART,),
+    _FIELDS["task_type"], dialects(), _FIELDS, files=(AUDIO_PART,),
 )
 
 

@@ -15,12 +15,12 @@ from orato.api.forms import RequestBody
 from orato.api.routes.assessment import any_encoding_doc, begin, log_identifiers, success
 from orato.api.routes.scoring import FLAG_SCHEMA
 from orato.api.work import run_engine
+from orato.dialect_support import dialects
 from orato.params import Params
 from orato.scoring.judge import load_judge
 from orato.scoring.writing import (
     METRICS,
     TASK_TYPES,
-    WRITING_DIALECTS,
     WritingRequest,
     prepare_writing,
     score_writing,
@@ -43,7 +43,7 @@ _FIELDS: dict[str, Any] = {
 _DOC = any_encoding_doc(
     "Scores a written answer for task response, vocabulary, grammar and coherence, with "
     "optional feedback (api-scoring.md 8). Requires the writing feature.",
-    _FIELDS["task_type"], WRITING_DIALECTS, _FIELDS, required=("prompt", "answer"),
+    _FIELDS["task_type"], dialects("writing"), _FIELDS, required=("prompt", "answer"),
 )
 
 
