@@ -1,7 +1,7 @@
 """Grammar, spelling and style errors from the LanguageTool engine (lingotweaker, `lt_py`).
 
 The engine is a Rust port of LanguageTool with its rules, loaded once per process (about
-2.6 s for English) and thread-safe (docs/language-models.md). Two facts shape this module:
+2.6 s for English) and thread-safe (the shared language-model notes). Two facts shape this module:
 
 * its offsets are UTF-8 *bytes*; every :class:`GrammarIssue` carries code-point spans
   (api-scoring.md 1.7), converted here;

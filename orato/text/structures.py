@@ -1,6 +1,6 @@
 """Grammatical range without a parser: which kinds of structure a learner's sentences use.
 
-No English parser ships as a real registry package here (docs/models.md), so range is read
+No English parser ships as a real registry package here (the shared model notes), so range is read
 from closed word classes, which are reliable on learner text and on transcripts alike:
 subordinating conjunctions and relative pronouns (clause embedding), modals, passives (a form
 of "be" before an -ed/-en word), -ing forms, infinitive "to", and the variety of sentence
