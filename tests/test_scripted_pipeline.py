@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from learner_speech import learner_clip
 
 from orato.audio import decode_audio
 from orato.params import Params
@@ -23,14 +24,14 @@ from orato.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-WAR = Path(__file__).parent / "fixtures" / "speechocean762" / "010330035.flac"
+WAR = "010330035"
 
 
 def test_one_word_list_scores_as_score_text_does(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, preload_engine=False)
     fields = {"text": "It makes more sense than going to war.", "include_fluency": "1", "include_intonation": "1"}
     prepared = prepare_text(Params({}, fields), frozenset({"pronunciation", "fluency", "intonation"}), 1000)
-    audio = decode_audio(WAR.read_bytes(), max_seconds=60)
+    audio = decode_audio(learner_clip(WAR), max_seconds=60)
     engine = load_engine(settings)
     whole = score_text(prepared, audio, engine)
     attempt, delivery = score_expected_words(audio, prepared.options[0], prepared.segments[0], engine, prepared.extras)

@@ -54,6 +54,8 @@ class Attempt:
 
 @dataclass(frozen=True)
 class SegmentFluency:
+    """One sentence of 2.6: its metrics, pronunciation and fluency scores."""
+
     metrics: Metrics
     pronunciation: int
     fluency: int

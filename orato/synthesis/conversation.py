@@ -1,10 +1,10 @@
 """A conversation's rendered turns made into one clip, or into segments (api-synthesis.md 3.7, 3.8).
 
 Steps 3-6 of 3.7 are the core's work, not the route's: every turn is resampled to the highest
-rate among them (the only place Orato resamples) and joined with ``gapMs`` of silence, then
-normalised and encoded; with ``split`` each turn is normalised and encoded on its own. Word
-timestamps follow the audio: shifted onto the joined clip, or kept per segment. The route only
-renders what comes back.
+rate among them and joined with ``gapMs`` of silence, then brought to ``output.sampleRate``
+when one is asked (README, "Output sample rate"), normalised and encoded; with ``split`` each
+turn is normalised and encoded on its own. Word timestamps follow the audio: shifted onto the
+joined clip, or kept per segment. The route only renders what comes back.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ async def speech_stream(request: Request) -> StreamingResponse:
     principal, body = await _begin(request, StreamRequest)
     synthesis = _synthesis(request)
     prepared = await run_in_threadpool(synthesis.prepare_speech, principal.organisation_id, body, _log(request))
-    chunks = synthesis.stream(prepared)
+    chunks = synthesis.stream(prepared, body.output)
     first = await run_in_threadpool(next, chunks, b"")  # failures up to here are ordinary responses
     media_type = prepared.turns[0].provider.info.stream_media_type
     return StreamingResponse(_recording(request, first, chunks), media_type=media_type)
