@@ -142,6 +142,7 @@ def test_silence_is_no_speech(client: TestClient, key: str) -> None:
     assert_assessment_error(post(client, SPEECH, key, audio=wav_bytes(silence(3))), 402, "error_no_speech")
 
 
+@pytest.mark.timeout(1200)  # 2 minutes of audio through transcription and the engine, on a shared runner
 def test_a_two_minute_answer_is_scored_sentence_by_sentence(
     client: TestClient, key: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
