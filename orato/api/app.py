@@ -27,6 +27,7 @@ from orato.moderation.service import Moderator
 from orato.retention import retention_loop
 from orato.scoring import load_engine
 from orato.scoring.engine import model_cache_dir
+from orato.scoring.speech import load_speech_models
 from orato.settings import Settings
 from orato.store import Database, KeyService
 from orato.store.dictionaries import DictionaryStore
@@ -106,6 +107,7 @@ def preload_models(settings: Settings) -> None:
     if settings.preload_engine:
         load_engine(settings)
         load_text_models()
+        load_speech_models(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
