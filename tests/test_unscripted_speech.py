@@ -1,0 +1,93 @@
+"""Speech outside the script must not corrupt the scripted words (issue 12 item 3).
+
+A client that sends only the first words of what was read (the Speechace sample client sends
+"Taylor had" for the whole Taylor sentence), or the last ones, gets for those words the
+scores a reading of the whole script gives them: the evidence comes from their own frames.
+Real learner speech comes from ../shared/data when present; the Taylor sentence is always
+read by the project's Piper voice.
+"""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from orato.audio import DecodedAudio, decode_audio
+from orato.scoring import PronunciationEngine, load_engine
+from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.reference import cmudict_words
+from orato.settings import Settings
+from orato.synthesis.base import Job
+from orato.synthesis.piper import VOICE, PiperProvider
+
+pytestmark = pytest.mark.slow
+
+TAYLOR = "Taylor had so many homework assignments that she had no time to watch TV"
+SPEECHOCEAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speechocean762-train"
+# Long readings the experts rated fully correct, scored here against their first and last words.
+SPEECHOCEAN_READINGS = ("005600212", "013360226")
+MAX_WORD_SCORE_CHANGE = 5.0  # points, 0-100
+# A phone this good in the whole reading was said well.
+WELL_SAID_QUALITY = 90.0
+PART_WORDS = 3
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> PronunciationEngine:
+    return load_engine(Settings(data_dir=tmp_path_factory.mktemp("engine-data")))
+
+
+def piper_reading(text: str) -> DecodedAudio:
+    """The Piper voice without its sampling noise, so every run hears the same reading."""
+    job = Job(model="piper/default", voice=VOICE, text=text, options={"noise_scale": 0.0, "noise_w": 0.0})
+    rendered = PiperProvider().render(job)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rendered.sample_rate)
+        out.writeframes((np.clip(rendered.samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+    return decode_audio(buffer.getvalue(), max_seconds=60)
+
+
+def reading(name: str) -> tuple[DecodedAudio, list[str]]:
+    """The recording called ``name`` and the words it says."""
+    if name == "piper-taylor":
+        return piper_reading(TAYLOR), TAYLOR.split()
+    texts = dict(line.split(maxsplit=1) for line in (SPEECHOCEAN / "text").read_text().splitlines())
+    return decode_audio(SPEECHOCEAN / "audio" / f"{name}.flac", max_seconds=60), texts[name].split()
+
+
+READINGS = ["piper-taylor", *(SPEECHOCEAN_READINGS if SPEECHOCEAN.exists() else ())]
+
+
+def _assess(engine: PronunciationEngine, audio: DecodedAudio, words: list[str]) -> UtteranceAssessment:
+    return engine.assess(audio, cmudict_words(" ".join(words)))
+
+
+@pytest.mark.parametrize("name", READINGS)
+def test_words_scored_without_the_rest_of_the_reading_keep_their_scores(engine: PronunciationEngine, name: str) -> None:
+    audio, words = reading(name)
+    whole = _assess(engine, audio, words)
+    for part in (slice(0, PART_WORDS), slice(len(words) - PART_WORDS, None)):
+        alone = _assess(engine, audio, words[part])
+        for said, reference in zip(alone.words, whole.words[part], strict=True):
+            assert said.spoken
+            assert abs(said.quality_score - reference.quality_score) <= MAX_WORD_SCORE_CHANGE, (name, part)
+            # The same frames: the words were found where the whole reading has them.
+            assert abs(said.phones[0].start_frame - reference.phones[0].start_frame) <= 5
+            for phone, before in zip(said.phones, reference.phones, strict=True):
+                if before.quality_score >= WELL_SAID_QUALITY and before.sound_most_like == before.phone:
+                    assert phone.sound_most_like == phone.phone, (name, part, phone)
+
+
+def test_the_first_two_words_of_the_taylor_sentence_score_as_in_the_whole(engine: PronunciationEngine) -> None:
+    """The Speechace sample client's request: the whole sentence said, "Taylor had" sent."""
+    audio = piper_reading(TAYLOR)
+    whole = _assess(engine, audio, TAYLOR.split())
+    alone = _assess(engine, audio, ["Taylor", "had"])
+    for said, reference in zip(alone.words, whole.words, strict=False):
+        assert abs(said.quality_score - reference.quality_score) <= MAX_WORD_SCORE_CHANGE
+    assert abs(alone.pronunciation - whole.pronunciation) <= 2 * MAX_WORD_SCORE_CHANGE
