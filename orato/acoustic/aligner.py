@@ -49,18 +49,25 @@ STOP_PROBABILITY = 1e-15
 # worth of speech remains. Loud: within 30 dB of the clip's 95th-percentile frame energy.
 STOP_MAX_LOUD_FRAMES_AFTER = 20
 LOUD_BELOW_PEAK_DB = 30.0
+# ...or less, when the unsaid words are short: loud sound after the last spoken word that
+# could hold them (three 10 ms frames, the HMM's three states, per unsaid phone) is taken for
+# them. A native reading of "Go ahead, try me." lost "me" to a stop: the decoder stretched
+# the vowel of "try" and left a short, soft "me" of fewer than 20 loud frames after it.
+STOP_LOUD_FRAMES_PER_UNSAID_PHONE = 3
 # Speech outside the script (a client that sends only the first words of what was read, or
 # the last ones) has no word of the grammar to go to: the decoder squeezes it into silence and
 # filler models and may then place the script words anywhere (the Taylor sentence scored
-# against "watch TV" put "watch TV" over "Taylor had"). When at least half a second of loud
-# sound lies outside the aligned script, the words are aligned again with a free phone loop
-# before and after the script and none of them skippable; that alignment is kept when the
-# loop took at least as much loud sound, and the loop's extents go with it
-# (Alignment.unscripted) so the scoring evidence can leave them out. A learner's hesitations
-# and noise rarely come to half a second; the loop's phones are made costly because a free
-# loop fits a learner's words better than the script does and would otherwise take them.
+# against "watch TV" put "watch TV" over "Taylor had"). When a second of loud sound lies
+# outside the aligned script, the words are aligned again, none of them skippable, with a free
+# phone loop before and after them; a side keeps its loop only when the loop took a second of
+# loud sound there (a hesitation or a learner's short word it took instead of the script's is
+# less), and the words are aligned once more with the loops that stay. The loop's extents go
+# with the alignment (Alignment.unscripted) so that the scoring evidence can leave them out.
+# Its phones are costly: a free loop fits a learner's words better than the script does. At
+# 1e-10 the Taylor sentence's "watch TV" and "Taylor had" found their words; at 1e-30 "watch"
+# still went over "many"; at 1e-50 the loop was never used.
 UNSCRIPTED_PREFIX = "_unscripted_"
-UNSCRIPTED_MIN_LOUD_FRAMES = 50
+UNSCRIPTED_MIN_LOUD_FRAMES = 100
 UNSCRIPTED_PHONE_PROBABILITY = 1e-10
 
 
@@ -142,14 +149,27 @@ class PhoneAligner:
             alignment = self._align(pcm, words, _Grammar.STOPPABLE)
             if alignment is None:
                 raise WordAlignmentError()
-            said = [w for w in alignment.words if w.spoken]
-            if not alignment.words[-1].spoken and np.count_nonzero(loud[said[-1].end :]) > STOP_MAX_LOUD_FRAMES_AFTER:
+            if not _stop_believed(loud, alignment):
                 alignment = self._align(pcm, words, _Grammar.WHOLE) or alignment
-            if _loud_outside(loud, alignment) >= UNSCRIPTED_MIN_LOUD_FRAMES:
-                open_ended = self._align(pcm, words, _Grammar.OPEN_ENDED)
-                if open_ended is not None and _loud_within(loud, open_ended.unscripted) >= UNSCRIPTED_MIN_LOUD_FRAMES:
-                    return open_ended
+            if sum(_loud_outside(loud, alignment)) >= UNSCRIPTED_MIN_LOUD_FRAMES:
+                return self._open_ended(pcm, words, loud) or alignment
             return alignment
+
+    def _open_ended(self, pcm: bytes, words: Sequence[Sequence[str]], loud: np.ndarray) -> Alignment | None:
+        """The words with unscripted speech on the sides where the phone loop finds enough of
+        it (see UNSCRIPTED_MIN_LOUD_FRAMES); None when neither side has that much."""
+        grammar = _Grammar.OPEN_BOTH
+        for _ in range(2):
+            found = self._align(pcm, words, grammar)
+            if found is None:
+                return None
+            sides = tuple(n >= UNSCRIPTED_MIN_LOUD_FRAMES for n in _loud_outside(loud, found))
+            if sides == _LOOP_SIDES.get(grammar):
+                return found
+            if sides not in _OPEN_GRAMMAR:
+                return None
+            grammar = _OPEN_GRAMMAR[sides]
+        return None
 
     def _align(self, pcm: bytes, words: Sequence[Sequence[str]], grammar: _Grammar) -> Alignment | None:
         """Default beams, then wide ones; None when neither aligns."""
@@ -170,7 +190,16 @@ class _Grammar(enum.Enum):
 
     STOPPABLE = "any word may be skipped, and the reader may stop after any word"
     WHOLE = "any word may be skipped"
-    OPEN_ENDED = "every word is said, with unscripted speech before and after"
+    OPEN_BOTH = "every word is said, with unscripted speech before and after"
+    OPEN_BEFORE = "every word is said, with unscripted speech before"
+    OPEN_AFTER = "every word is said, with unscripted speech after"
+
+
+# Where each open grammar has its phone loop: (before the script, after it).
+_LOOP_SIDES = {
+    _Grammar.OPEN_BOTH: (True, True), _Grammar.OPEN_BEFORE: (True, False), _Grammar.OPEN_AFTER: (False, True),
+}  # fmt: skip
+_OPEN_GRAMMAR = {sides: grammar for grammar, sides in _LOOP_SIDES.items()}
 
 
 def _loud_frames(samples: np.ndarray) -> np.ndarray:
@@ -183,14 +212,21 @@ def _loud_frames(samples: np.ndarray) -> np.ndarray:
     return np.asarray(energy > np.percentile(energy, 95) - LOUD_BELOW_PEAK_DB)
 
 
-def _loud_within(loud: np.ndarray, extents: Sequence[tuple[int, int]]) -> int:
-    return sum(int(np.count_nonzero(loud[start:end])) for start, end in extents)
+def _stop_believed(loud: np.ndarray, alignment: Alignment) -> bool:
+    """Whether the unsaid words after the last spoken one are really unsaid: too little loud
+    sound follows that word to hold them (see STOP_MAX_LOUD_FRAMES_AFTER)."""
+    said = [w for w in alignment.words if w.spoken]
+    unsaid = alignment.words[said[-1].index + 1 :]
+    if not unsaid:
+        return True
+    room = STOP_LOUD_FRAMES_PER_UNSAID_PHONE * sum(len(w.phones) for w in unsaid)
+    return int(np.count_nonzero(loud[said[-1].end :])) < min(STOP_MAX_LOUD_FRAMES_AFTER + 1, room)
 
 
-def _loud_outside(loud: np.ndarray, alignment: Alignment) -> int:
+def _loud_outside(loud: np.ndarray, alignment: Alignment) -> tuple[int, int]:
     """Loud frames before the first spoken word and after the last one."""
     said = [w for w in alignment.words if w.spoken]
-    return int(np.count_nonzero(loud[: said[0].start]) + np.count_nonzero(loud[said[-1].end :]))
+    return int(np.count_nonzero(loud[: said[0].start])), int(np.count_nonzero(loud[said[-1].end :]))
 
 
 def load_aligner() -> PhoneAligner:
@@ -259,15 +295,13 @@ def _script_grammar(decoder: Decoder, names: list[str], grammar: _Grammar) -> Fs
     transitions: list[tuple[object, ...]] = []
     for state, name in enumerate(names):
         transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
-        if grammar is not _Grammar.OPEN_ENDED:
+        if grammar not in _LOOP_SIDES:
             transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
         if grammar is _Grammar.STOPPABLE and 0 < state:
             transitions.append((state, final, STOP_PROBABILITY, _stop_word(decoder)))
-    if grammar is _Grammar.OPEN_ENDED:  # a phone loop on the first and the final state
-        for phone in PHONE_INDEX:
-            word = _loop_word(decoder, phone)
-            transitions.append((0, 0, UNSCRIPTED_PHONE_PROBABILITY, word))
-            transitions.append((final, final, UNSCRIPTED_PHONE_PROBABILITY, word))
+    for looped, state in zip(_LOOP_SIDES.get(grammar, (False, False)), (0, final), strict=True):
+        if looped:  # a phone loop on the first or the final state
+            transitions += [(state, state, UNSCRIPTED_PHONE_PROBABILITY, _loop_word(decoder, p)) for p in PHONE_INDEX]
     fsg = decoder.create_fsg("script", 0, final, transitions)
     decoder.add_fsg("script", fsg)
     decoder.activate_search("script")
