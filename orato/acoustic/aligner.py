@@ -49,10 +49,13 @@ STOP_PROBABILITY = 1e-15
 # worth of speech remains. Loud: within 30 dB of the clip's 95th-percentile frame energy.
 STOP_MAX_LOUD_FRAMES_AFTER = 20
 LOUD_BELOW_PEAK_DB = 30.0
-# ...or less, when the unsaid words are short: loud sound after the last spoken word that
-# could hold them (three 10 ms frames, the HMM's three states, per unsaid phone) is taken for
-# them. A native reading of "Go ahead, try me." lost "me" to a stop: the decoder stretched
-# the vowel of "try" and left a short, soft "me" of fewer than 20 loud frames after it.
+# Nor when loud sound that could hold the unsaid words (three 10 ms frames, the HMM's three
+# states, per unsaid phone) comes after a guard of 100 ms past the last spoken word (where the
+# tail of its last sound, cut short by the aligner, may still be loud). A native reading of
+# "Go ahead, try me." lost "me" to a stop: the decoder stretched the vowel of "try" and left a
+# short, soft "me" of fewer than 20 loud frames after it; a reading that ends with "try" has
+# none after the guard.
+STOP_GUARD_FRAMES = 10
 STOP_LOUD_FRAMES_PER_UNSAID_PHONE = 3
 # Speech outside the script (a client that sends only the first words of what was read, or
 # the last ones) has no word of the grammar to go to: the decoder squeezes it into silence and
@@ -213,14 +216,16 @@ def _loud_frames(samples: np.ndarray) -> np.ndarray:
 
 
 def _stop_believed(loud: np.ndarray, alignment: Alignment) -> bool:
-    """Whether the unsaid words after the last spoken one are really unsaid: too little loud
-    sound follows that word to hold them (see STOP_MAX_LOUD_FRAMES_AFTER)."""
+    """Whether the words after the last spoken one are really unsaid: too little loud sound
+    follows that word to hold them (STOP_MAX_LOUD_FRAMES_AFTER, STOP_GUARD_FRAMES)."""
     said = [w for w in alignment.words if w.spoken]
     unsaid = alignment.words[said[-1].index + 1 :]
     if not unsaid:
         return True
     room = STOP_LOUD_FRAMES_PER_UNSAID_PHONE * sum(len(w.phones) for w in unsaid)
-    return int(np.count_nonzero(loud[said[-1].end :])) < min(STOP_MAX_LOUD_FRAMES_AFTER + 1, room)
+    after = int(np.count_nonzero(loud[said[-1].end :]))
+    after_guard = int(np.count_nonzero(loud[said[-1].end + STOP_GUARD_FRAMES :]))
+    return after <= STOP_MAX_LOUD_FRAMES_AFTER and after_guard < room
 
 
 def _loud_outside(loud: np.ndarray, alignment: Alignment) -> tuple[int, int]:
