@@ -26,10 +26,16 @@ import numpy as np
 from orato.acoustic.aligner import FRAME_SECONDS as ALIGN_FRAME_SECONDS
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
-from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, WhisperFeatures
+from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, EncodedAudio, WhisperFeatures
+from orato.errors import WordAlignmentError
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
 SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
+# The script's part of a recording reaches at least this far (10 ms frames) past its first and
+# last aligned sound: CTC posteriors of a word's last sound run past the aligner's end. With no
+# margin, the Taylor sentence's "so" scored 87 against "Taylor had so" (100 in the whole
+# sentence); with 4, 99; with 8, 96, as the next word's onset came in.
+SCRIPT_EDGE_FRAMES = 4
 # One worker: hama's session is not known to be reentrant, so requests take turns on it.
 _HAMA_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hama")
 
@@ -81,22 +87,36 @@ def gather_evidence(
     if models.hama is not None:
         hama = _HAMA_WORKER.submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
-    window = script_window(alignment)
-    if window is not None:
-        alignment = alignment.within(*window)
-        samples = samples[window[0] * SAMPLES_PER_ALIGN_FRAME : window[1] * SAMPLES_PER_ALIGN_FRAME]
     encoded = models.whisper.encode(samples)
-    middles = [
-        (w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words
-    ]
-    word_log_probs = models.whisper.word_log_probs(encoded, texts, middles)
-    return Evidence(alignment, hama, encoded.states, word_log_probs, window)
+    window = script_window(alignment)
+    if window is None:
+        return Evidence(alignment, hama, encoded.states, _word_log_probs(models, encoded, texts, alignment))
+    part = samples[window[0] * SAMPLES_PER_ALIGN_FRAME : window[1] * SAMPLES_PER_ALIGN_FRAME]
+    try:  # the script's part aligned alone: extents and HMM scores as for a reading of the script
+        alignment = models.aligner.align(part, phones)
+    except WordAlignmentError:
+        alignment = alignment.within(*window)
+    # The CTC head reads the whole recording's encoder states (the same frames give the same
+    # posteriors whatever the script); Whisper's decoder reads the part alone, which is all the
+    # script text it is forced with can describe.
+    first = window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
+    part_encoded = models.whisper.encode(part)
+    states = encoded.states[first : first + len(part_encoded.states)]
+    return Evidence(alignment, hama, states, _word_log_probs(models, part_encoded, texts, alignment), window)
+
+
+def _word_log_probs(
+    models: EvidenceModels, encoded: EncodedAudio, texts: Sequence[str], alignment: Alignment
+) -> np.ndarray:
+    middles = [(w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words]
+    return models.whisper.word_log_probs(encoded, texts, middles)
 
 
 def script_window(alignment: Alignment) -> tuple[int, int] | None:
     """The 10 ms frames whose evidence belongs to the script: None (all of them) unless the
     aligner found unscripted speech, which is cut off midway through the pause between it
-    and the script. The start falls on a 20 ms frame so the models' frames stay in step."""
+    and the script (SCRIPT_EDGE_FRAMES at least). The start falls on a 20 ms frame so the
+    models' frames stay in step."""
     if not alignment.unscripted:
         return None
     said = [w for w in alignment.words if w.spoken]
@@ -104,9 +124,9 @@ def script_window(alignment: Alignment) -> tuple[int, int] | None:
     start, end = 0, alignment.n_frames
     for run_start, run_end in alignment.unscripted:
         if run_end <= first:
-            start = (run_end + first) // 2
+            start = max(min((run_end + first) // 2, first - SCRIPT_EDGE_FRAMES), 0)
         else:
-            end = (last + run_start + 1) // 2
+            end = min(max((last + run_start + 1) // 2, last + SCRIPT_EDGE_FRAMES), alignment.n_frames)
     return start - start % ALIGN_FRAMES_PER_ENCODER_FRAME, end
 
 
