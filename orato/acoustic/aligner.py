@@ -297,7 +297,7 @@ def _script_grammar(decoder: Decoder, names: list[str], grammar: _Grammar) -> Fs
     """The script as a chain of words (word i from state i to i + 1), with what ``grammar``
     allows besides; made the active search."""
     final = len(names)
-    transitions: list[tuple[object, ...]] = []
+    transitions: list[tuple[int, int, float] | tuple[int, int, float, str]] = []
     for state, name in enumerate(names):
         transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
         if grammar not in _LOOP_SIDES:

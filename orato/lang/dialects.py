@@ -22,13 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from orato.dialect_support import offers
 from orato.lang import espeak
 from orato.lang.align import align, fold
 from orato.lang.lexicon import english_lexicon, normalise_word
 from orato.lang.phones import PhoneSet, phone_set
 from orato.lang.pronunciation import Phone, Pronunciation, build_syllables
-
-DIALECTS = ("en-us", "en-gb")
 
 # --- IPA -> wire phones ---------------------------------------------------------------------
 # Keys are espeak-ng's IPA phonemes (one token between its "_" separators, stress marks
@@ -235,8 +234,8 @@ class Dialect:
 
 
 def dialect(name: str) -> Dialect:
-    """The dialect called ``name``; KeyError for anything but en-us and en-gb."""
-    if name not in DIALECTS:
+    """The dialect called ``name``; KeyError for one without an ARPAbet phonology (en-us, en-gb)."""
+    if not offers(name, "markup"):
         raise KeyError(name)
     return Dialect(name)
 
@@ -292,10 +291,10 @@ def _pronounce(dialect_name: str, word: str) -> tuple[Pronunciation, ...]:
     out: list[Pronunciation] = []
     seen: set[tuple[tuple[str, int | None], ...]] = set()
     for phones, source in zip(variants, sources, strict=True):
-        key = tuple((p.code, p.stress) for p in phones)
-        if key in seen or not phones:
+        phone_key = tuple((p.code, p.stress) for p in phones)
+        if phone_key in seen or not phones:
             continue
-        seen.add(key)
+        seen.add(phone_key)
         out.append(_with_extents(word, phones, dialect_name, source))
     return tuple(out)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +28,7 @@ from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAl
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, EncodedAudio, WhisperFeatures
 from orato.errors import WordAlignmentError
+from orato.registry import models as registry
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
 SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
@@ -36,8 +37,6 @@ SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
 # margin, the Taylor sentence's "so" scored 87 against "Taylor had so" (100 in the whole
 # sentence); with 4, 99; with 8, 96, as the next word's onset came in.
 SCRIPT_EDGE_FRAMES = 4
-# One worker: hama's session is not known to be reentrant, so requests take turns on it.
-_HAMA_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hama")
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,8 @@ def gather_evidence(
     """
     hama: np.ndarray | Future[np.ndarray] = np.zeros((0, 0), np.float32)
     if models.hama is not None:
-        hama = _HAMA_WORKER.submit(models.hama.log_posteriors, samples)
+        # One worker: hama's session is not known to be reentrant, so requests take turns on it.
+        hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
     window = script_window(alignment)
