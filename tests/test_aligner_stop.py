@@ -7,11 +7,9 @@ unsaid word unspoken.
 
 from __future__ import annotations
 
-import io
-import wave
-
 import numpy as np
 import pytest
+from voices import silence, wav_bytes
 
 from orato.acoustic.aligner import PhoneAligner
 from orato.audio import decode_audio
@@ -19,7 +17,6 @@ from orato.scoring.reference import cmudict_words
 from orato.synthesis.base import Job
 from orato.synthesis.espeak import EspeakProvider
 
-SAMPLE_RATE = 16_000
 SCRIPT = "Go ahead try me"
 SOFT = 0.1  # the last word 20 dB below the rest
 
@@ -27,17 +24,9 @@ SOFT = 0.1  # the last word 20 dB below the rest
 def espeak(text: str, speed: float) -> np.ndarray:
     """eSpeak NG's reading of ``text`` as 16 kHz samples, without its leading and trailing silence."""
     rendered = EspeakProvider().render(Job(model="espeak-ng/default", voice="en-us", text=text, speed=speed))
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rendered.sample_rate)
-        out.writeframes((np.clip(rendered.samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
-    samples = decode_audio(buffer.getvalue(), max_seconds=60).samples
+    samples = decode_audio(wav_bytes(rendered.samples, rate=rendered.sample_rate), max_seconds=60).samples
     voiced = np.flatnonzero(np.abs(samples) > 0.01)
     return samples[voiced[0] : voiced[-1] + 1]
-
-
-def pause(seconds: float) -> np.ndarray:
-    return np.zeros(round(seconds * SAMPLE_RATE), np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +37,7 @@ def slow_try() -> np.ndarray:
 @pytest.mark.parametrize("gap_seconds", [0.0, 0.1])
 def test_a_short_soft_word_after_a_long_vowel_is_spoken(slow_try: np.ndarray, gap_seconds: float) -> None:
     me = espeak("me", speed=2.0) * SOFT
-    samples = np.concatenate([pause(0.25), slow_try, pause(gap_seconds), me, pause(0.25)])
+    samples = np.concatenate([silence(0.25), slow_try, silence(gap_seconds), me, silence(0.25)])
     alignment = PhoneAligner().align(samples, [w.phones for w in cmudict_words(SCRIPT)])
     assert [w.spoken for w in alignment.words] == [True] * 4
     last = alignment.words[-1]
@@ -56,6 +45,6 @@ def test_a_short_soft_word_after_a_long_vowel_is_spoken(slow_try: np.ndarray, ga
 
 
 def test_a_reading_that_ends_before_the_last_word_leaves_it_unspoken(slow_try: np.ndarray) -> None:
-    samples = np.concatenate([pause(0.25), slow_try, pause(0.25)])
+    samples = np.concatenate([silence(0.25), slow_try, silence(0.25)])
     alignment = PhoneAligner().align(samples, [w.phones for w in cmudict_words(SCRIPT)])
     assert [w.spoken for w in alignment.words] == [True, True, True, False]

@@ -9,12 +9,9 @@ read by the project's Piper voice.
 
 from __future__ import annotations
 
-import io
-import wave
-from pathlib import Path
-
-import numpy as np
 import pytest
+from learner_speech import CORPUS, shared_data
+from voices import wav_bytes
 
 from orato.audio import DecodedAudio, decode_audio
 from orato.scoring import PronunciationEngine, load_engine
@@ -27,7 +24,7 @@ from orato.synthesis.piper import VOICE, PiperProvider
 pytestmark = pytest.mark.slow
 
 TAYLOR = "Taylor had so many homework assignments that she had no time to watch TV"
-SPEECHOCEAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speechocean762-train"
+SHARED = shared_data()
 # Long readings the experts rated fully correct, scored here against their first and last words.
 SPEECHOCEAN_READINGS = ("005600212", "024020069", "054240053")
 MAX_WORD_SCORE_CHANGE = 5.0  # points, 0-100
@@ -45,22 +42,19 @@ def piper_reading(text: str) -> DecodedAudio:
     """The Piper voice without its sampling noise, so every run hears the same reading."""
     job = Job(model="piper/default", voice=VOICE, text=text, options={"noise_scale": 0.0, "noise_w": 0.0})
     rendered = PiperProvider().render(job)
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rendered.sample_rate)
-        out.writeframes((np.clip(rendered.samples, -1.0, 1.0) * 32767).astype("<i2").tobytes())
-    return decode_audio(buffer.getvalue(), max_seconds=60)
+    return decode_audio(wav_bytes(rendered.samples, rate=rendered.sample_rate), max_seconds=60)
 
 
 def reading(name: str) -> tuple[DecodedAudio, list[str]]:
     """The recording called ``name`` and the words it says."""
-    if name == "piper-taylor":
+    if name == "piper-taylor" or SHARED is None:
         return piper_reading(TAYLOR), TAYLOR.split()
-    texts = dict(line.split(maxsplit=1) for line in (SPEECHOCEAN / "text").read_text().splitlines())
-    return decode_audio(SPEECHOCEAN / "audio" / f"{name}.flac", max_seconds=60), texts[name].split()
+    corpus = SHARED / CORPUS
+    texts = dict(line.split(maxsplit=1) for line in (corpus / "text").read_text().splitlines())
+    return decode_audio(corpus / "audio" / f"{name}.flac", max_seconds=60), texts[name].split()
 
 
-READINGS = ["piper-taylor", *(SPEECHOCEAN_READINGS if SPEECHOCEAN.exists() else ())]
+READINGS = ["piper-taylor", *(SPEECHOCEAN_READINGS if SHARED is not None else ())]
 
 
 def _assess(engine: PronunciationEngine, audio: DecodedAudio, words: list[str]) -> UtteranceAssessment:
