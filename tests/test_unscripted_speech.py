@@ -26,11 +26,13 @@ pytestmark = pytest.mark.slow
 TAYLOR = "Taylor had so many homework assignments that she had no time to watch TV"
 SHARED = shared_data()
 # Long readings the experts rated fully correct, scored here against their first and last words.
-SPEECHOCEAN_READINGS = ("005600212", "024020069", "054240053")
+SPEECHOCEAN_READINGS = ("009600113", "022420086", "026210299")
 MAX_WORD_SCORE_CHANGE = 5.0  # points, 0-100
 # A phone this good in the whole reading was said well.
 WELL_SAID_QUALITY = 90.0
 PART_WORDS = 3
+# The part is aligned on its own, so its first word may start a few 10 ms frames away.
+SAME_PLACE_FRAMES = 10
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def test_words_scored_without_the_rest_of_the_reading_keep_their_scores(engine: 
             assert said.spoken
             assert abs(said.quality_score - reference.quality_score) <= MAX_WORD_SCORE_CHANGE, (name, part)
             # The same frames: the words were found where the whole reading has them.
-            assert abs(said.phones[0].start_frame - reference.phones[0].start_frame) <= 5
+            assert abs(said.phones[0].start_frame - reference.phones[0].start_frame) <= SAME_PLACE_FRAMES
             for phone, before in zip(said.phones, reference.phones, strict=True):
                 if before.quality_score >= WELL_SAID_QUALITY and before.sound_most_like == before.phone:
                     assert phone.sound_most_like == phone.phone, (name, part, phone)

@@ -32,10 +32,12 @@ from orato.registry import models as registry
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
 SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
-# The script's part of a recording reaches at least this far (10 ms frames) past its first and
-# last aligned sound: CTC posteriors of a word's last sound run past the aligner's end. With no
+# The script's part of a recording reaches at least this far (10 ms frames) past its last
+# aligned sound: CTC posteriors of a word's last sound run past the aligner's end. With no
 # margin, the Taylor sentence's "so" scored 87 against "Taylor had so" (100 in the whole
-# sentence); with 4, 99; with 8, 96, as the next word's onset came in.
+# sentence); with 4, 99; with 8, 96, as the next word's onset came in. Before the first sound
+# the same margin let the end of the word before in ("to" in "to watch TV" got an inserted M
+# from "time"), so the part starts no earlier than the midpoint of the pause.
 SCRIPT_EDGE_FRAMES = 4
 
 
@@ -115,8 +117,8 @@ def _word_log_probs(
 def script_window(alignment: Alignment) -> tuple[int, int] | None:
     """The 10 ms frames whose evidence belongs to the script: None (all of them) unless the
     aligner found unscripted speech, which is cut off midway through the pause between it
-    and the script (SCRIPT_EDGE_FRAMES at least). The start falls on a 20 ms frame so the
-    models' frames stay in step."""
+    and the script (at least SCRIPT_EDGE_FRAMES after the script). The start falls on a 20 ms
+    frame so the models' frames stay in step."""
     if not alignment.unscripted:
         return None
     said = [w for w in alignment.words if w.spoken]
@@ -124,7 +126,7 @@ def script_window(alignment: Alignment) -> tuple[int, int] | None:
     start, end = 0, alignment.n_frames
     for run_start, run_end in alignment.unscripted:
         if run_end <= first:
-            start = max(min((run_end + first) // 2, first - SCRIPT_EDGE_FRAMES), 0)
+            start = (run_end + first) // 2
         else:
             end = min(max((last + run_start + 1) // 2, last + SCRIPT_EDGE_FRAMES), alignment.n_frames)
     return start - start % ALIGN_FRAMES_PER_ENCODER_FRAME, end
