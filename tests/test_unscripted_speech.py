@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import pytest
 from learner_speech import CORPUS, shared_data
+from test_engine import engine  # noqa: F401  (the module's engine fixture)
 from voices import wav_bytes
 
 from orato.audio import DecodedAudio, decode_audio
-from orato.scoring import PronunciationEngine, load_engine
+from orato.scoring import PronunciationEngine
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.reference import cmudict_words
-from orato.settings import Settings
 from orato.synthesis.base import Job
 from orato.synthesis.piper import VOICE, PiperProvider
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 TAYLOR = "Taylor had so many homework assignments that she had no time to watch TV"
 SHARED = shared_data()
-# Long readings the experts rated fully correct, scored here against their first and last words.
+# Readings of seven words or more from speechocean762's training split, scored against their first and last words.
 SPEECHOCEAN_READINGS = ("009600113", "022420086", "026210299")
 MAX_WORD_SCORE_CHANGE = 5.0  # points, 0-100
 # A phone this good in the whole reading was said well.
@@ -33,11 +33,6 @@ WELL_SAID_QUALITY = 90.0
 PART_WORDS = 3
 # The part is aligned on its own, so its first word may start a few 10 ms frames away.
 SAME_PLACE_FRAMES = 10
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> PronunciationEngine:
-    return load_engine(Settings(data_dir=tmp_path_factory.mktemp("engine-data")))
 
 
 def piper_reading(text: str) -> DecodedAudio:
