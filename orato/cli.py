@@ -226,13 +226,38 @@ def score(audio: Path, text: str, dialect: str, as_json: bool) -> None:
         sys.exit(1)
 
 
+@main.command("score-speech")
+@click.argument("audio", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dialect", default="en-us", show_default=True)
+@click.option("--relevance-context", help="The question the speaker answered (adds relevance).")
+@click.option("--feedback", is_flag=True, help="Add the grammar, vocab and coherence feedback nodes.")
+@click.option("--strict", is_flag=True, help="pronunciation_score_mode=strict")
+@click.option("--detect-dialect", is_flag=True)
+def score_speech(
+    audio: Path, dialect: str, relevance_context: str | None, feedback: bool, strict: bool, detect_dialect: bool
+) -> None:
+    """Score an unscripted answer in AUDIO as POST /api/scoring/speech would; prints its JSON."""
+    from orato.scoring.batch import SPEECH_ENDPOINT, score_recording
+
+    fields = {
+        "endpoint": SPEECH_ENDPOINT, "dialect": dialect, "relevance_context": relevance_context or "",
+        "include_ielts_feedback": "1" if feedback else "0", "detect_dialect": "1" if detect_dialect else "0",
+        "pronunciation_score_mode": "strict" if strict else "default",
+    }  # fmt: skip
+    body = score_recording(Settings(), audio, fields)
+    click.echo(json.dumps(body, ensure_ascii=False))
+    if body["status"] != "success":
+        sys.exit(1)
+
+
 @main.command("score-batch")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", "results", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--resume", is_flag=True, help="Skip the ids already in --out and append the rest.")
 def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> None:
-    """Score every line of MANIFEST (JSONL: id, audio, text, dialect, options) into --out (JSONL)."""
+    """Score every line of MANIFEST (JSONL: id, audio, text, dialect, options; or id, audio,
+    "endpoint": "speech", options) into --out (JSONL)."""
     from rich.progress import Progress
 
     from orato.scoring.batch import finished_ids, read_manifest, run_batch

@@ -38,7 +38,7 @@ class DialectSupport:
 
 
 def _english(code: str, *voices: str) -> DialectSupport:
-    return DialectSupport(code, scripted=True, spontaneous=False, writing=True, markup=True, stress=True, voices=voices)
+    return DialectSupport(code, scripted=True, spontaneous=True, writing=True, markup=True, stress=True, voices=voices)
 
 
 def _not_yet(code: str, *voices: str) -> DialectSupport:

@@ -47,6 +47,13 @@ class Params:
             name: unicodedata.normalize("NFC", value) for name, value in merged.items() if value != ""
         }
 
+    def without(self, name: str) -> Params:
+        """The same parameters less one: an option an endpoint ignores (e.g. score task's
+        ``relevance_context``, api-scoring.md 7.1) is then not even validated."""
+        rest = Params({}, {})
+        rest._values = {key: value for key, value in self._values.items() if key != name}
+        return rest
+
     def get(self, name: str) -> str | None:
         return self._values.get(name)
 

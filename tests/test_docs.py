@@ -163,7 +163,7 @@ def test_unserved_parts_are_marked_in_one_form() -> None:
         marks = re.findall(r"\(being built[^)]*\)", text)
         assert all(mark == BEING_BUILT for mark in marks), document.name
     scoring = headings(DOCS / "api-scoring.md")
-    for section in ("6. Score speech", "7. Score task", "8. Score writing"):
+    for section in ("6. Score speech", "8. Score writing"):
         assert f"{section} {BEING_BUILT}" in scoring
 
 

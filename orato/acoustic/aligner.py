@@ -10,6 +10,7 @@ with wide beams; one that still fails is a :class:`WordAlignmentError`.
 
 from __future__ import annotations
 
+import enum
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +49,29 @@ STOP_PROBABILITY = 1e-15
 # worth of speech remains. Loud: within 30 dB of the clip's 95th-percentile frame energy.
 STOP_MAX_LOUD_FRAMES_AFTER = 20
 LOUD_BELOW_PEAK_DB = 30.0
+# Nor when loud sound that could hold the unsaid words (three 10 ms frames, the HMM's three
+# states, per unsaid phone) comes after a guard of 100 ms past the last spoken word (where the
+# tail of its last sound, cut short by the aligner, may still be loud). A native reading of
+# "Go ahead, try me." lost "me" to a stop: the decoder stretched the vowel of "try" and left a
+# short, soft "me" of fewer than 20 loud frames after it; a reading that ends with "try" has
+# none after the guard.
+STOP_GUARD_FRAMES = 10
+STOP_LOUD_FRAMES_PER_UNSAID_PHONE = 3
+# Speech outside the script (a client that sends only the first words of what was read, or
+# the last ones) has no word of the grammar to go to: the decoder squeezes it into silence and
+# filler models and may then place the script words anywhere (the Taylor sentence scored
+# against "watch TV" put "watch TV" over "Taylor had"). When a second of loud sound lies
+# outside the aligned script, the words are aligned again, none of them skippable, with a free
+# phone loop before and after them; a side keeps its loop only when the loop took a second of
+# loud sound there (a hesitation or a learner's short word it took instead of the script's is
+# less), and the words are aligned once more with the loops that stay. The loop's extents go
+# with the alignment (Alignment.unscripted) so that the scoring evidence can leave them out.
+# Its phones are costly: a free loop fits a learner's words better than the script does. At
+# 1e-10 the Taylor sentence's "watch TV" and "Taylor had" found their words; at 1e-30 "watch"
+# still went over "many"; at 1e-50 the loop was never used.
+UNSCRIPTED_PREFIX = "_unscripted_"
+UNSCRIPTED_MIN_LOUD_FRAMES = 100
+UNSCRIPTED_PHONE_PROBABILITY = 1e-10
 
 
 @dataclass(frozen=True)
@@ -83,10 +107,24 @@ class Alignment:
     words: tuple[AlignedWord, ...]
     n_frames: int  # 10 ms frames in the audio
     wide_beams: bool  # True when the default beams failed and the retry succeeded
+    # Half-open 10 ms extents of speech before or after the script that no script word
+    # explains (the free phone loop took it); empty when the script covers the speech.
+    unscripted: tuple[tuple[int, int], ...] = ()
 
     @property
     def phones(self) -> list[AlignedPhone]:
         return [p for w in self.words for p in w.phones]
+
+    def within(self, start: int, end: int) -> Alignment:
+        """The alignment of the recording's frames ``[start, end)`` alone (which hold every
+        spoken word), with frames counted from ``start``."""
+        words = tuple(
+            AlignedWord(w.index, w.spoken, tuple(
+                AlignedPhone(p.phone, max(p.start - start, 0), max(p.end - start, 0), p.score) for p in w.phones
+            ))  # fmt: skip
+            for w in self.words
+        )
+        return Alignment(words, end - start, self.wide_beams)
 
 
 class _AlignmentFailed(Exception):
@@ -109,38 +147,91 @@ class PhoneAligner:
         if unknown:
             raise ValueError(f"phones outside the acoustic model: {sorted(unknown)}")
         pcm = (np.clip(samples, -1.0, 1.0) * INT16_SCALE).astype(np.int16).tobytes()
+        loud = _loud_frames(samples)
         with self._lock:
-            alignment = self._align(pcm, words, allow_stop=True)
+            alignment = self._align(pcm, words, _Grammar.STOPPABLE)
             if alignment is None:
                 raise WordAlignmentError()
-            said = [w for w in alignment.words if w.spoken]
-            if not alignment.words[-1].spoken and _loud_frames_after(samples, said[-1].end) > STOP_MAX_LOUD_FRAMES_AFTER:
-                return self._align(pcm, words, allow_stop=False) or alignment
+            if not _stop_believed(loud, alignment):
+                alignment = self._align(pcm, words, _Grammar.WHOLE) or alignment
+            if sum(_loud_outside(loud, alignment)) >= UNSCRIPTED_MIN_LOUD_FRAMES:
+                return self._open_ended(pcm, words, loud) or alignment
             return alignment
 
-    def _align(self, pcm: bytes, words: Sequence[Sequence[str]], *, allow_stop: bool) -> Alignment | None:
+    def _open_ended(self, pcm: bytes, words: Sequence[Sequence[str]], loud: np.ndarray) -> Alignment | None:
+        """The words with unscripted speech on the sides where the phone loop finds enough of
+        it (see UNSCRIPTED_MIN_LOUD_FRAMES); None when neither side has that much."""
+        grammar = _Grammar.OPEN_BOTH
+        for _ in range(2):
+            found = self._align(pcm, words, grammar)
+            if found is None:
+                return None
+            sides = tuple(n >= UNSCRIPTED_MIN_LOUD_FRAMES for n in _loud_outside(loud, found))
+            if sides == _LOOP_SIDES.get(grammar):
+                return found
+            if sides not in _OPEN_GRAMMAR:
+                return None
+            grammar = _OPEN_GRAMMAR[sides]
+        return None
+
+    def _align(self, pcm: bytes, words: Sequence[Sequence[str]], grammar: _Grammar) -> Alignment | None:
         """Default beams, then wide ones; None when neither aligns."""
         try:
-            return _align(self._default, pcm, words, wide_beams=False, allow_stop=allow_stop)
+            return _align(self._default, pcm, words, wide_beams=False, grammar=grammar)
         except _AlignmentFailed:
             pass
         if self._wide is None:
             self._wide = Decoder(lm=None, bestpath=False, loglevel="FATAL", **WIDE_BEAMS)
         try:
-            return _align(self._wide, pcm, words, wide_beams=True, allow_stop=allow_stop)
+            return _align(self._wide, pcm, words, wide_beams=True, grammar=grammar)
         except _AlignmentFailed:
             return None
 
 
-def _loud_frames_after(samples: np.ndarray, frame: int) -> int:
-    """10 ms frames after ``frame`` whose energy is near the clip's loud speech."""
+class _Grammar(enum.Enum):
+    """What the word pass allows besides saying the script's words in order."""
+
+    STOPPABLE = "any word may be skipped, and the reader may stop after any word"
+    WHOLE = "any word may be skipped"
+    OPEN_BOTH = "every word is said, with unscripted speech before and after"
+    OPEN_BEFORE = "every word is said, with unscripted speech before"
+    OPEN_AFTER = "every word is said, with unscripted speech after"
+
+
+# Where each open grammar has its phone loop: (before the script, after it).
+_LOOP_SIDES = {
+    _Grammar.OPEN_BOTH: (True, True), _Grammar.OPEN_BEFORE: (True, False), _Grammar.OPEN_AFTER: (False, True),
+}  # fmt: skip
+_OPEN_GRAMMAR = {sides: grammar for grammar, sides in _LOOP_SIDES.items()}
+
+
+def _loud_frames(samples: np.ndarray) -> np.ndarray:
+    """Per 10 ms frame: whether its energy is near the clip's loud speech."""
     hop = int(SAMPLE_RATE * FRAME_SECONDS)
     n = len(samples) // hop
-    if n == 0 or frame >= n:
-        return 0
+    if n == 0:
+        return np.zeros(0, bool)
     energy = 10 * np.log10(np.mean(samples[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-10)
-    loud = energy > np.percentile(energy, 95) - LOUD_BELOW_PEAK_DB
-    return int(np.count_nonzero(loud[frame:]))
+    return np.asarray(energy > np.percentile(energy, 95) - LOUD_BELOW_PEAK_DB)
+
+
+def _stop_believed(loud: np.ndarray, alignment: Alignment) -> bool:
+    """Whether the words after the last spoken one are really unsaid: too little loud sound
+    follows that word to hold them (STOP_MAX_LOUD_FRAMES_AFTER, STOP_GUARD_FRAMES)."""
+    said = [w for w in alignment.words if w.spoken]
+    unsaid = alignment.words[said[-1].index + 1 :]
+    if not unsaid:
+        return True
+    room = STOP_LOUD_FRAMES_PER_UNSAID_PHONE * sum(len(w.phones) for w in unsaid)
+    after = int(np.count_nonzero(loud[said[-1].end :]))
+    after_guard = int(np.count_nonzero(loud[said[-1].end + STOP_GUARD_FRAMES :]))
+    return after <= STOP_MAX_LOUD_FRAMES_AFTER and after_guard < room
+
+
+def _loud_outside(loud: np.ndarray, alignment: Alignment) -> tuple[int, int]:
+    """Loud frames before the first spoken word and after the last one."""
+    said = [w for w in alignment.words if w.spoken]
+    return int(np.count_nonzero(loud[: said[0].start])), int(np.count_nonzero(loud[said[-1].end :]))
 
 
 def load_aligner() -> PhoneAligner:
@@ -148,34 +239,46 @@ def load_aligner() -> PhoneAligner:
 
 
 def _align(
-    decoder: Decoder, pcm: bytes, words: Sequence[Sequence[str]], *, wide_beams: bool, allow_stop: bool
+    decoder: Decoder, pcm: bytes, words: Sequence[Sequence[str]], *, wide_beams: bool, grammar: _Grammar
 ) -> Alignment:
     names = [_dictionary_name(decoder, phones) for phones in words]
     # Held until the state pass is done: the decoder keeps only a borrowed pointer to it, and
     # freeing it earlier crashes the phone pass.
-    grammar = _script_grammar(decoder, names, allow_stop)
-    spoken = _word_pass(decoder, pcm, len(names))
+    fsg = _script_grammar(decoder, names, grammar)
+    spoken, said = _word_pass(decoder, pcm, len(names))
     if not any(spoken):
         raise _AlignmentFailed("no word matched the audio")
     if not all(spoken):  # the state pass needs a hypothesis without skips: redo the word pass
-        decoder.set_align_text(" ".join(n for n, s in zip(names, spoken, strict=False) if s))
+        decoder.set_align_text(" ".join(said))
         _decode(decoder, pcm)
     try:
         decoder.set_alignment()
     except RuntimeError as exc:  # the word pass's hypothesis admits no state alignment
         raise _AlignmentFailed(str(exc)) from exc
     _decode(decoder, pcm)
-    spoken_phones = [
-        tuple(
-            AlignedPhone(p.name, p.start, p.start + p.duration, float(p.score)) for p in word
-        )
-        for word in decoder.get_alignment()
-        if word.name.startswith(WORD_PREFIX)
-    ]
+    spoken_phones: list[tuple[AlignedPhone, ...]] = []
+    loop: list[tuple[int, int]] = []
+    for word in decoder.get_alignment():  # one pass: the entries are views into the iterator
+        if word.name.startswith(WORD_PREFIX):
+            spoken_phones.append(tuple(
+                AlignedPhone(p.name, p.start, p.start + p.duration, float(p.score)) for p in word
+            ))  # fmt: skip
+        elif word.name.startswith(UNSCRIPTED_PREFIX):
+            loop.append((word.start, word.start + word.duration))
     if len(spoken_phones) != sum(spoken):
         raise _AlignmentFailed("the phone pass lost words")
-    del grammar
-    return Alignment(_with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams)
+    del fsg
+    unscripted = _either_side(loop, spoken_phones[0][0].start)
+    return Alignment(
+        _with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams, unscripted
+    )
+
+
+def _either_side(extents: list[tuple[int, int]], script_start: int) -> tuple[tuple[int, int], ...]:
+    """The loop's phones as one run before the script and one after (pauses inside a run
+    belong to it); the loop only ever stands before or after the script."""
+    sides = ([e for e in extents if e[1] <= script_start], [e for e in extents if e[0] >= script_start])
+    return tuple((side[0][0], side[-1][1]) for side in sides if side)
 
 
 def _dictionary_name(decoder: Decoder, phones: Sequence[str]) -> str:
@@ -190,33 +293,49 @@ def _dictionary_name(decoder: Decoder, phones: Sequence[str]) -> str:
     return name
 
 
-def _script_grammar(decoder: Decoder, names: list[str], allow_stop: bool) -> FsgModel:
-    """The script as a chain of words, each of which may be skipped, and (``allow_stop``)
-    after any of which the reader may stop; made the active search."""
-    if decoder.lookup_word(STOP_WORD) is None:
-        decoder.add_word(STOP_WORD, "SIL", update=True)
+def _script_grammar(decoder: Decoder, names: list[str], grammar: _Grammar) -> FsgModel:
+    """The script as a chain of words (word i from state i to i + 1), with what ``grammar``
+    allows besides; made the active search."""
     final = len(names)
     transitions: list[tuple[int, int, float] | tuple[int, int, float, str]] = []
     for state, name in enumerate(names):
         transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
-        transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
-        if allow_stop and 0 < state:
-            transitions.append((state, final, STOP_PROBABILITY, STOP_WORD))
-    grammar = decoder.create_fsg("script", 0, len(names), transitions)
-    decoder.add_fsg("script", grammar)
+        if grammar not in _LOOP_SIDES:
+            transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
+        if grammar is _Grammar.STOPPABLE and 0 < state:
+            transitions.append((state, final, STOP_PROBABILITY, _stop_word(decoder)))
+    for looped, state in zip(_LOOP_SIDES.get(grammar, (False, False)), (0, final), strict=True):
+        if looped:  # a phone loop on the first or the final state
+            transitions += [(state, state, UNSCRIPTED_PHONE_PROBABILITY, _loop_word(decoder, p)) for p in PHONE_INDEX]
+    fsg = decoder.create_fsg("script", 0, final, transitions)
+    decoder.add_fsg("script", fsg)
     decoder.activate_search("script")
-    return grammar
+    return fsg
 
 
-def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> list[bool]:
-    """Which words the audio holds, decoded with the script grammar."""
+def _stop_word(decoder: Decoder) -> str:
+    if decoder.lookup_word(STOP_WORD) is None:
+        decoder.add_word(STOP_WORD, "SIL", update=True)
+    return STOP_WORD
+
+
+def _loop_word(decoder: Decoder, phone: str) -> str:
+    name = UNSCRIPTED_PREFIX + phone
+    if decoder.lookup_word(name) is None:
+        decoder.add_word(name, phone, update=True)
+    return name
+
+
+def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], list[str]]:
+    """Which script words the audio holds, decoded with the active grammar, and the words the
+    decoder found (script words and loop phones, in order), for the state pass."""
     _decode(decoder, pcm)
     segments = decoder.seg()
     if segments is None:  # the search ended without any hypothesis
         raise _AlignmentFailed("no hypothesis")
-    found = [seg.word for seg in segments]
     spoken: list[bool] = []
-    for word in found:
+    said: list[str] = []
+    for word in (seg.word for seg in segments):
         if word == STOP_WORD:
             spoken += [False] * (n_words - len(spoken))
             break
@@ -224,9 +343,11 @@ def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> list[bool]:
             spoken.append(False)
         elif word.startswith(WORD_PREFIX):
             spoken.append(True)
+        if word.startswith((WORD_PREFIX, UNSCRIPTED_PREFIX)):
+            said.append(word)
     if len(spoken) != n_words:  # the search stopped short of the grammar's end
         raise _AlignmentFailed("the word pass did not reach the end of the script")
-    return spoken
+    return spoken, said
 
 
 def _decode(decoder: Decoder, pcm: bytes) -> None:

@@ -19,7 +19,7 @@ from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.idempotency import install_replay_handler
 from orato.api.openapi import install_openapi
-from orato.api.routes import assessment, logs, platform, resources, scoring, synthesis, writing
+from orato.api.routes import assessment, logs, platform, resources, scoring, synthesis, task, writing
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
@@ -27,6 +27,7 @@ from orato.moderation.service import Moderator
 from orato.retention import retention_loop
 from orato.scoring import load_engine
 from orato.scoring.engine import model_cache_dir
+from orato.scoring.speech import load_speech_models
 from orato.settings import Settings
 from orato.store import Database, KeyService
 from orato.store.dictionaries import DictionaryStore
@@ -106,6 +107,7 @@ def preload_models(settings: Settings) -> None:
     if settings.preload_engine:
         load_engine(settings)
         load_text_models()
+        load_speech_models(settings)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessment.router)
     app.include_router(scoring.router)
     app.include_router(writing.router)
+    app.include_router(task.router)
     app.include_router(synthesis.router)
     app.include_router(resources.router)
     app.include_router(logs.router)

@@ -1,8 +1,10 @@
-"""Scoring without the server: one recording (`orato score`) or a manifest (`orato score-batch`).
+"""Scoring without the server: one recording (`orato score`, `orato score-speech`) or a manifest
+(`orato score-batch`).
 
-Each item runs the score text endpoint's own steps and produces the body the endpoint would
-answer, success or error, so a batch result can be replayed through any Speechace client.
-Results are appended as they finish, so an interrupted run resumes where it stopped.
+Each item runs the score text endpoint's own steps (or score speech's, for an item with
+``"endpoint": "speech"``) and produces the body the endpoint would answer, success or error,
+so a batch result can be replayed through any Speechace client. Results are appended as
+they finish, so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -16,16 +18,24 @@ from pathlib import Path
 from typing import Any
 
 from orato.audio import decode_audio
-from orato.errors import AudioMissingError, FileTooLargeError, InvalidParametersError, OratoError
+from orato.errors import (
+    AudioMissingError,
+    FeatureUnavailableError,
+    FileTooLargeError,
+    InvalidParametersError,
+    OratoError,
+)
 from orato.params import NEWEST_MINOR, Params
 from orato.scoring.engine import load_engine
 from orato.scoring.envelope import error_body, success_body
 from orato.scoring.render import text_json
 from orato.scoring.scripted import score_text
 from orato.scoring.service import prepare_text
+from orato.scoring.speech import PreparedSpeech, prepare_speech, speech_response
 from orato.settings import Settings
 
 VERSION = f"9.{NEWEST_MINOR}"
+SPEECH_ENDPOINT = "speech"
 
 
 @dataclass(frozen=True)
@@ -36,7 +46,8 @@ class BatchItem:
 
 
 def score_recording(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str, Any]:
-    """The score text response body for one recording, under the settings' default plan."""
+    """The score text (or score speech) response body for one recording, under the settings'
+    default plan."""
     request_id = uuid.uuid4().hex
     try:
         return success_body(_score(settings, audio, fields), request_id, VERSION)
@@ -45,17 +56,26 @@ def score_recording(settings: Settings, audio: Path, fields: dict[str, str]) -> 
 
 
 def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str, Any]:
+    """Score text, or score speech (api-scoring.md 6) when the item says ``"endpoint": "speech"``."""
     plan = settings.plans[settings.default_plan]
-    prepared = prepare_text(Params({}, fields), plan.features, settings.max_text_chars)
+    speech = fields.get("endpoint") == SPEECH_ENDPOINT
+    if speech and SPEECH_ENDPOINT not in plan.features:
+        raise FeatureUnavailableError(SPEECH_ENDPOINT)
+    params = Params({}, fields)
+    prepared = prepare_speech(params) if speech else prepare_text(params, plan.features, settings.max_text_chars)
     size = audio.stat().st_size
     if size > plan.max_file_bytes:
         raise FileTooLargeError(f"The file is {size:,} bytes; the plan allows at most {plan.max_file_bytes:,} bytes.")
     decoded = decode_audio(audio, max_seconds=plan.max_audio_seconds)
-    return text_json(score_text(prepared, decoded, load_engine(settings)))
+    engine = load_engine(settings)
+    if isinstance(prepared, PreparedSpeech):
+        return speech_response(prepared, decoded, engine, settings)
+    return text_json(score_text(prepared, decoded, engine))
 
 
 def read_manifest(path: Path) -> Iterator[BatchItem]:
-    """Manifest lines: {"id", "audio", "text", "dialect", ...form options}; paths relative to the file."""
+    """Manifest lines: {"id", "audio", "text", "dialect", ...form options}, or {"id", "audio",
+    "endpoint": "speech", ...score speech options}; paths relative to the file."""
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue

@@ -89,8 +89,8 @@ def _assessment(
             accuracy = float(predictions.phone_accuracy[phone_at]) if word.spoken else UNSPOKEN_SCORE
             phones.append(PhoneAssessment(
                 phone=aligned.phone,
-                start_frame=float(aligned.start),
-                end_frame=float(aligned.end),
+                start_frame=float(aligned.start + evidence.offset),
+                end_frame=float(aligned.end + evidence.offset),
                 accuracy=accuracy,
                 quality_score=accuracy / PHONE_SCALE * QUALITY_SCALE,
                 sound_most_like=_most_like(features.head_shares[phone_at]),

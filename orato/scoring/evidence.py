@@ -3,10 +3,20 @@
 The result is model output only (extents, posteriors, states, log-probabilities), nothing
 fitted, so training can cache it on disk once and refit the scorers from it many times; the
 engine computes the same thing for one request.
+
+Evidence comes from the script's own part of the recording. When the aligner finds speech
+before or after the script (a client that sends only the first words of what was read), the
+models see the recording without it, as if the reader had said just the script: the CTC
+GOP would otherwise force the script's phones over the unscripted speech and name its
+sounds as the script's rivals, and Whisper's decoder would read the script against words it
+does not hold (issue 12 item 3: "Taylor had" in the Taylor sentence scored 78 and 50
+instead of 100). A reading of the whole script keeps the whole recording, so its evidence,
+and the scorer trained on it, are unchanged.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -16,26 +26,46 @@ import numpy as np
 from orato.acoustic.aligner import FRAME_SECONDS as ALIGN_FRAME_SECONDS
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
-from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, WhisperFeatures
+from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, EncodedAudio, WhisperFeatures
+from orato.errors import WordAlignmentError
 from orato.registry import models as registry
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
+SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
+# The script's part of a recording reaches at least this far (10 ms frames) past its last
+# aligned sound: CTC posteriors of a word's last sound run past the aligner's end. With no
+# margin, the Taylor sentence's "so" scored 87 against "Taylor had so" (100 in the whole
+# sentence); with 4, 99; with 8, 96, as the next word's onset came in. Before the first sound
+# the same margin let the end of the word before in ("to" in "to watch TV" got an inserted M
+# from "time"), so the part starts no earlier than the midpoint of the pause.
+SCRIPT_EDGE_FRAMES = 4
 
 
 @dataclass(frozen=True)
 class Evidence:
-    alignment: Alignment
-    # [frames, 40] hama log-posteriors (20 ms), or their computation still under way: the
-    # features that need no hama are computed meanwhile.
+    alignment: Alignment  # frames counted from the window's start
+    # [frames, 40] hama log-posteriors (20 ms) of the whole recording, or their computation
+    # still under way: the features that need no hama are computed meanwhile.
     pending_hama: np.ndarray | Future[np.ndarray]
-    states: np.ndarray  # [frames, 512] Whisper-base encoder states, 20 ms
+    states: np.ndarray  # [frames, 512] Whisper-base encoder states of the window, 20 ms
     word_log_probs: np.ndarray  # [words, 2] mean and min reference-token log-probability
+    # Half-open 10 ms frames of the recording the evidence covers: None for all of it, else
+    # the script's part (starting on a 20 ms frame), without the speech outside the script.
+    window: tuple[int, int] | None = None
 
     @property
     def hama(self) -> np.ndarray:
-        if isinstance(self.pending_hama, Future):
-            return self.pending_hama.result()
-        return self.pending_hama
+        """hama's posteriors over the window."""
+        full = self.pending_hama.result() if isinstance(self.pending_hama, Future) else self.pending_hama
+        if self.window is None:
+            return full
+        start, end = self.window
+        return full[start // ALIGN_FRAMES_PER_ENCODER_FRAME : math.ceil(end / ALIGN_FRAMES_PER_ENCODER_FRAME)]
+
+    @property
+    def offset(self) -> int:
+        """10 ms frames of the recording before the window: add to the alignment's frames."""
+        return 0 if self.window is None else self.window[0]
 
 
 @dataclass(frozen=True)
@@ -60,11 +90,46 @@ def gather_evidence(
         hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
-    middles = [
-        (w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words
-    ]
-    word_log_probs = models.whisper.word_log_probs(encoded, texts, middles)
-    return Evidence(alignment, hama, encoded.states, word_log_probs)
+    window = script_window(alignment)
+    if window is None:
+        return Evidence(alignment, hama, encoded.states, _word_log_probs(models, encoded, texts, alignment))
+    part = samples[window[0] * SAMPLES_PER_ALIGN_FRAME : window[1] * SAMPLES_PER_ALIGN_FRAME]
+    try:  # the script's part aligned alone: extents and HMM scores as for a reading of the script
+        alignment = models.aligner.align(part, phones)
+    except WordAlignmentError:
+        alignment = alignment.within(*window)
+    # The CTC head reads the whole recording's encoder states (the same frames give the same
+    # posteriors whatever the script); Whisper's decoder reads the part alone, which is all the
+    # script text it is forced with can describe.
+    first = window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
+    part_encoded = models.whisper.encode(part)
+    states = encoded.states[first : first + len(part_encoded.states)]
+    return Evidence(alignment, hama, states, _word_log_probs(models, part_encoded, texts, alignment), window)
+
+
+def _word_log_probs(
+    models: EvidenceModels, encoded: EncodedAudio, texts: Sequence[str], alignment: Alignment
+) -> np.ndarray:
+    middles = [(w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words]
+    return models.whisper.word_log_probs(encoded, texts, middles)
+
+
+def script_window(alignment: Alignment) -> tuple[int, int] | None:
+    """The 10 ms frames whose evidence belongs to the script: None (all of them) unless the
+    aligner found unscripted speech, which is cut off midway through the pause between it
+    and the script (at least SCRIPT_EDGE_FRAMES after the script). The start falls on a 20 ms
+    frame so the models' frames stay in step."""
+    if not alignment.unscripted:
+        return None
+    said = [w for w in alignment.words if w.spoken]
+    first, last = said[0].start, said[-1].end
+    start, end = 0, alignment.n_frames
+    for run_start, run_end in alignment.unscripted:
+        if run_end <= first:
+            start = (run_end + first) // 2
+        else:
+            end = min(max((last + run_start + 1) // 2, last + SCRIPT_EDGE_FRAMES), alignment.n_frames)
+    return start - start % ALIGN_FRAMES_PER_ENCODER_FRAME, end
 
 
 def evidence_to_arrays(evidence: Evidence) -> dict[str, np.ndarray]:

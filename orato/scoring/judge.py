@@ -1,7 +1,8 @@
 """The operator's judge model: an OpenAI-compatible chat endpoint (settings ``judge_*``).
 
 Score writing's ``score_mode=enhanced`` asks it for feedback items beyond the rule engine's
-(api-scoring.md 8.1). It is called like the moderation judge (orato.moderation.evaluators):
+(api-scoring.md 8.1); score task asks it whether an answer answers a question that came
+without accepted answers (7.1, revised decision). It is called like the moderation judge (orato.moderation.evaluators):
 through :class:`~orato.upstream.Upstream`, a JSON object answer, and failures
 reported as 503 ``error_engine_unavailable``; the answer's text is never logged.
 """
@@ -22,6 +23,11 @@ _WRITING_PROMPT = (
     "\"coherence\", \"category\": label, \"original_phrase\": exact text copied from the answer, "
     "\"replacement_phrase\": improved text, \"rationale\": one sentence}]}."
 )
+_ANSWER_PROMPT = (
+    "You check answers to short questions. Given a question and a learner's spoken answer (a "
+    "transcript, so ignore spelling and punctuation), decide whether the answer correctly "
+    "answers the question. Answer only with a JSON object {\"correct\": true|false}."
+)
 
 
 @dataclass(frozen=True)
@@ -41,22 +47,36 @@ class Judge:
         self._upstream = Upstream("judge", settings.judge_base_url or "", settings.judge_timeout_seconds)
 
     def writing_suggestions(self, prompt: str, answer: str) -> list[Suggestion]:
+        reply = self._ask(_WRITING_PROMPT, {"task": prompt, "answer": answer}, "use score_mode=standard")
+        items = reply.get("items")
+        if not isinstance(items, list):
+            raise EngineUnavailableError("The judge model gave a malformed answer; retry.")
+        return [s for s in (_suggestion(item) for item in items if isinstance(item, dict)) if s is not None]
+
+    def answers_question(self, question: str, answer: str) -> bool:
+        """Score task's answer-question without accepted answers: the judge's yes or no."""
+        correct = self._ask(_ANSWER_PROMPT, {"question": question, "answer": answer}, "send task_context")
+        if not isinstance(correct.get("correct"), bool):
+            raise EngineUnavailableError("The judge model gave a malformed answer; retry.")
+        return bool(correct["correct"])
+
+    def _ask(self, system: str, user: dict[str, str], fallback: str) -> dict[str, Any]:
+        """The judge's JSON object answer; 503 (with what the caller can do instead) on failure."""
         body = {
             "model": self._model,
-            "messages": [
-                {"role": "system", "content": _WRITING_PROMPT},
-                {"role": "user", "content": json.dumps({"task": prompt, "answer": answer})},
-            ],
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": json.dumps(user)}],
             "response_format": {"type": "json_object"},
         }
         try:
             response = self._upstream.post("/chat/completions", self._headers, body)
-            items = json.loads(response.json()["choices"][0]["message"]["content"])["items"]
+            reply = json.loads(response.json()["choices"][0]["message"]["content"])
         except OratoError:
-            raise EngineUnavailableError("The judge model is unavailable; retry, or use score_mode=standard.") from None
+            raise EngineUnavailableError(f"The judge model is unavailable; retry, or {fallback}.") from None
         except (ValueError, KeyError, IndexError, TypeError):
             raise EngineUnavailableError("The judge model gave a malformed answer; retry.") from None
-        return [s for s in (_suggestion(item) for item in items if isinstance(item, dict)) if s is not None]
+        if not isinstance(reply, dict):
+            raise EngineUnavailableError("The judge model gave a malformed answer; retry.")
+        return reply
 
 
 def _suggestion(item: dict[str, Any]) -> Suggestion | None:

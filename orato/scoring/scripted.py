@@ -166,10 +166,18 @@ def _foreign_language(
     could not be aligned."""
     if not prepared.extras.detect_dialect:
         return None
-    foreign = foreign_language(engine.spoken_languages(audio, speech), prepared.dialect)
-    if foreign is not None and prepared.extras.enforce_dialect:
+    return spoken_language_check(engine, audio, speech, prepared.dialect, prepared.extras.enforce_dialect)
+
+
+def spoken_language_check(
+    engine: PronunciationEngine, audio: DecodedAudio, speech: Sequence[SpeechSegment], dialect: str, enforce: bool
+) -> str | None:
+    """Step 13 (2.9, 6.6, 9.12): the ``lang_id`` the speech is mainly in when it is not the
+    dialect's language, else None; with ``enforce`` a mismatch fails the request instead."""
+    foreign = foreign_language(engine.spoken_languages(audio, speech), dialect)
+    if foreign is not None and enforce:
         raise NonDialectLanguageError(
-            f"The audio file contains speech in '{foreign}' language different from dialect '{prepared.dialect}'."
+            f"The audio file contains speech in '{foreign}' language different from dialect '{dialect}'."
         )
     return foreign
 

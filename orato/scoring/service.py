@@ -89,7 +89,7 @@ def prepare_text(params: Params, features: frozenset[str], max_chars: int) -> Pr
             raise InvalidParametersError(option, only_in("stress"))
     _require_option_features(flags, features)
     params.check_length("text", max_chars)
-    _require_engine_dialect(dialect)
+    require_engine_dialect(dialect)
     lines = [text] if flags["no_mc"] else split_options(text)
     return _prepare(lines, dialect, markup, flags, "text", relaxed=False)
 
@@ -107,7 +107,7 @@ def prepare_word(params: Params, features: frozenset[str]) -> PreparedScript:
     if len(options) > 1 and not offers(dialect, "markup"):
         raise InvalidParametersError("word", "multiple choice " + only_in("markup"))
     params.check_length("word", MAX_WORD_CHARS)
-    _require_engine_dialect(dialect)
+    require_engine_dialect(dialect)
     prepared = _prepare(options, dialect, markup, flags, "word", relaxed=True)
     if any(len(option.words) != 1 for option in prepared.options):
         raise InvalidParametersError("word", "must be a single word; use score text for phrases")
@@ -139,7 +139,7 @@ def _require_option_features(flags: dict[str, bool], features: frozenset[str]) -
             raise FeatureUnavailableError(feature)
 
 
-def _require_engine_dialect(dialect: str) -> None:
+def require_engine_dialect(dialect: str) -> None:
     """Dialects this release cannot score fail loudly (and finally), never silently."""
     if not offers(dialect, "scripted"):
         raise InvalidParametersError("dialect", "has no pronunciation engine on this server yet")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -64,6 +64,28 @@ _VALIDATE_TEXT_DOC = {
     },
     "responses": _SUCCESS,
 }
+
+
+def any_encoding_doc(
+    description: str, task_type: dict[str, Any], dialects: Sequence[str], fields: dict[str, Any],
+    required: Sequence[str] = (), files: Sequence[str] = (),
+) -> dict[str, Any]:
+    """OpenAPI of an endpoint whose parameters come in the query or any body encoding (1.3),
+    ``task_type`` in the query too; ``files`` are multipart-only parts (score task's audio)."""
+    binary = {name: {"type": "string", "format": "binary"} for name in files}
+    schema: dict[str, Any] = {"type": "object", "properties": fields, **({"required": list(required)} if required else {})}
+    return {
+        "description": description,
+        "parameters": [
+            {"name": "task_type", "in": "query", "schema": task_type},
+            {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects)}},
+            _USER_ID,
+        ],
+        "requestBody": {"required": True, "content": {
+            "multipart/form-data": {"schema": {**schema, "properties": {**fields, **binary}}},
+            **{media: {"schema": schema} for media in ("application/x-www-form-urlencoded", "application/json")},
+        }},
+    }  # fmt: skip
 
 
 def assessment_route(path: str, **openapi: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

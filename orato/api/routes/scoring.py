@@ -24,6 +24,7 @@ from orato.scoring.engine import PronunciationEngine
 from orato.scoring.render import phone_list_json, text_json, word_score_json
 from orato.scoring.scripted import score_phone_list, score_text, score_word
 from orato.scoring.service import prepare_phone_list, prepare_text, prepare_word
+from orato.scoring.speech import MAX_RELEVANCE_CHARS, prepare_speech, score_speech_with_models, speech_json
 from orato.settings import Settings
 from orato.store.keys import Principal
 
@@ -38,15 +39,16 @@ _QUERY = [
 ]
 
 
-def _multipart(text_param: str, **options: dict[str, Any]) -> dict[str, Any]:
+def _multipart(text_param: str | None, **options: dict[str, Any]) -> dict[str, Any]:
     """OpenAPI description of an audio endpoint's form (for /docs and schema-driven tests)."""
     properties = {
-        text_param: {"type": "string"},
+        **({text_param: {"type": "string"}} if text_param else {}),
         "user_audio_file": {"type": "string", "format": "binary"},
         "question_info": {"type": "string", "maxLength": 256},
         **options,
     }
-    schema = {"type": "object", "required": [text_param, "user_audio_file"], "properties": properties}
+    required = [text_param, "user_audio_file"] if text_param else ["user_audio_file"]
+    schema = {"type": "object", "required": required, "properties": properties}
     return {"parameters": _QUERY, "requestBody": {"content": {"multipart/form-data": {"schema": schema}}}}
 
 
@@ -58,9 +60,10 @@ async def _scored(
     render: Callable[[Any], dict[str, Any]],
     max_seconds: Callable[[Any], float],
     text_param: str,
+    feature: str = "pronunciation",
 ) -> JSONResponse:
     """Parse (steps 1-10), score on an engine worker (11-14), render the typed result."""
-    body: RequestBody = await begin(request, version, "pronunciation")
+    body: RequestBody = await begin(request, version, feature)
     try:
         principal: Principal = request.scope["state"]["principal"]
         params = Params(request.query_params, body.fields)
@@ -113,4 +116,20 @@ async def phone_list(request: Request, version: str) -> JSONResponse:
     return await _scored(
         request, version, lambda params, key: prepare_phone_list(params),
         score_phone_list, phone_list_json, lambda prepared: float("inf"), "phone_list",
+    )  # fmt: skip
+
+
+@router.post("/api/scoring/speech/{version}/json", summary="Score speech", openapi_extra=_multipart(
+    None, include_ielts_feedback=FLAG_SCHEMA, detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA,
+    relevance_context={"type": "string", "maxLength": MAX_RELEVANCE_CHARS},
+    pronunciation_score_mode={"type": "string", "enum": ["default", "strict"]},
+))  # fmt: skip
+@router.post("/scoring/speech/{version}/json", include_in_schema=False)
+async def speech(request: Request, version: str) -> JSONResponse:
+    """Score speech (api-scoring.md 6): the ``speech`` feature, no script, the plan's audio limits."""
+    settings = request.app.state.services.settings
+    return await _scored(
+        request, version, lambda params, key: prepare_speech(params),
+        lambda prepared, audio, engine: score_speech_with_models(prepared, audio, engine, settings),
+        speech_json, lambda prepared: float("inf"), "relevance_context", feature="speech",
     )  # fmt: skip

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from orato.api.forms import RequestBody
-from orato.api.routes.assessment import begin, log_identifiers, success
+from orato.api.routes.assessment import any_encoding_doc, begin, log_identifiers, success
 from orato.api.routes.scoring import FLAG_SCHEMA
 from orato.api.work import run_engine
 from orato.dialect_support import dialects
@@ -40,22 +40,11 @@ _FIELDS: dict[str, Any] = {
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},
 }
-_DOC: dict[str, Any] = {
-    "description": "Scores a written answer for task response, vocabulary, grammar and coherence, with "
+_DOC = any_encoding_doc(
+    "Scores a written answer for task response, vocabulary, grammar and coherence, with "
     "optional feedback (api-scoring.md 8). Requires the writing feature.",
-    "parameters": [
-        {"name": "task_type", "in": "query", "schema": _FIELDS["task_type"]},
-        {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects("writing"))}},
-        {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
-    ],
-    "requestBody": {
-        "required": True,
-        "content": {
-            media: {"schema": {"type": "object", "required": ["prompt", "answer"], "properties": _FIELDS}}
-            for media in ("multipart/form-data", "application/x-www-form-urlencoded", "application/json")
-        },
-    },
-}
+    _FIELDS["task_type"], dialects("writing"), _FIELDS, required=("prompt", "answer"),
+)
 
 
 @router.post("/api/scoring/writing/{version}/json", summary="Score writing", openapi_extra=_DOC)

@@ -1,0 +1,144 @@
+"""Transcription of learner answers for score speech (api-scoring.md 6.2: ``transcript``, ``asr_version``).
+
+Whisper is trained to write what a speaker meant, which for a learner is not what they said:
+conditioned on its own previous text it smooths a halting answer into fluent prose, and a
+hesitant "it, it, what" can send beam search into a loop of "what, what, what, ...". So the
+recogniser here differs from plain Whisper in these ways, each measured on learner speech by
+``training/asr_eval.py`` (figures in orato/scoring/weights/MODEL_CARD.md):
+
+* it reads voice-activity chunks (Silero, as faster-whisper ships it), not fixed 30 s windows,
+  so silences never become hallucinated text;
+* each chunk is decoded on its own (no conditioning on the previous text), so one smoothed
+  sentence does not teach the next one to be smoothed too;
+* a chunk whose text repeats itself is decoded again at a higher temperature, and a word
+  repeated more than ``MAX_REPEATS`` times in a row is cut (a loop, not a stutter);
+* words come with timestamps and probabilities: the pronunciation scoring aligns the words
+  itself, but the probability says which words the recogniser only guessed.
+
+An initial prompt written the way learners speak (``LEARNER_PROMPT``, fillers and a false
+start) was meant to keep "um" and "I I think" in the transcript, but it made the recogniser
+measurably worse on learner speech (word error rate), so it is a setting, off by default.
+
+The model is the Whisper-base transcriber the registry already holds for synthesis timings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.transcribe import Word
+from faster_whisper.vad import VadOptions
+
+from orato.acoustic.whisper import MODEL_DIR_NAME
+
+# A learner may stutter a word three times; a fourth copy in a row is the decoder looping.
+MAX_REPEATS = 3
+# Written as a learner speaks, so the decoder expects (and keeps) hesitation in what follows.
+LEARNER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
+
+
+@dataclass(frozen=True)
+class RecogniserSettings:
+    """Decoding choices that change the transcript; all of them are named in ``asr_version``."""
+
+    beam_size: int = 5
+    # Measured worse on learner speech (WER 0.30 against 0.25, training/asr_eval.py): off by default.
+    prompt: str | None = None
+    # Greedy first; a chunk whose text repeats itself (compression ratio over the threshold)
+    # is decoded again at the next temperature. Without the fallback a hesitant learner's
+    # "it, it, what" sends beam search into a loop of "what, what, what, ...".
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    compression_ratio_threshold: float = 2.4
+    repetition_penalty: float = 1.0
+    no_repeat_ngram_size: int = 0
+    vad_threshold: float = 0.5
+    vad_min_silence_ms: int = 500
+    vad_speech_pad_ms: int = 400
+
+    @property
+    def version(self) -> str:
+        """The ``asr_version`` of 6.2: model, then every setting that shapes the words."""
+        prompt = "learner-prompt" if self.prompt == LEARNER_PROMPT else ("own-prompt" if self.prompt else "no-prompt")
+        return (
+            f"{MODEL_DIR_NAME}-int8;beam{self.beam_size};t{'/'.join(f'{t:g}' for t in self.temperatures)};"
+            f"cr{self.compression_ratio_threshold:g};rp{self.repetition_penalty:g};nr{self.no_repeat_ngram_size};"
+            f"{prompt};vad{self.vad_threshold:g}-{self.vad_min_silence_ms}-{self.vad_speech_pad_ms};no-context;"
+            f"repeats{MAX_REPEATS}"
+        )
+
+    def decoding_options(self) -> dict[str, Any]:
+        """faster-whisper's ``transcribe`` arguments for these settings (module docstring)."""
+        vad = VadOptions(
+            threshold=self.vad_threshold, min_silence_duration_ms=self.vad_min_silence_ms,
+            speech_pad_ms=self.vad_speech_pad_ms,
+        )  # fmt: skip
+        return {
+            "beam_size": self.beam_size, "temperature": list(self.temperatures),
+            "compression_ratio_threshold": self.compression_ratio_threshold,
+            "repetition_penalty": self.repetition_penalty, "no_repeat_ngram_size": self.no_repeat_ngram_size,
+            "initial_prompt": self.prompt, "condition_on_previous_text": False, "word_timestamps": True,
+            "vad_filter": True, "vad_parameters": vad,
+        }  # fmt: skip
+
+
+DEFAULT_SETTINGS = RecogniserSettings()
+
+
+@dataclass(frozen=True)
+class TranscriptWord:
+    """One recognised word: as written (punctuation kept), when, and how sure the recogniser was."""
+
+    text: str
+    start_seconds: float
+    end_seconds: float
+    probability: float  # 0-1, Whisper's word probability (the product of its tokens')
+    char_start: int  # half-open range of ``text`` in the transcript (1.7)
+    char_end: int
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    words: tuple[TranscriptWord, ...]
+    asr_version: str
+
+    def word_at(self, char: int) -> TranscriptWord | None:
+        """The recognised word whose characters include offset ``char`` of ``text``."""
+        return next((w for w in self.words if w.char_start <= char < w.char_end), None)
+
+
+def transcribe(
+    model: WhisperModel, samples: np.ndarray, language: str, settings: RecogniserSettings = DEFAULT_SETTINGS
+) -> Transcript:
+    """The transcript of 16 kHz mono ``samples`` spoken in ``language`` (``"en"``)."""
+    segments, _ = model.transcribe(samples, language=language, **settings.decoding_options())
+    return assemble(
+        (word for segment in segments for word in (segment.words or [])), settings.version
+    )
+
+
+def assemble(words: Iterable[Word], asr_version: str) -> Transcript:
+    """Join Whisper's words (each carries its leading space) into one text with character spans.
+
+    A word said more than ``MAX_REPEATS`` times in a row is the decoder looping ("what, what,
+    what, ..." for as long as the chunk lasts), not a learner: the extra copies are dropped.
+    """
+    text, placed = "", list[TranscriptWord]()
+    for word in words:
+        piece = word.word.strip()
+        last = placed[-MAX_REPEATS:]
+        if not piece or (len(last) == MAX_REPEATS and all(_bare(p.text) == _bare(piece) for p in last)):
+            continue
+        text += (" " if text else "") + piece
+        placed.append(TranscriptWord(
+            piece, float(word.start), float(word.end), float(word.probability), len(text) - len(piece), len(text)
+        ))  # fmt: skip
+    return Transcript(text, tuple(placed), asr_version)
+
+
+def _bare(word: str) -> str:
+    return word.strip(".,!?;:…\"'()-").lower()

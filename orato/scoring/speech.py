@@ -1,0 +1,326 @@
+"""Score speech (api-scoring.md 6): an unscripted answer, transcribed, then scored like a reading.
+
+The recogniser's transcript becomes the script: its words go through the same pronunciation
+engine as score text (alignment, phones, syllables, stress), so ``word_score_list`` holds the
+same objects (9.4), and fluency is measured over the transcript's sentences (9.7) and scored by
+the same delivery model. Three things differ from a reading, because nobody wrote the script:
+
+* **The pronunciation score.** ``speechace_score.pronunciation`` is the engine's own sentence
+  estimate (1.7, revised) on the transcript read as a script, not a mean of word scores: a
+  learner's mispronounced "bear" comes out of the recogniser as a well-pronounced "bill", and
+  the words' own scores then find nothing wrong, while the sentence estimate, which reads the
+  whole utterance's evidence, still hears a weak speaker. On held-out speechocean762 speakers it
+  agrees with the experts far better than any mean of word scores (Pearson 0.63 against 0.36),
+  though below score text with the script (0.73; orato/scoring/weights/MODEL_CARD.md).
+* **Unsure words.** No word counts as if it were certain. Every word carries the Orato member
+  ``asr_probability`` (0-1, two decimals) so a client can grey out what the recogniser only
+  guessed, and every ``pronunciation`` weighs each word by its probability to the power
+  ``PROBABILITY_POWER``: the overall score is the sentence estimate times the mean of those
+  weights, a fluency segment's the mean of its words' qualities times their weights. A sure
+  word counts fully; a word heard at 0.1 for 0.56 of itself. The power was chosen on half of
+  the held-out speakers' recordings (MODEL_CARD.md).
+* **Fillers.** "um", "uh" and the like stay in the transcript and in ``word_score_list``, but
+  9.7 counts hesitations as pause time: fluency sees them as gaps between words, not as words,
+  and they are left out of the pronunciation scores.
+
+``pronunciation_score_mode=strict`` penalises every deviation: a word scores as its weakest
+phone (one deviating sound pulls the whole word down to it) instead of the engine's word
+estimate, in ``word_score_list`` and in the segments' ``pronunciation``, and the overall
+``pronunciation`` is the sentence estimate times the mean of those strict word scores (/100).
+
+Like :mod:`orato.scoring.service`, :func:`prepare_speech` runs steps 6-9 of 1.11 before any
+audio is read and :func:`score_speech` steps 12-14 on the decoded audio.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from faster_whisper import WhisperModel
+
+from orato.acoustic.language import dialect_language
+from orato.acoustic.pitch import ProsodyTrack, prosody_track
+from orato.acoustic.transcribe import Transcript, transcribe
+from orato.acoustic.whisper import whisper_model
+from orato.audio import DecodedAudio, require_speech
+from orato.dialect_support import offers, only_in
+from orato.errors import InvalidParametersError, NoSpeechError, UnknownWordsError, WordAlignmentError
+from orato.lang import ScriptAnalysis, analyse_script
+from orato.params import Params
+from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
+from orato.scoring.engine import PronunciationEngine, model_cache_dir
+from orato.scoring.fluency import (
+    FluencyMetrics,
+    Metrics,
+    TimedWord,
+    fluency_metrics,
+)
+from orato.scoring.render import word_json
+from orato.scoring.results import ScoredWord, WordVerdict, scored_word
+from orato.scoring.rubric import round_half_up, speaking_rubrics
+from orato.scoring.scripted import spoken_language_check
+from orato.scoring.service import require_engine_dialect
+from orato.scoring.speech_language import LANGUAGE_KEYS, LanguageJudge, LanguageReport, load_language_judge
+from orato.scoring.stress import add_stress
+from orato.settings import Settings
+
+MAX_RELEVANCE_CHARS = 2048  # 1.8 (decision 11)
+SCORE_MODES = ("default", "strict")
+# Passes that blank out words the lexicon cannot pronounce; what is left after them cannot be aligned.
+BLANKING_ROUNDS = 3
+# How much a word's recogniser probability weighs on the pronunciation scores (docstring).
+PROBABILITY_POWER = 0.25
+FILLERS = frozenset({"um", "umm", "uh", "uhm", "hmm", "hm", "mm", "er", "erm", "ah", "eh", "mhm"})
+
+
+@dataclass(frozen=True)
+class PreparedSpeech:
+    """A score speech request that passed steps 6-9 (6.1)."""
+
+    dialect: str
+    feedback: bool
+    relevance_context: str | None
+    strict: bool
+    detect_dialect: bool
+    enforce_dialect: bool
+
+
+def prepare_speech(params: Params) -> PreparedSpeech:
+    """Steps 6-9 of 1.11 for 6.1; the retired flags of decision 21 are not even read."""
+    params.check_identifiers()
+    feedback = params.flag("include_ielts_feedback")
+    enforce = params.flag("enforce_dialect")
+    detect = params.flag("detect_dialect") or enforce
+    mode = (params.get("pronunciation_score_mode") or "default").strip().lower()
+    if mode not in SCORE_MODES:
+        raise InvalidParametersError("pronunciation_score_mode", "must be default or strict")
+    dialect = params.dialect()
+    if feedback and not offers(dialect, "spontaneous"):
+        raise InvalidParametersError("include_ielts_feedback", only_in("spontaneous"))
+    params.check_length("relevance_context", MAX_RELEVANCE_CHARS)
+    if not offers(dialect, "spontaneous"):
+        require_engine_dialect(dialect)  # the dialect error score text gives (issue 10)
+    context = (params.get("relevance_context") or "").strip() or None
+    return PreparedSpeech(dialect, feedback, context, mode == "strict", detect, enforce)
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    """A transcript word as the pronunciation engine scored it."""
+
+    word: ScoredWord
+    probability: float
+    filler: bool
+
+    @property
+    def timed(self) -> TimedWord:
+        return TimedWord.of(self.word)
+
+    @property
+    def pronunciation_weight(self) -> float:
+        """What the word counts for in a ``pronunciation`` score (module docstring)."""
+        return float(self.probability**PROBABILITY_POWER)
+
+
+@dataclass(frozen=True)
+class SpeechScore:
+    """Everything score speech found, typed until :func:`speech_json` renders 6.2."""
+
+    transcript: Transcript
+    words: tuple[HeardWord, ...]
+    segments: tuple[tuple[int, int], ...]  # sentences, as word index ranges
+    fluency: FluencyMetrics
+    segment_scores: tuple[dict[str, int], ...]
+    scores: dict[str, int]
+    language: LanguageReport
+    foreign_language: str | None
+    assessment: UtteranceAssessment  # the engine's verdict on the transcript read as a script
+
+
+def speech_json(result: SpeechScore) -> dict[str, Any]:
+    """The ``speech_score`` payload of 6.2: the one place a speech score becomes wire JSON."""
+    body: dict[str, Any] = {
+        "transcript": result.transcript.text,
+        "word_score_list": [
+            {**word_json(heard.word), "asr_probability": round(heard.probability, 2)} for heard in result.words
+        ],
+        **speaking_rubrics(result.scores),
+        "fluency": {
+            "segment_metrics_list": [
+                {**metrics.to_wire(), **speaking_rubrics(scores)}
+                for metrics, scores in zip(result.fluency.segments, result.segment_scores, strict=True)
+            ],
+            "overall_metrics": result.fluency.overall.to_wire(),
+            "fluency_version": None,
+        },
+        "score_issue_list": list(result.language.issues),
+    }
+    if result.language.relevance is not None:
+        body["relevance"] = {"class": result.language.relevance}
+    body.update(result.language.feedback)
+    if result.foreign_language is not None:
+        body["detected_dialect"] = {"lang_id": result.foreign_language}
+    body["asr_version"] = result.transcript.asr_version
+    return {"speech_score": body}
+
+
+def score_speech(
+    prepared: PreparedSpeech,
+    audio: DecodedAudio,
+    engine: PronunciationEngine,
+    recogniser: WhisperModel,
+    judge: LanguageJudge,
+) -> SpeechScore:
+    """Steps 12-14, then the scores of 6.2."""
+    speech = require_speech(audio)
+    foreign = None
+    if prepared.detect_dialect:
+        foreign = spoken_language_check(engine, audio, speech, prepared.dialect, prepared.enforce_dialect)
+    transcript = transcribe(recogniser, audio.samples, dialect_language(prepared.dialect))
+    analysis = _script(transcript, prepared.dialect)
+    if not analysis.words:
+        raise NoSpeechError()
+    track = prosody_track(audio.samples)
+    assessment = engine.assess(audio, analysis.expected_words())
+    words = _heard_words(transcript, analysis, assessment, track, prepared)
+    segments = _sentences(analysis)
+    proficiency = (assessment.accuracy, assessment.total)
+    fluency, segment_scores, fluency_score = _fluency(words, segments, track, proficiency)
+    language = judge(transcript.text, prepared.dialect, prepared.relevance_context, prepared.feedback)
+    scores = {"pronunciation": overall_pronunciation(words, assessment, prepared.strict), "fluency": fluency_score,
+              **language.scores}  # fmt: skip
+    scores["overall"] = math.floor(sum(scores[k] for k in ("pronunciation", "fluency", *LANGUAGE_KEYS)) / 5)
+    return SpeechScore(transcript, words, segments, fluency, segment_scores, scores, language, foreign, assessment)
+
+
+def score_speech_with_models(
+    prepared: PreparedSpeech, audio: DecodedAudio, engine: PronunciationEngine, settings: Settings
+) -> SpeechScore:
+    """:func:`score_speech` with the process's recogniser and language models."""
+    return score_speech(prepared, audio, engine, whisper_model(model_cache_dir(settings)), load_language_judge())
+
+
+def speech_response(
+    prepared: PreparedSpeech, audio: DecodedAudio, engine: PronunciationEngine, settings: Settings
+) -> dict[str, Any]:
+    """The ``speech_score`` payload (the CLI's and score-batch's way in)."""
+    return speech_json(score_speech_with_models(prepared, audio, engine, settings))
+
+
+def load_speech_models(settings: Settings) -> None:
+    """Everything score speech needs beyond the pronunciation engine, for startup preloading."""
+    whisper_model(model_cache_dir(settings))
+    load_language_judge()
+
+
+def _script(transcript: Transcript, dialect: str) -> ScriptAnalysis:
+    """The transcript read as a script. Words nothing can be pronounced for (a stray symbol)
+    are blanked out, keeping every other word's character offsets into the transcript."""
+    text = transcript.text
+    for _ in range(BLANKING_ROUNDS):
+        try:
+            return analyse_script(text, dialect, include_unknown_words=True)
+        except UnknownWordsError as error:
+            unpronounceable = {word.lower() for word in error.words}
+            text = " ".join(" " * len(t) if _core(t) in unpronounceable else t for t in text.split(" "))
+    raise WordAlignmentError()
+
+
+def _core(token: str) -> str:
+    return re.sub(r"^\W+|\W+$", "", token.lower())
+
+
+def _heard_words(
+    transcript: Transcript,
+    analysis: ScriptAnalysis,
+    assessment: UtteranceAssessment,
+    track: ProsodyTrack,
+    prepared: PreparedSpeech,
+) -> tuple[HeardWord, ...]:
+    scored = [scored_word(WordVerdict(w, 0, a)) for w, a in zip(analysis.words, assessment.words, strict=True)]
+    if offers(prepared.dialect, "stress"):
+        scored = add_stress(scored, track, prepared.dialect)
+    heard = []
+    for word, result in zip(analysis.words, scored, strict=True):
+        recognised = transcript.word_at(word.char_start)
+        probability = recognised.probability if recognised is not None else 0.0
+        if prepared.strict:
+            result = replace(result, quality_score=strict_quality(result))
+        heard.append(HeardWord(result, probability, word.text.lower() in FILLERS))
+    return tuple(heard)
+
+
+def strict_quality(word: ScoredWord) -> int:
+    """``strict`` mode: the word scores as its weakest phone (0 when it was not said)."""
+    weakest = min((float(p.quality_score) for p in word.phones), default=0.0)
+    return min(word.quality_score, round(weakest))
+
+
+def overall_pronunciation(words: Sequence[HeardWord], assessment: UtteranceAssessment, strict: bool) -> int:
+    """``speechace_score.pronunciation``: the engine's sentence estimate times the mean of the
+    words' probability weights (module docstring); in strict mode also times the mean of the
+    words' strict scores (/100)."""
+    said = [w for w in words if not w.filler] or list(words)
+    if not said:
+        return 0
+    estimate = min(max(assessment.pronunciation, 0.0), 100.0) * sum(w.pronunciation_weight for w in said) / len(said)
+    if strict:
+        estimate *= sum(w.word.quality_score for w in said) / (100 * len(said))
+    return round_half_up(estimate)
+
+
+def pronunciation(words: Sequence[HeardWord]) -> int:
+    """A segment's ``pronunciation``: its words' qualities times their probability weights,
+    averaged over the words that are not fillers."""
+    said = [w for w in words if not w.filler] or list(words)
+    if not said:
+        return 0
+    return round_half_up(sum(w.word.quality_score * w.pronunciation_weight for w in said) / len(said))
+
+
+def _sentences(analysis: ScriptAnalysis) -> tuple[tuple[int, int], ...]:
+    """9.7 segments of a speech score: the transcript's sentences, as its punctuation ends them."""
+    segments, start = [], 0
+    for index, word in enumerate(analysis.words):
+        if word.ending_punctuation or index == len(analysis.words) - 1:
+            segments.append((start, index + 1))
+            start = index + 1
+    return tuple(segments)
+
+
+def _fluency(
+    words: Sequence[HeardWord],
+    segments: Sequence[tuple[int, int]],
+    track: ProsodyTrack,
+    proficiency: tuple[float, float],
+) -> tuple[FluencyMetrics, tuple[dict[str, int], ...], int]:
+    """9.7 over the transcript's sentences, fillers counted as pause time (not as words)."""
+    kept = [i for i, w in enumerate(words) if not w.filler]
+    said = [words[i].timed for i in kept]
+    local = [_local_segment(kept, a, b) for a, b in segments]
+    measured = fluency_metrics(said, local)
+    scorer = load_delivery_scorer()
+
+    def delivery(metrics: Metrics, own: Sequence[TimedWord]) -> int:
+        return scorer.score("fluency", SpanEvidence(metrics, own, track, proficiency))
+
+    per_segment, scores = [], []
+    for (a, b), (la, lb), metrics in zip(segments, local, measured.segments, strict=True):
+        per_segment.append(replace(metrics, segment=(a, b)))
+        scores.append({
+            "pronunciation": pronunciation(words[a:b]) if metrics.span else 0,
+            "fluency": delivery(metrics, said[la:lb]),
+        })  # fmt: skip
+    overall = replace(measured.overall, segment=(0, len(words)))
+    return FluencyMetrics(tuple(per_segment), overall), tuple(scores), delivery(measured.overall, said)
+
+
+def _local_segment(kept: Sequence[int], start: int, end: int) -> tuple[int, int]:
+    """A sentence's word range among the non-filler words."""
+    before = sum(1 for index in kept if index < start)
+    return before, before + sum(1 for index in kept if start <= index < end)

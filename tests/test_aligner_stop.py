@@ -1,0 +1,68 @@
+"""A said word is never scored as unspoken (issue 20 item 4).
+
+The aligner lets a reader stop after any word. A short, soft last word after a long vowel
+("Go ahead, tryyy me.") must still be found, while a reading that really ends early keeps its
+unsaid word unspoken.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from voices import silence
+
+from orato.acoustic.aligner import PhoneAligner
+from orato.audio import decode_audio
+from orato.scoring.reference import cmudict_words
+
+SCRIPT = "Go ahead try me"
+SOFT = 0.1  # the last word 20 dB below the rest
+
+
+# Rendered in a child process: eSpeak NG's C library keeps state between jobs, and a process that
+# rendered these extreme speeds synthesised later texts slightly differently (the golden test's
+# eSpeak clip no longer matched its recorded answer).
+_RENDER = """
+import sys
+from orato.synthesis.base import Job
+from orato.synthesis.espeak import EspeakProvider
+from voices import wav_bytes
+rendered = EspeakProvider().render(Job(model="espeak-ng/default", voice="en-us", text=sys.argv[1], speed=float(sys.argv[2])))
+sys.stdout.buffer.write(wav_bytes(rendered.samples, rate=rendered.sample_rate))
+"""
+
+
+def espeak(text: str, speed: float) -> np.ndarray:
+    """eSpeak NG's reading of ``text`` as 16 kHz samples, without its leading and trailing silence."""
+    wav = subprocess.run(
+        [sys.executable, "-c", _RENDER, text, str(speed)], check=True, capture_output=True, cwd=Path(__file__).parent
+    ).stdout
+    samples = decode_audio(io.BytesIO(wav), max_seconds=60).samples
+    voiced = np.flatnonzero(np.abs(samples) > 0.01)
+    return samples[voiced[0] : voiced[-1] + 1]
+
+
+@pytest.fixture(scope="module")
+def slow_try() -> np.ndarray:
+    return espeak("Go ahead, try", speed=0.3)
+
+
+@pytest.mark.parametrize("gap_seconds", [0.0, 0.1])
+def test_a_short_soft_word_after_a_long_vowel_is_spoken(slow_try: np.ndarray, gap_seconds: float) -> None:
+    me = espeak("me", speed=2.0) * SOFT
+    samples = np.concatenate([silence(0.25), slow_try, silence(gap_seconds), me, silence(0.25)])
+    alignment = PhoneAligner().align(samples, [w.phones for w in cmudict_words(SCRIPT)])
+    assert [w.spoken for w in alignment.words] == [True] * 4
+    last = alignment.words[-1]
+    assert last.end > last.start >= alignment.words[-2].end
+
+
+def test_a_reading_that_ends_before_the_last_word_leaves_it_unspoken(slow_try: np.ndarray) -> None:
+    samples = np.concatenate([silence(0.25), slow_try, silence(0.25)])
+    alignment = PhoneAligner().align(samples, [w.phones for w in cmudict_words(SCRIPT)])
+    assert [w.spoken for w in alignment.words] == [True, True, True, False]

@@ -1,0 +1,89 @@
+"""Speech outside the script must not corrupt the scripted words (issue 12 item 3).
+
+A client that sends only the first words of what was read (the Speechace sample client sends
+"Taylor had" for the whole Taylor sentence), or the last ones, gets for those words the
+scores a reading of the whole script gives them: the evidence comes from their own frames.
+Real learner speech comes from ../shared/data when present; the Taylor sentence is always
+read by the project's Piper voice.
+"""
+
+from __future__ import annotations
+
+import pytest
+from learner_speech import CORPUS, shared_data
+from test_engine import engine  # noqa: F401  (the module's engine fixture)
+from voices import wav_bytes
+
+from orato.audio import DecodedAudio, decode_audio
+from orato.scoring import PronunciationEngine
+from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.reference import cmudict_words
+from orato.synthesis.base import Job
+from orato.synthesis.piper import VOICE, PiperProvider
+
+pytestmark = pytest.mark.slow
+
+TAYLOR = "Taylor had so many homework assignments that she had no time to watch TV"
+SHARED = shared_data()
+# Readings of seven words or more from speechocean762's training split, scored against their first and last words.
+SPEECHOCEAN_READINGS = ("009600113", "022420086", "026210299")
+MAX_WORD_SCORE_CHANGE = 5.0  # points, 0-100
+# A phone this good in the whole reading was said well.
+WELL_SAID_QUALITY = 90.0
+PART_WORDS = 3
+# The part is aligned on its own, so its first word may start a few 10 ms frames away.
+SAME_PLACE_FRAMES = 10
+
+
+def piper_reading(text: str) -> DecodedAudio:
+    """The Piper voice without its sampling noise, so every run hears the same reading."""
+    job = Job(model="piper/default", voice=VOICE, text=text, options={"noise_scale": 0.0, "noise_w": 0.0})
+    rendered = PiperProvider().render(job)
+    return decode_audio(wav_bytes(rendered.samples, rate=rendered.sample_rate), max_seconds=60)
+
+
+def reading(name: str) -> tuple[DecodedAudio, list[str]]:
+    """The recording called ``name`` and the words it says."""
+    if name == "piper-taylor" or SHARED is None:
+        return piper_reading(TAYLOR), TAYLOR.split()
+    corpus = SHARED / CORPUS
+    texts = dict(line.split(maxsplit=1) for line in (corpus / "text").read_text().splitlines())
+    return decode_audio(corpus / "audio" / f"{name}.flac", max_seconds=60), texts[name].split()
+
+
+READINGS = ["piper-taylor", *(SPEECHOCEAN_READINGS if SHARED is not None else ())]
+
+
+def _assess(engine: PronunciationEngine, audio: DecodedAudio, words: list[str]) -> UtteranceAssessment:
+    return engine.assess(audio, cmudict_words(" ".join(words)))
+
+
+@pytest.mark.parametrize("name", READINGS)
+def test_words_scored_without_the_rest_of_the_reading_keep_their_scores(engine: PronunciationEngine, name: str) -> None:
+    audio, words = reading(name)
+    whole = _assess(engine, audio, words)
+    for part in (slice(0, PART_WORDS), slice(len(words) - PART_WORDS, None)):
+        alone = _assess(engine, audio, words[part])
+        for said, reference in zip(alone.words, whole.words[part], strict=True):
+            assert said.spoken
+            assert abs(said.quality_score - reference.quality_score) <= MAX_WORD_SCORE_CHANGE, (name, part)
+            # The same frames: the words were found where the whole reading has them.
+            assert abs(said.phones[0].start_frame - reference.phones[0].start_frame) <= SAME_PLACE_FRAMES
+            for phone, before in zip(said.phones, reference.phones, strict=True):
+                if before.quality_score >= WELL_SAID_QUALITY and before.sound_most_like == before.phone:
+                    assert phone.sound_most_like == phone.phone, (name, part, phone)
+
+
+def test_the_first_two_words_of_the_taylor_sentence_score_as_when_said_alone(engine: PronunciationEngine) -> None:
+    """The Speechace sample client's request: the whole sentence said, "Taylor had" sent.
+
+    The two words score as a recording of only them does: the scorer weighs a word with the
+    rest of its utterance, so against the whole sentence "Taylor" gains a few points more.
+    """
+    sentence = _assess(engine, piper_reading(TAYLOR), ["Taylor", "had"])
+    alone = _assess(engine, piper_reading("Taylor had"), ["Taylor", "had"])
+    whole = _assess(engine, piper_reading(TAYLOR), TAYLOR.split())
+    for said, reference, in_whole in zip(sentence.words, alone.words, whole.words, strict=False):
+        assert abs(said.quality_score - reference.quality_score) <= MAX_WORD_SCORE_CHANGE
+        assert abs(said.quality_score - in_whole.quality_score) <= 2 * MAX_WORD_SCORE_CHANGE
+    assert abs(sentence.pronunciation - alone.pronunciation) <= MAX_WORD_SCORE_CHANGE
