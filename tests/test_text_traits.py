@@ -11,8 +11,9 @@ import pytest
 from writing_texts import essays
 
 from orato.text import TextModels, analyze, load_text_models, score_traits
+from orato.text.embeddings import DIMENSIONS
 from orato.text.ngrams import BUCKETS, profile
-from orato.text.traits import NGRAM_PREFIX, load_ngram_models
+from orato.text.traits import NGRAM_PREFIX, VECTOR_MODELS, load_ngram_models
 
 SOURCES = ("speech", "writing")
 
@@ -35,13 +36,15 @@ def test_a_speech_profile_ignores_punctuation_and_case_but_a_writing_profile_doe
     assert profile("I think, so.", "writing").buckets.tolist() != profile("i think so", "writing").buckets.tolist()
 
 
-def test_every_trait_of_both_sources_has_a_shipped_ngram_model_the_stack_reads() -> None:
+def test_every_trait_of_both_sources_has_shipped_ngram_and_vector_models_the_stack_reads() -> None:
     ngrams = load_ngram_models()
     scorers = load_text_models().scorers
     for source in SOURCES:
         assert set(ngrams[source]) >= set(scorers.traits(source))
         for model in ngrams[source].values():
             assert model.weights.shape == (BUCKETS,) and np.isfinite(model.weights).all()
+    assert set(ngrams[VECTOR_MODELS]) == set(scorers.traits("writing"))
+    assert all(m.weights.shape == (DIMENSIONS,) and np.isfinite(m.weights).all() for m in ngrams[VECTOR_MODELS].values())
 
 
 def test_real_essays_score_on_the_scale_near_their_raters_with_the_ngram_models(models: TextModels) -> None:
@@ -53,7 +56,7 @@ def test_real_essays_score_on_the_scale_near_their_raters_with_the_ngram_models(
             scores = score_traits(analysis, models).scale
             assert all(1.0 <= value <= 5.0 for value in scores.values())
             without = models.scorers.predict(source, analysis.features)
-            assert scores != without  # the n-gram estimates moved the stack
+            assert scores != without  # the n-gram and vector estimates moved the stack
         estimates = {f"{NGRAM_PREFIX}{t}": m.predict(profile(essay.text, "writing")) for t, m in load_ngram_models()["writing"].items()}
         assert all(0.0 < value < 6.0 for value in estimates.values())
         if essay.overall is not None:

@@ -49,12 +49,14 @@ def profile_matrix(texts: Sequence[str], source: Source) -> sparse.csr_matrix:
 class Gram:
     """The essays' profiles and their Gram matrix, computed once for every fold and penalty."""
 
-    matrix: sparse.csr_matrix
+    matrix: sparse.csr_matrix | np.ndarray
     kernel: np.ndarray
 
     @classmethod
-    def of(cls, matrix: sparse.csr_matrix) -> Gram:
-        return cls(matrix, np.asarray((matrix @ matrix.T).todense(), dtype=np.float64))
+    def of(cls, matrix: sparse.csr_matrix | np.ndarray) -> Gram:
+        """Sparse profiles, or dense text vectors (the same dual ridge serves both)."""
+        kernel = matrix @ matrix.T
+        return cls(matrix, np.asarray(kernel.toarray() if sparse.issparse(kernel) else kernel, dtype=np.float64))
 
 
 def fit(gram: Gram, rows: np.ndarray, target: np.ndarray, alpha: float) -> NgramModel:
@@ -71,7 +73,7 @@ def fit(gram: Gram, rows: np.ndarray, target: np.ndarray, alpha: float) -> Ngram
     return NgramModel(weights, float(target.mean() - mean_profile @ weights))
 
 
-def predict(model: NgramModel, matrix: sparse.csr_matrix) -> np.ndarray:
+def predict(model: NgramModel, matrix: sparse.csr_matrix | np.ndarray) -> np.ndarray:
     return np.asarray(matrix @ model.weights).ravel() + model.intercept
 
 

@@ -32,7 +32,7 @@ from orato.text.feedback import METRICS
 from orato.text.grammar import Source
 from orato.text.ngrams import NgramModel
 from orato.text.relevance import REFERENCE_TOPICS, standing
-from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, WEIGHTS
+from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, VECTOR_MODELS, VECTOR_PREFIX, WEIGHTS
 from training.text_corpus import Essay, ModelAnswers, analysis_of, extract, load_essays, read_cache
 from training.text_corpus import vectors as text_vectors
 from training.text_ngrams import Gram, choose_alpha, fit, predict, profile_matrix, spoken_text
@@ -169,7 +169,7 @@ def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object],
     held = held_out_prompts(essays)
     dev = [e for e in essays if e.prompt not in held]
     test = [e for e in essays if e.prompt in held]
-    ngram_models, report_ngrams = stack_ngrams(dev, test, answers, features)
+    ngram_models, report_stacked = stack_all(Stacking(dev, test, features), answers)
     models: dict[str, dict[str, object]] = {}
     report: dict[str, dict[str, object]] = {}
     predictions: dict[str, dict[str, np.ndarray]] = {}
@@ -196,7 +196,7 @@ def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object],
         "held_out_prompts": len(held), "held_out_essays": len(test),
         "development_prompts": len({e.prompt for e in dev}), "development_essays": len(dev),
     }  # fmt: skip
-    report["ngrams"] = report_ngrams
+    report["stacked"] = report_stacked
     relevance, report["relevance"] = relevance_calibration(essays, held)
     document = {
         "version": VERSION, "scale": "1-5 (ELLIPSE); 0-100 = 20 x", "data": summary, "report": report,
@@ -205,42 +205,64 @@ def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object],
     return document, ngram_models
 
 
-def stack_ngrams(
-    dev: Sequence[Essay], test: Sequence[Essay], answers: dict[str, ModelAnswers], features: dict[str, EssayFeatures]
-) -> tuple[dict[str, dict[str, NgramModel]], dict[str, object]]:
-    """One n-gram ridge per source and trait, its estimates added to ``features`` as
-    ``ngram_<trait>``: out of fold (the same prompt folds) for the development essays, from
+SOURCES: tuple[Source, ...] = ("speech", "writing")
+
+
+@dataclass(frozen=True)
+class Stacking:
+    """The development essays (first) and the held-out ones, and the prompt folds of the former."""
+
+    dev: Sequence[Essay]
+    test: Sequence[Essay]
+    features: dict[str, EssayFeatures]
+
+    @property
+    def essays(self) -> list[Essay]:
+        return [*self.dev, *self.test]
+
+    def folds(self) -> list[np.ndarray]:
+        prompts = sorted({e.prompt for e in self.dev})
+        return prompt_folds(np.array([prompts.index(e.prompt) for e in self.dev]))
+
+
+def stack(split: Stacking, gram: Gram, prefix: str, sources: Sequence[Source]) -> tuple[dict[str, NgramModel], dict[str, object]]:
+    """One ridge per trait on ``gram``, its estimates added to the ``sources``' features as
+    ``<prefix><trait>``: out of fold (the same prompt folds) for the development essays, from
     the model fitted on all of them for the held-out ones; the models and their figures."""
+    models: dict[str, NgramModel] = {}
+    figures: dict[str, object] = {}
+    rows, held = np.arange(len(split.dev)), np.arange(len(split.dev), len(split.essays))
+    for name, trait in TARGETS["writing"].items():
+        target = np.array([e.scores[trait] for e in split.dev])
+        alpha, estimates = choose_alpha(gram, target, split.folds())
+        models[name] = fit(gram, rows, target, alpha)
+        estimates = np.concatenate([estimates, predict(models[name], gram.matrix[held])])
+        for essay, value in zip(split.essays, estimates, strict=True):
+            for source in sources:
+                getattr(split.features[essay.text_id], source)[f"{prefix}{name}"] = float(value)
+        truth = np.array([e.scores[trait] for e in split.test])
+        figures[name] = {"against": trait, "alpha": alpha,
+                         "cv_pearson": round(float(np.corrcoef(estimates[rows], target)[0, 1]), 4),
+                         **evaluate(np.clip(estimates[held], LOW, HIGH), truth, float(target.mean()))}  # fmt: skip
+        log.info("%s%s %s", prefix, name, figures[name])
+    return models, figures
+
+
+def stack_all(split: Stacking, answers: dict[str, ModelAnswers]) -> tuple[dict[str, dict[str, NgramModel]], dict[str, object]]:
+    """The n-gram ridges of each source (speech reads the spelling-corrected essay) and the
+    text-vector ridges (one set for both sources), stacked into the features."""
     models: dict[str, dict[str, NgramModel]] = {}
     report: dict[str, object] = {}
-    essays = [*dev, *test]
-    rows, held = np.arange(len(dev)), np.arange(len(dev), len(essays))
-    prompts = sorted({e.prompt for e in dev})
-    folds = prompt_folds(np.array([prompts.index(e.prompt) for e in dev]))
-    sources: tuple[Source, ...] = ("speech", "writing")
-    for source in sources:
-        texts = [e.text if source == "writing" else spoken_text(e, answers[e.text_id]) for e in essays]
-        gram = Gram.of(profile_matrix(texts, source))
-        models[source] = {}
-        figures: dict[str, object] = {}
-        report[source] = figures
-        for name, trait in TARGETS["writing"].items():
-            target = np.array([e.scores[trait] for e in dev])
-            alpha, estimates = choose_alpha(gram, target, folds)
-            models[source][name] = fit(gram, rows, target, alpha)
-            estimates = np.concatenate([estimates, predict(models[source][name], gram.matrix[held])])
-            for essay, value in zip(essays, estimates, strict=True):
-                getattr(features[essay.text_id], source)[f"{NGRAM_PREFIX}{name}"] = float(value)
-            truth = np.array([e.scores[trait] for e in test])
-            figures[name] = {"against": trait, "alpha": alpha,
-                                    "cv_pearson": round(float(np.corrcoef(estimates[rows], target)[0, 1]), 4),
-                                    **evaluate(np.clip(estimates[held], LOW, HIGH), truth, float(target.mean()))}  # fmt: skip
-            log.info("%s ngram %s %s", source, name, figures[name])
+    for source in SOURCES:
+        texts = [e.text if source == "writing" else spoken_text(e, answers[e.text_id]) for e in split.essays]
+        models[source], report[source] = stack(split, Gram.of(profile_matrix(texts, source)), NGRAM_PREFIX, (source,))
+    vectors = text_vectors([e.text for e in split.essays]).astype(np.float64)
+    models[VECTOR_MODELS], report[VECTOR_MODELS] = stack(split, Gram.of(vectors), VECTOR_PREFIX, SOURCES)
     return models, report
 
 
 def save_ngram_models(models: dict[str, dict[str, NgramModel]], path: Path) -> None:
-    """``<source>/<trait>`` float16 bucket vectors and their intercepts (traits.load_ngram_models)."""
+    """``<group>/<trait>`` float16 weight vectors and their intercepts (traits.load_ngram_models)."""
     arrays: dict[str, np.ndarray] = {}
     for source, traits in models.items():
         for name, model in traits.items():

@@ -68,9 +68,10 @@ def analyze(text: str, dialect: str, source: Source, models: TextModels) -> Text
 
 def score_traits(analysis: TextAnalysis, models: TextModels) -> TraitScores:
     """The scorers were fitted on English; for another language the features read through
-    English word lists and the n-gram estimates are left out (held at their training mean)."""
+    English word lists and the n-gram and text-vector estimates are left out (held at their
+    training mean)."""
     if analysis.dialect.startswith("en"):
-        return TraitScores(models.scorers.predict(analysis.source, analysis.features, analysis.text))
+        return TraitScores(models.scorers.predict(analysis.source, analysis.features, analysis.text, analysis.text_vector))
     return TraitScores(models.scorers.predict(analysis.source, language_neutral(analysis.features)))
 
 

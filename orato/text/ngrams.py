@@ -91,3 +91,8 @@ class NgramModel:
 
     def predict(self, text_profile: Profile) -> float:
         return self.intercept + float(self.weights[text_profile.buckets].astype(np.float64) @ text_profile.values)
+
+
+def dense_profile(vector: np.ndarray) -> Profile:
+    """A dense vector (the text's MiniLM vector) as a profile: the same linear models read it."""
+    return Profile(np.arange(len(vector), dtype=np.int64), np.asarray(vector, dtype=np.float64))
