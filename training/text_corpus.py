@@ -4,9 +4,8 @@
 Each essay is checked by the LanguageTool engine once; its raw matches are cached as JSON
 lines in ``training/cache/``. Features are then computed from the text and the cache by the
 same :func:`orato.text.analysis.analyze` the server runs (the cached matches replayed), so
-changing a feature needs no new engine pass. The trait features use no embedding (a text
-vector did not lower the cross-validated error), so essays are embedded only where relevance
-needs them (:func:`vectors`).
+changing a feature needs no new engine pass. Essays are embedded (:func:`vectors`, cached
+too) for the text-vector ridges and the relevance calibration.
 """
 
 from __future__ import annotations
@@ -95,7 +94,8 @@ class _Replayed:
         return self._answers.matches
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """No vector: the trait features do not read it (see the module doc)."""
+        """No vector: the analysis features do not read it; the text-vector ridges take theirs
+        from :func:`vectors`."""
         return np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
 
 

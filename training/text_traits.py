@@ -1,4 +1,5 @@
-"""Rebuild the text trait scorers (orato/text/weights/traits.json) from ELLIPSE in one command.
+"""Rebuild the text trait scorers (orato/text/weights/traits.json and ngrams.npz) from ELLIPSE in
+one command.
 
     python -m training.text_traits --data ../shared/data/ellipse-train
 
@@ -6,8 +7,11 @@
    minutes on a quiet machine the first time), and the features from them;
 2. a fixed set of prompts (about a fifth of the essays, chosen by a hash of the prompt title)
    is kept back and touched by no choice below;
-3. on the other prompts, grouped 5-fold by prompt, the ridge penalty is chosen per source and
-   trait;
+3. on the other prompts, grouped 5-fold by prompt: a ridge per trait on the hashed n-gram
+   profile (per source) and on the MiniLM text vector (``training.text_ngrams``), whose
+   out-of-fold estimates join the features (stacking; held-out essays get the estimates of the
+   ridges fitted on all development essays); then the feature ridge's penalty is chosen per
+   source and trait;
 4. the chosen models are fitted on all the non-held-out prompts, measured once on the held-out
    prompts (Pearson and RMSE on the 1-5 scale, next to predicting the training mean), and
    written with the figures into ``orato/text/weights/``;
