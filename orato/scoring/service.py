@@ -222,7 +222,12 @@ def _prepare(
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
     # Pitch and loudness, measured once: stress always needs them, as do fluency and interference.
-    track = prosody_track(audio.samples)
+    return text_score(prepared, scored, prosody_track(audio.samples))
+
+
+def text_score(prepared: PreparedScript, scored: ScoredScript, track: ProsodyTrack) -> dict[str, Any]:
+    """Step 14 of score text (2.3, 2.6-2.10) once the engine has assessed the attempt: every
+    member computed from the alignment's timings and the pitch track, whatever they are."""
     _add_stress(scored, track, prepared.dialect)
     body: dict[str, Any] = {"text": scored.analysis.text, "word_score_list": scored.words}
     if prepared.extras.intonation:
@@ -340,11 +345,22 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
         except WordAlignmentError as error:
             failure = error
             continue
-        words = [word_object(s) for s in _scored(analysis, assessment)]
-        results.append(ScoredScript(analysis, segments, words, assessment, speech, foreign))
+        results.append(scored_script(analysis, segments, assessment, speech, foreign))
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))
+
+
+def scored_script(
+    analysis: ScriptAnalysis,
+    segments: tuple[tuple[int, int], ...],
+    assessment: UtteranceAssessment,
+    speech: tuple[SpeechSegment, ...],
+    foreign: str | None,
+) -> ScoredScript:
+    """One option with the engine's verdict on it, its words as 9.4's wire objects."""
+    words = [word_object(s) for s in _scored(analysis, assessment)]
+    return ScoredScript(analysis, segments, words, assessment, speech, foreign)
 
 
 def _add_stress(scored: ScoredScript, track: ProsodyTrack, dialect: str) -> None:
