@@ -19,6 +19,7 @@ serve: setup
 
 test: setup
 	$(VENV)/bin/ruff check orato tests training bench
+	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup
