@@ -23,12 +23,20 @@ from voices import samples, silence, speak, wav_bytes
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment
 from orato.acoustic.pitch import PITCH_CEILING_HZ, PITCH_FLOOR_HZ, ProsodyTrack, prosody_track
 from orato.audio import SpeechSegment
+from orato.lang import ExpectedWord, PhoneList, parse_phone_list
 from orato.params import Params
-from orato.scoring.assessment import ExpectedWord, PhoneAssessment, UtteranceAssessment, WordAssessment
+from orato.scoring.assessment import PhoneAssessment, UtteranceAssessment, WordAssessment
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.features import utterance_features
 from orato.scoring.fluency import TimedWord, fluency_metrics
-from orato.scoring.service import PreparedScript, ScoredScript, prepare_text, scored_script, text_score
+from orato.scoring.service import (
+    PreparedScript,
+    ScoredScript,
+    phone_list_score,
+    prepare_text,
+    scored_script,
+    text_score,
+)
 
 
 def test_a_prosody_score_over_speech_without_a_voiced_frame_is_a_number() -> None:
@@ -159,6 +167,22 @@ def test_every_member_of_score_text_is_finite_and_in_range_for_any_alignment_and
     for sentence in body["fluency"]["segment_metrics_list"]:
         assert sentence["articulation_length"] <= sentence["duration"]
         assert sentence["max_length_run"] <= sentence["duration"] + 0.001
+
+
+@st.composite
+def phone_list_attempts(draw: st.DrawFn) -> tuple[PhoneList, WordAssessment, ProsodyTrack]:
+    """Score phone list's one word: one syllable or two, said or not, against any pitch."""
+    phone_list = parse_phone_list(draw(st.sampled_from(("l|ae1|m", "ah0|b|aw1|t", "sh"))), "en-us")
+    (verdict,) = draw(assessments([phone_list.expected()])).words
+    return phone_list, verdict, draw(prosody_tracks(int(verdict.end_frame)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(phone_list_attempts())
+def test_every_member_of_score_phone_list_is_finite_and_in_range_for_any_alignment_and_pitch(
+    attempt: tuple[PhoneList, WordAssessment, ProsodyTrack],
+) -> None:
+    assert_finite_and_in_range(phone_list_score(*attempt)["word_score"])
 
 
 def test_a_sentence_whose_only_word_has_zero_frames_has_no_negative_run() -> None:

@@ -35,7 +35,7 @@ from orato.lang import (
     split_sentences,
 )
 from orato.params import DIALECTS, Params
-from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.assessment import UtteranceAssessment, WordAssessment
 from orato.scoring.attribution import SpeechAttribution, attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import PronunciationEngine
@@ -308,15 +308,20 @@ def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunciat
 def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     require_speech(audio)
     assessment = engine.assess(audio, [phone_list.expected()])
-    phones = phone_objects(phone_list.pronunciation, phone_list.links(), assessment.words[0])
+    return phone_list_score(phone_list, assessment.words[0], prosody_track(audio.samples))
+
+
+def phone_list_score(phone_list: PhoneList, verdict: WordAssessment, track: ProsodyTrack) -> dict[str, Any]:
+    """The score phone list body (4.2) once the engine has assessed the word, from its
+    timings and the pitch track alone."""
+    phones = phone_objects(phone_list.pronunciation, phone_list.links(), verdict)
     for phone in phones:
         phone.pop("word_extent", None)
-    add_phone_list_stress(phones, assessment.words[0].spoken, prosody_track(audio.samples),
-                          phone_list.pronunciation.dialect)  # fmt: skip
+    add_phone_list_stress(phones, verdict.spoken, track, phone_list.pronunciation.dialect)
     return {
         "word_score": {
             "word": phone_list.text,
-            "quality_score": word_quality(phones, assessment.words[0].spoken),
+            "quality_score": word_quality(phones, verdict.spoken),
             "phone_score_list": phones,
         }
     }
