@@ -49,6 +49,8 @@ def _serve(connection: Connection, settings: Settings, score: Scorer) -> None:
 
 
 class _Worker:
+    """One scoring process and the item it is on (None while loading or idle)."""
+
     def __init__(self, context: SpawnContext, settings: Settings, score: Scorer) -> None:
         self.connection, child = context.Pipe()
         self.process: SpawnProcess = context.Process(
@@ -79,6 +81,8 @@ class ScoringPool:
     """``workers`` scoring processes; use as a context manager so that they always end with it."""
 
     def __init__(self, settings: Settings, workers: int, score: Scorer = score_item) -> None:
+        """``score`` scores one item inside a worker (a picklable module-level function: the
+        tests plant failures through it, where a monkeypatch would not reach)."""
         # Spawned, not forked: a fork would copy a parent's loaded models without the threads
         # they run on (CTranslate2, ONNX Runtime), and the copies would hang.
         self._context = multiprocessing.get_context("spawn")
@@ -137,10 +141,14 @@ class ScoringPool:
             return failed_item(self._retire(worker).id, EngineUnavailableError(DEADLINE_MISSED))
         return None
 
-    def _died(self, worker: _Worker) -> ItemResult:
+    def _died(self, worker: _Worker) -> ItemResult | None:
         if not worker.ready:
             worker.kill()
             raise WorkerStartError(f"a scoring worker exited while loading the engine (status {worker.process.exitcode})")
+        if worker.item is None:  # died idle: the next round starts another if items wait
+            worker.kill()
+            self._workers.remove(worker)
+            return None
         result = failed_item(self._retire(worker).id, OratoError())
         logger.error("internal error request_id=%s type=WorkerExit status=%s", result.response["request_id"],
                      worker.process.exitcode)  # fmt: skip
