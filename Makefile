@@ -18,7 +18,7 @@ serve: setup
 	$(VENV)/bin/orato serve --dev
 
 test: setup
-	$(VENV)/bin/ruff check orato tests training bench
+	$(VENV)/bin/ruff check orato tests training bench tools
 	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 

@@ -13,6 +13,11 @@ from pathlib import Path
 Setup = Callable[[Path], Callable[[], object]]
 
 
+class Figures(dict[str, float]):
+    """Milliseconds a run measured inside itself (e.g. in a child process), reported beside its
+    own latency as p50 and p95 per name; the harness cannot time what happens in another process."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str

@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere, without installi
     sys.path.insert(0, str(ROOT))
 
 from bench import scenarios  # noqa: E402
-from bench.registry import SCENARIOS, Scenario  # noqa: E402
+from bench.registry import SCENARIOS, Figures, Scenario  # noqa: E402
 
 
 def load_scenarios() -> dict[str, Scenario]:
@@ -49,11 +49,13 @@ def measure(item: Scenario, repeat: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="orato-bench-") as workdir:
         run = item.setup(Path(workdir))
         run()  # warm-up
-        timings = []
+        timings, figures = [], []
         for _ in range(repeat):
             started = time.perf_counter()
-            run()
+            outcome = run()
             timings.append(time.perf_counter() - started)
+            if isinstance(outcome, Figures):
+                figures.append(outcome)
     p50, p95 = percentile(timings, 50), percentile(timings, 95)
     # A setup may measure its audio length itself (synthesis output varies by engine and text).
     seconds = getattr(run, "audio_seconds", None) or item.audio_seconds
@@ -67,6 +69,17 @@ def measure(item: Scenario, repeat: int) -> dict[str, object]:
         "rtf_p50": rtf(p50),
         "rtf_p95": rtf(p95),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        **figure_percentiles(figures),
+    }
+
+
+def figure_percentiles(figures: list[Figures]) -> dict[str, float]:
+    """``NAME_p50_ms`` and ``NAME_p95_ms`` for each figure the runs reported."""
+    names = sorted({name for figure in figures for name in figure})
+    return {
+        f"{name}_p{q}_ms": round(percentile([f[name] for f in figures if name in f], q), 3)
+        for name in names
+        for q in (50, 95)
     }
 
 
@@ -79,6 +92,10 @@ def report(result: dict[str, object]) -> None:
     print(f"latency p95   {result['p95_ms']:.2f} ms")
     print(f"real-time     {rtf}")
     print(f"peak RSS      {result['peak_rss_mb']:.1f} MB")
+    for name, value in result.items():
+        if name.endswith("_p50_ms"):
+            figure = name.removesuffix("_p50_ms")
+            print(f"{figure:13} {value:.2f} ms (p95 {result[f'{figure}_p95_ms']:.2f})")
     print(json.dumps(result))
 
 

@@ -103,7 +103,7 @@ def create_key(env: dict[str, str], organisation: str, *options: str) -> str:
         [*ORATO, "keys", "create", "--org", organisation, *options],
         env=env, capture_output=True, text=True, check=True, cwd=ROOT,
     )
-    return created.stdout.strip().splitlines()[-1]
+    return created.stdout.strip()  # stdout is exactly the key
 
 
 def children(pid: int) -> list[int]:

@@ -1,7 +1,8 @@
 """The `orato` command: run the server and administer organisations and keys.
 
-The command names and output shapes are relied on by scripts (`orato keys create` prints the
-new key alone on the last line of stdout), so they change only with care.
+The command names and output shapes are relied on by scripts, so they change only with care.
+Stdout carries only a command's machine-readable result (`orato keys create` prints exactly the
+new key, one line); logs, notes for people and errors go to stderr.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def _fail_on_orato_error(action: object) -> None:
 @click.version_option(package_name="orato")
 def main() -> None:
     """Orato: self-hosted speech assessment and synthesis API."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
+    )
 
 
 @main.command()
@@ -84,11 +87,12 @@ def _print_development_key(keys: KeyService) -> None:
     if existing:
         click.echo(
             f"Development key already issued ({existing[0].prefix}...{existing[0].last_four}); "
-            f"it is shown only once. New one: orato keys create --org {DEV_ORGANISATION}"
+            f"it is shown only once. New one: orato keys create --org {DEV_ORGANISATION}",
+            err=True,
         )
         return
     issued = keys.issue(DEV_ORGANISATION)
-    click.echo(f"Development organisation '{DEV_ORGANISATION}', plan {issued.plan}. API key (shown once):")
+    click.echo(f"Development organisation '{DEV_ORGANISATION}', plan {issued.plan}. API key (shown once):", err=True)
     click.echo(issued.secret)
 
 
@@ -119,12 +123,12 @@ def keys() -> None:
     help="Requests this key may have in flight at once (default: the plan's).",
 )
 def keys_create(organisation: str, plan: str | None, max_in_flight: int | None) -> None:
-    """Issue a key; the key itself is printed alone on the last line."""
+    """Issue a key: stdout is exactly the key; its id, organisation and plan go to stderr."""
     try:
         issued = _keys().issue(organisation, plan, max_in_flight=max_in_flight)
     except ValueError as error:  # an unknown plan
         raise click.ClickException(str(error)) from None
-    click.echo(f"key id {issued.key_id}, organisation {issued.organisation}, plan {issued.plan}")
+    click.echo(f"key id {issued.key_id}, organisation {issued.organisation}, plan {issued.plan}", err=True)
     click.echo(issued.secret)
 
 

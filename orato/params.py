@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from orato.dialect_support import Feature, offers
 from orato.errors import (
     InvalidParametersError,
     MissingParametersError,
@@ -19,7 +20,6 @@ from orato.errors import (
 )
 
 NEWEST_MINOR = 17
-DIALECTS = ("en-us", "en-gb", "fr-fr", "fr-ca", "es-es", "es-mx")
 MAX_IDENTIFIER_CHARS = 256
 _VERSION = re.compile(r"v9(?:\.(0|[1-9][0-9]?))?")
 _TRUE, _FALSE = {"1", "true"}, {"0", "false"}
@@ -67,9 +67,10 @@ class Params:
             return False
         raise InvalidParametersError(name, "must be 1, 0, true or false")
 
-    def dialect(self, supported: Iterable[str]) -> str:
+    def dialect(self, feature: Feature | None = None) -> str:
+        """The dialect asked for (en-us when none), if it is one of the six and offers ``feature`` (1.9)."""
         dialect = (self._values.get("dialect") or "en-us").strip().lower()
-        if dialect not in DIALECTS or dialect not in supported:
+        if not offers(dialect, feature):
             raise InvalidParametersError("dialect", "is not supported by this endpoint")
         return dialect
 

@@ -2,13 +2,16 @@
 
 Models and lexicons are expensive to load (hundreds of milliseconds to seconds) and
 read-only once loaded, so each is loaded once per process, on first use, and shared by every
-request and thread. Everything else is passed explicitly.
+request and thread. The worker pools that run beside a request (hama's one worker, the
+moderation evaluators) are process-wide too and live here for the same reason. Everything
+else is passed explicitly.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
@@ -17,6 +20,7 @@ T = TypeVar("T")
 class ModelRegistry:
     def __init__(self) -> None:
         self._models: dict[str, Any] = {}
+        self._executors: dict[str, ThreadPoolExecutor] = {}
         # Re-entrant: a loader may itself ask for the models it is built from.
         self._lock = threading.RLock()
 
@@ -33,6 +37,14 @@ class ModelRegistry:
 
     def loaded(self) -> list[str]:
         return sorted(self._models)
+
+    def executor(self, name: str, workers: int) -> ThreadPoolExecutor:
+        """The process's worker pool called ``name``, started the first time it is asked for."""
+        with self._lock:
+            pool = self._executors.get(name)
+            if pool is None:
+                pool = self._executors[name] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+            return pool
 
 
 models = ModelRegistry()

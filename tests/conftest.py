@@ -24,7 +24,6 @@ from orato.settings import Settings
 if TYPE_CHECKING:
     from fake_upstream import FakeUpstream
 
-FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "ORATO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from learner_speech import READINGS, learner_clip_path
 
 from orato.audio import (
     DecodedAudio,
@@ -29,9 +30,8 @@ from orato.audio import (
 )
 from orato.errors import AudioTooLongError, ConvertAudioError, NoSpeechError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "speechocean762"
-CLIPS = sorted(FIXTURES.glob("*.flac"))
-CLIP = FIXTURES / "010330035.flac"
+CLIPS = [learner_clip_path(uttid) for uttid in sorted(READINGS)]
+CLIP = learner_clip_path("010330035")
 RATE = 16_000
 TOLERANCE_S = 0.05
 
@@ -385,10 +385,10 @@ def ten_minute_mp3(speech: np.ndarray) -> bytes:
 
 def test_ten_minutes_is_refused_without_decoding_it(ten_minute_mp3: bytes) -> None:
     assert len(ten_minute_mp3) < 700_000
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(AudioTooLongError) as info:
         decode_audio(io.BytesIO(ten_minute_mp3), max_seconds=15)
-    assert time.perf_counter() - started < 2.0
+    assert time.process_time() - started < 2.0
     assert re.fullmatch(
         r"The audio is (\d+\.\d s long|longer than 15 s); this key allows at most 15 s\.",
         info.value.detail,
@@ -412,10 +412,10 @@ def flac_bomb() -> bytes:
 def test_decompression_bomb_stays_cheap() -> None:
     bomb = flac_bomb()
     assert len(bomb) < 300_000
-    started = time.perf_counter()
+    started = time.process_time()
     with pytest.raises(AudioTooLongError):
         decode_audio(io.BytesIO(bomb), max_seconds=120)
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
 
 
 def test_max_seconds_must_be_positive(speech: np.ndarray) -> None:

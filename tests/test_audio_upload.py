@@ -12,9 +12,10 @@ import wave
 
 import numpy as np
 import pytest
-from conftest import FIXTURES, issue_key
+from conftest import issue_key
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from learner_speech import learner_clip
 from starlette.concurrency import run_in_threadpool
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
@@ -24,7 +25,7 @@ from orato.api.routes.assessment import begin, success
 from orato.audio import decode_audio, require_speech
 
 PROBE = "/api/scoring/probe/v9/json"
-CLIP = (FIXTURES / "speechocean762" / "010330035.flac").read_bytes()
+CLIP = learner_clip("010330035")
 
 
 @pytest.fixture
@@ -117,8 +118,8 @@ def test_hostile_audio_is_judged_by_content_in_bounded_time(probe: TestClient, k
     from test_audio_intake import flac_bomb, pcm16, wav_bytes
 
     claims_hours = wav_bytes(pcm16(clip_samples()), data_size=0xFFFF_FF00)
-    started = time.perf_counter()
+    started = time.process_time()
     response = upload(probe, key, claims_hours)
     assert response.status_code == 200 and abs(response.json()["seconds"] - 3.21) < 0.05
     assert_assessment_error(upload(probe, key, flac_bomb(), name="bomb.flac"), 400, "error_audio_too_long")
-    assert time.perf_counter() - started < 10
+    assert time.process_time() - started < 10

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import hygiene
 import pytest
 from click.testing import CliRunner
+from starlette.testclient import TestClient
 
+from orato.api.app import create_app
 from orato.cli import main
+from orato.settings import Settings
 
 
 @pytest.fixture
@@ -22,14 +29,32 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-def test_keys_create_prints_the_key_alone_on_the_last_line(run) -> None:
+def test_keys_create_prints_the_key_and_nothing_else(run) -> None:
     result = run("keys", "create", "--org", "acme", "--plan", "basic")
     assert result.exit_code == 0
-    last = result.stdout.strip().splitlines()[-1]
-    assert last.startswith("orato_") and " " not in last
+    key = result.stdout.removesuffix("\n")
+    assert key.startswith("orato_") and " " not in key and "\n" not in key
+    assert "plan basic" in result.stderr  # the key's id and plan are for people: stderr
     listing = run("keys", "list").stdout
     assert "acme" in listing and "basic" in listing and "active" in listing
-    assert last not in listing  # the key is shown once, never listed
+    assert key not in listing  # the key is shown once, never listed
+
+
+def test_the_real_cli_on_a_fresh_data_dir_prints_only_a_key_that_authenticates(tmp_path: Path) -> None:
+    """A fresh data dir runs every migration, whose log lines must stay off stdout."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORATO_")}
+    env["ORATO_DATA_DIR"] = str(tmp_path / "data")
+    created = subprocess.run(
+        [sys.executable, "-m", "orato.cli", "keys", "create", "--org", "acme"],
+        env=env, capture_output=True, text=True, check=True, timeout=120,
+    )
+    assert "Running upgrade" in created.stderr, "the migrations ran and logged"
+    lines = created.stdout.splitlines()
+    assert len(lines) == 1 and created.stdout == lines[0] + "\n"
+    hygiene.sent(lines[0])
+    client = TestClient(create_app(Settings(data_dir=tmp_path / "data", preload_engine=False)))
+    answer = client.get("/v1/organization", headers={"Authorization": f"Bearer {lines[0]}"})
+    assert answer.status_code == 200 and answer.json()["data"]["name"] == "acme"
 
 
 def test_revoke(run) -> None:

@@ -29,14 +29,10 @@ from orato.scoring.assessment import PhoneAssessment, UtteranceAssessment, WordA
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.features import utterance_features
 from orato.scoring.fluency import TimedWord, fluency_metrics
-from orato.scoring.service import (
-    PreparedScript,
-    ScoredScript,
-    phone_list_score,
-    prepare_text,
-    scored_script,
-    text_score,
-)
+from orato.scoring.render import phone_list_json, text_json
+from orato.scoring.results import sentence_pronunciation
+from orato.scoring.scripted import Attempt, TextScore, analyse, phone_list_score, scored_attempt
+from orato.scoring.service import PreparedScript, prepare_text
 
 
 def test_a_prosody_score_over_speech_without_a_voiced_frame_is_a_number() -> None:
@@ -123,7 +119,7 @@ def prosody_tracks(draw: st.DrawFn, frames: int) -> ProsodyTrack:
 
 
 @st.composite
-def attempts(draw: st.DrawFn) -> tuple[PreparedScript, ScoredScript, ProsodyTrack]:
+def attempts(draw: st.DrawFn) -> tuple[PreparedScript, Attempt, ProsodyTrack]:
     prepared = prepared_script(draw(st.sampled_from(SCRIPTS)))
     analysis, segments = prepared.options[0], prepared.segments[0]
     assessment = draw(assessments(analysis.expected_words()))
@@ -131,7 +127,7 @@ def attempts(draw: st.DrawFn) -> tuple[PreparedScript, ScoredScript, ProsodyTrac
     track = draw(prosody_tracks(frames))
     start = draw(st.floats(0, frames / 100))
     speech = tuple(SpeechSegment(start, start + draw(st.floats(0, 2))) for _ in range(draw(st.integers(0, 2))))
-    return prepared, scored_script(analysis, segments, assessment, speech, None), track
+    return prepared, scored_attempt(analysis, segments, assessment, speech), track
 
 
 def numbers(body: object, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], float]]:
@@ -159,10 +155,12 @@ def assert_finite_and_in_range(body: dict[str, object]) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(attempts())
 def test_every_member_of_score_text_is_finite_and_in_range_for_any_alignment_and_pitch(
-    attempt: tuple[PreparedScript, ScoredScript, ProsodyTrack],
+    attempt: tuple[PreparedScript, Attempt, ProsodyTrack],
 ) -> None:
     prepared, scored, track = attempt
-    body = text_score(prepared, scored, track)["text_score"]
+    scored, delivery = analyse(scored, track, prepared.dialect, prepared.extras)
+    pronunciation = sentence_pronunciation(scored.words)
+    body = text_json(TextScore(scored, delivery, pronunciation, prepared.extras.intonation, None))["text_score"]
     assert_finite_and_in_range(body)
     for sentence in body["fluency"]["segment_metrics_list"]:
         assert sentence["articulation_length"] <= sentence["duration"]
@@ -182,7 +180,7 @@ def phone_list_attempts(draw: st.DrawFn) -> tuple[PhoneList, WordAssessment, Pro
 def test_every_member_of_score_phone_list_is_finite_and_in_range_for_any_alignment_and_pitch(
     attempt: tuple[PhoneList, WordAssessment, ProsodyTrack],
 ) -> None:
-    assert_finite_and_in_range(phone_list_score(*attempt)["word_score"])
+    assert_finite_and_in_range(phone_list_json(phone_list_score(*attempt))["word_score"])
 
 
 def test_a_sentence_whose_only_word_has_zero_frames_has_no_negative_run() -> None:

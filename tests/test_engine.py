@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from learner_speech import learner_clip_path
 
 from orato.audio import DecodedAudio, decode_audio, detect_speech
 from orato.errors import WordAlignmentError
@@ -23,7 +24,6 @@ from orato.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-CLIPS = Path(__file__).parent / "fixtures" / "speechocean762"
 TEXTS = {
     "000060082": "KATE LIKES LAMB",
     "000360036": "I COULD DO WITH A BREAK",
@@ -43,7 +43,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> PronunciationEngine:
 
 @pytest.fixture(scope="module")
 def clips() -> dict[str, DecodedAudio]:
-    return {uttid: decode_audio(CLIPS / f"{uttid}.flac", max_seconds=30) for uttid in TEXTS}
+    return {uttid: decode_audio(learner_clip_path(uttid), max_seconds=30) for uttid in TEXTS}
 
 
 @pytest.fixture(scope="module")

@@ -103,10 +103,10 @@ def test_expected_words_helper() -> None:
 def test_a_long_script_is_quick() -> None:
     text = ("The quick brown fox jumps over the lazy dog while organisations photograph "
             "beautiful gardens near the river. ") * 14
-    start = time.perf_counter()
+    start = time.process_time()
     analysis = analyse_script(text[:1500].rsplit(" ", 1)[0], "en-gb")
     assert len(analysis.words) > 200
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
 
 
 # --- markup (12) ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ ORATO = Path(__file__).resolve().parents[1] / "orato"
 
 # Lowest first. Top-level modules count as packages of their own.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"orato", "settings", "errors", "registry", "params", "upstream", "workers"}),
+    frozenset({"orato", "settings", "errors", "registry", "dialect_support", "params", "upstream", "workers"}),
     frozenset({"audio", "lang"}),
     frozenset({"acoustic"}),
     frozenset({"scoring", "synthesis", "moderation"}),

@@ -6,8 +6,6 @@ known; real speech is in test_score_endpoints.py.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 
@@ -22,6 +20,8 @@ from orato.scoring.intonation import (
     secondary,
     semitones,
 )
+from orato.scoring.render import phone_json, word_json
+from orato.scoring.results import Intonation, ScoredPhone, ScoredSyllable, ScoredWord, StressVerdict
 from orato.scoring.stress import (
     SECONDARY_MARGIN,
     WORD_FINAL_DISCOUNT,
@@ -81,43 +81,44 @@ def _track(*stretches: tuple[int, float, float, float]) -> ProsodyTrack:
     return ProsodyTrack(f0, np.concatenate([np.full(n, db) for n, _, _, db in stretches]))
 
 
-def _word(text: str, *syllables: tuple[int, int | None, tuple[int, int]]) -> dict[str, Any]:
-    """A wire word of CV syllables: (vowel code index, stress_level, extent)."""
-    phones, out = [], []
+def _word(text: str, *syllables: tuple[int, int | None, tuple[int, int]], spoken: bool = True) -> ScoredWord:
+    """A scored word of CV syllables: (vowel code index, stress_level, extent)."""
+    phones: list[ScoredPhone] = []
+    out: list[ScoredSyllable] = []
     for _, stress, (start, end) in syllables:
         middle = (start + end) // 2
-        phones += [
-            {"phone": "l", "stress_level": None, "extent": [start, middle], "quality_score": 90},
-            {"phone": "ow", "stress_level": stress, "extent": [middle, end], "quality_score": 90},
-        ]
-        out.append({"phone_count": 2, "stress_level": stress, "letters": "", "quality_score": 90,
-                    "extent": [start, end]})  # fmt: skip
-    return {"word": text, "quality_score": 90, "phone_score_list": phones, "syllable_score_list": out}
+        phones += [_phone("l", None, (start, middle)), _phone("ow", stress, (middle, end))]
+        out.append(ScoredSyllable(phone_count=2, stress_level=stress, letters="", quality_score=90, extent=(start, end)))
+    return ScoredWord(text, 90, tuple(phones), tuple(out), None, spoken)
+
+
+def _phone(code: str, stress: int | None, extent: tuple[int, int]) -> ScoredPhone:
+    return ScoredPhone(code, stress, extent, 90, None, code)
 
 
 def test_the_hello_example_of_2_7() -> None:
     """Pitch edges 182.4 -> 179.9 (FLAT) then 165.0 -> 231.7: a RISE entered by a FALL."""
     track = _track((20, 0, 0, 60), (3, 182.4, 182.4, 60), (10, 181, 181, 60), (3, 179.9, 179.9, 60),
                    (3, 165.0, 165.0, 60), (21, 200, 200, 60), (3, 231.7, 231.7, 60))  # fmt: skip
-    hello = _word("hello", (0, 0, (18, 36)), (0, 1, (36, 63)))
-    listed = add_intonation([hello], [True], track)
-    first, second = hello["syllable_score_list"]
-    assert first["intonation"] == [None, "FLAT"] and first["pitch_range"] == [182.4, 179.9]
-    assert second["intonation"] == ["FALL", "RISE"] and second["pitch_range"] == [165.0, 231.7]
-    assert listed == [{"word": "hello", "syllable_intonation_list": [[None, "FLAT"], ["FALL", "RISE"]]}]
-    assert list(second) == ["phone_count", "stress_level", "letters", "quality_score", "intonation",
-                            "pitch_range", "extent"]  # fmt: skip
+    [hello] = add_intonation([_word("hello", (0, 0, (18, 36)), (0, 1, (36, 63)))], track)
+    first, second = hello.syllables
+    assert first.intonation == Intonation(None, "FLAT", (182.4, 179.9))
+    assert second.intonation == Intonation("FALL", "RISE", (165.0, 231.7))
+    rendered = word_json(hello)["syllable_score_list"][1]
+    assert rendered["intonation"] == ["FALL", "RISE"] and rendered["pitch_range"] == [165.0, 231.7]
+    assert list(rendered) == ["phone_count", "stress_level", "letters", "quality_score", "intonation",
+                              "pitch_range", "extent"]  # fmt: skip
 
 
 def test_an_unspoken_word_has_no_intonation_and_the_jump_skips_it() -> None:
     track = _track((10, 200, 200, 60), (10, 150, 200, 60))
     said = _word("go", (0, 1, (0, 10)))
-    missed = _word("oh", (0, 1, (10, 10)))
+    missed = _word("oh", (0, 1, (10, 10)), spoken=False)
     after = _word("low", (0, 1, (10, 20)))
-    listed = add_intonation([said, missed, after], [True, False, True], track)
-    assert missed["syllable_score_list"][0]["intonation"] == [None, None]
-    assert missed["syllable_score_list"][0]["pitch_range"] == [None, None]
-    assert [w["syllable_intonation_list"] for w in listed] == [[[None, "FLAT"]], [[None, None]], [["FALL", "RISE"]]]
+    words = add_intonation([said, missed, after], track)
+    assert words[1].syllables[0].intonation == Intonation(None, None, (None, None))
+    pairs = [[(s.intonation.entering, s.intonation.inside) for s in w.syllables if s.intonation] for w in words]
+    assert pairs == [[(None, "FLAT")], [(None, None)], [("FALL", "RISE")]]
 
 
 def _spans(*extents: tuple[int, int]) -> list[SyllableSpan]:
@@ -151,30 +152,25 @@ def test_a_monosyllable_is_judged_against_its_neighbours() -> None:
     assert predict(measure(track, [None, _spans((6, 31))])) == [None, [1]]
 
 
-def test_stress_fields_on_the_wire_objects() -> None:
+def test_stress_fields_on_the_scored_words() -> None:
     track = _track((8, 150, 150, 55), (20, 180, 180, 65), (30, 0, 0, 0))
     about = _word("about", (0, 0, (0, 8)), (0, 1, (8, 28)))
     unknown = _word("blim", (0, None, (28, 40)))
-    missed = _word("oh", (0, 1, (40, 40)))
-    add_stress([about, unknown, missed], [True, True, False], track, "en-us")
-    vowels = [p for p in about["phone_score_list"] if p["phone"] == "ow"]
-    assert [(p["predicted_stress_level"], p["stress_score"]) for p in vowels] == [(0, 100), (1, 100)]
-    assert [s["predicted_stress_level"] for s in about["syllable_score_list"]] == [0, 1]
-    assert list(vowels[0]) == ["phone", "stress_level", "extent", "quality_score", "stress_score",
-                               "predicted_stress_level"]  # fmt: skip
-    assert "stress_score" not in about["phone_score_list"][0]  # a consonant
-    assert "stress_score" not in unknown["phone_score_list"][1]  # no expected stress
-    assert missed["syllable_score_list"][0]["predicted_stress_level"] == 0  # unspoken: heard as 0
-    assert missed["syllable_score_list"][0]["stress_score"] == 0
+    missed = _word("oh", (0, 1, (40, 40)), spoken=False)
+    about, unknown, missed = add_stress([about, unknown, missed], track, "en-us")
+    vowels = [p for p in about.phones if p.phone == "ow"]
+    assert [p.stress for p in vowels] == [StressVerdict(100, 0), StressVerdict(100, 1)]
+    assert [s.stress.predicted_stress_level for s in about.syllables if s.stress] == [0, 1]
+    assert list(phone_json(vowels[0])) == ["phone", "stress_level", "extent", "quality_score", "stress_score",
+                                           "predicted_stress_level", "sound_most_like"]  # fmt: skip
+    assert about.phones[0].stress is None  # a consonant
+    assert unknown.phones[1].stress is None  # no expected stress
+    assert missed.syllables[0].stress == StressVerdict(0, 0)  # unspoken: heard as 0, scores 0
 
 
 def test_phone_list_stress_only_where_a_digit_was_sent() -> None:
     track = _track((8, 150, 150, 55), (20, 180, 180, 65))
-    phones = [
-        {"phone": "ah", "stress_level": 0, "extent": [0, 8], "quality_score": 90},
-        {"phone": "b", "stress_level": None, "extent": [8, 12], "quality_score": 90},
-        {"phone": "aw", "stress_level": None, "extent": [12, 28], "quality_score": 90},
-    ]
-    add_phone_list_stress(phones, True, track, "en-us")
-    assert phones[0]["predicted_stress_level"] == 0 and phones[0]["stress_score"] == 100
-    assert "stress_score" not in phones[1] and "stress_score" not in phones[2]
+    phones = [_phone("ah", 0, (0, 8)), _phone("b", None, (8, 12)), _phone("aw", None, (12, 28))]
+    first, b, aw = add_phone_list_stress(phones, True, track, "en-us")
+    assert first.stress == StressVerdict(100, 0)
+    assert b.stress is None and aw.stress is None

@@ -9,11 +9,11 @@ from __future__ import annotations
 import io
 import wave
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi import FastAPI
+from learner_speech import learner_clip, needs_real_learner_speech
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
 
@@ -23,10 +23,9 @@ from orato.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).parent / "fixtures" / "speechocean762"
-WAR = (FIXTURES / "010330035.flac").read_bytes()
+WAR = learner_clip("010330035")
 WAR_TEXT = "It makes more sense than going to war."
-LAMB = (FIXTURES / "000060082.flac").read_bytes()
+LAMB = learner_clip("000060082")
 TEXT = "/api/scoring/text/v9/json"
 WORD = "/api/scoring/word/v9/json"
 PHONES = "/api/scoring/phone_list/v9/json"
@@ -85,6 +84,9 @@ def test_score_text_reports_every_level(client: TestClient, key: str) -> None:
     assert set(score) >= {"ielts_score", "pte_score", "toeic_score", "cefr_score"}
 
 
+# On Piper's reading the engine scores the substituted vowel 100, as high as the right one: its
+# phone evidence is fitted on learner speech, and a clean synthetic vowel does not tell them apart.
+@needs_real_learner_speech
 def test_a_substituted_vowel_scores_lower_and_names_what_was_heard(client: TestClient, key: str) -> None:
     right = post(client, TEXT, key, text=WAR_TEXT).json()["text_score"]["word_score_list"][3]
     wrong = post(client, TEXT, key, text="It makes more [sense]{s ih1 n s} than going to war.",

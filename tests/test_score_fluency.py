@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from learner_speech import learner_clip
 from starlette.testclient import TestClient
-from test_score_endpoints import FIXTURES, TEXT, WAR_TEXT, client, key, post, scoring_app  # noqa: F401
+from test_score_endpoints import TEXT, WAR_TEXT, client, key, post, scoring_app  # noqa: F401
 from voices import SAMPLE_RATE, samples, silence, wav_bytes
 
 pytestmark = pytest.mark.slow
@@ -25,7 +26,7 @@ RUBRICS = ("speechace_score", "ielts_score", "pte_score", "toeic_score", "cefr_s
 
 
 def clip(uttid: str) -> np.ndarray:
-    return samples((FIXTURES / f"{uttid}.flac").read_bytes())
+    return samples(learner_clip(uttid))
 
 
 def test_a_whole_reading_is_correct_and_carries_every_figure(client: TestClient, key: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import json
+from types import UnionType
+from typing import Union, get_args, get_origin
 
 import numpy as np
 import pytest
@@ -14,7 +16,17 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 from test_api_errors import assert_problem
 
-from orato.synthesis.audio import mp3_bytes
+from orato.synthesis.audio import decode, mp3_bytes
+from orato.synthesis.schemas import (
+    ConversationRequest,
+    InlineRule,
+    Output,
+    Pronunciations,
+    SpeechRequest,
+    StreamOutput,
+    StreamRequest,
+    Turn,
+)
 from orato.synthesis.wav import int16_bytes
 
 ESPEAK = {"model": "espeak-ng/default", "voice": "en-us"}
@@ -51,8 +63,8 @@ def assert_validation(response, path: list) -> dict:
     ({"text": "x" * 4097, **ESPEAK}, ["text"]),
     ({"text": "hi", **ESPEAK, "speed": "fast"}, ["speed"]),
     ({"text": "hi", **ESPEAK, "volumeDbfs": 3}, ["volumeDbfs"]),
-    ({"text": "hi", **ESPEAK, "output": {"format": "wav", "bitrate": 96}}, ["output"]),
-    ({"text": "hi", **ESPEAK, "output": {"format": "mp3", "bitrate": 100}}, ["output"]),
+    ({"text": "hi", **ESPEAK, "output": {"format": "wav", "bitrate": 96}}, ["output", "bitrate"]),
+    ({"text": "hi", **ESPEAK, "output": {"format": "mp3", "bitrate": 100}}, ["output", "bitrate"]),
     ({"text": "hi", **ESPEAK, "timestamps": "maybe"}, ["timestamps"]),
     ({"text": "hi", **ESPEAK, "moderation_ruleset_id": "nope"}, ["moderation_ruleset_id"]),
     ({"text": "hi", "voice": "en-us"}, ["model"]),
@@ -85,6 +97,55 @@ def test_body_that_is_not_json_or_too_large(synth: TestClient) -> None:
 def test_stream_rejects_whole_clip_members(synth: TestClient) -> None:
     assert_validation(synth.post(f"{SPEECH}/stream", json={"text": "hi", **ESPEAK, "output": "mp3"}), ["output"])
     assert_validation(synth.post(f"{SPEECH}/stream", json={"text": "hi", **ESPEAK, "volumeDbfs": -20}), ["volumeDbfs"])
+
+
+def test_stream_output_may_only_name_the_providers_own_format(synth: TestClient, upstream: FakeUpstream) -> None:
+    stream = f"{SPEECH}/stream"
+    body = assert_validation(synth.post(stream, json={"text": "hi", **ESPEAK, "output": {"format": "mp3"}}), ["output", "format"])
+    assert body["detail"] == "output.format: must be wav: this provider streams wav"
+    assert_validation(synth.post(stream, json={"text": "hi", **ESPEAK, "output": {"format": "pcm"}}), ["output", "format"])
+    assert_validation(synth.post(stream, json={"text": "hi", **ESPEAK, "output": {"sampleRate": 96000}}), ["output", "sampleRate"])
+    use_byok(synth)
+    assert_validation(synth.post(stream, json={"text": "hi", **OPENAI, "output": {"format": "wav"}}), ["output", "format"])
+    assert not upstream.calls(OPENAI_SPEECH), "refused before the provider was called"
+
+
+WRONG_OUTPUTS = [
+    ({"format": "ogg"}, ["output", "format"], "input should be 'wav', 'mp3' or 'pcm'"),
+    ({"format": "wav", "sampleRate": 7999}, ["output", "sampleRate"], "input should be greater than or equal to 8000"),
+    ({"format": "pcm", "sampleRate": 48001}, ["output", "sampleRate"], "input should be less than or equal to 48000"),
+    ({"format": "wav", "sampleRate": 22050.5}, ["output", "sampleRate"], "input should be a valid integer"),
+    ({"format": "wav", "sampleRate": "22050"}, ["output", "sampleRate"], "input should be a valid integer"),
+    ({"format": "mp3", "sampleRate": 10000}, ["output", "sampleRate"],
+     "must be one of 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000 with mp3"),
+    ({"format": "wav", "sampleRate": 16000, "channels": 2}, ["output", "channels"], "extra inputs are not permitted"),
+    ({"format": "pcm", "bitrate": 96}, ["output", "bitrate"], "is only allowed with mp3"),
+    ({"sampleRate": 16000}, ["output", "format"], "field required"),
+    ("ogg", ["output"], "input should be 'wav', 'mp3' or 'pcm'"),
+]
+
+
+@pytest.mark.parametrize("path", [SPEECH, f"{SPEECH}/with-timestamps", "/v1/audio/conversation"])
+def test_a_wrong_output_member_is_named_not_the_first_arm_of_the_union(synth: TestClient, path: str) -> None:
+    """output is "wav" | {...}: the detail is the complaint of the arm the value was meant for."""
+    for output, member, message in WRONG_OUTPUTS:
+        payload = {"turns": [{"text": "hi", **ESPEAK}]} if "conversation" in path else {"text": "hi", **ESPEAK}
+        body = assert_validation(synth.post(path, json={**payload, "output": output}), member)
+        assert body["detail"] == f"{'.'.join(member)}: {message}"
+        assert len(body["validation"]) == 1, body["validation"]
+
+
+def test_every_union_of_the_synthesis_schemas_is_covered_by_the_test_above() -> None:
+    """A new union member needs its own cases in WRONG_OUTPUTS' style."""
+    models = [SpeechRequest, StreamRequest, ConversationRequest, Turn, Output, StreamOutput, Pronunciations, InlineRule]
+    unions = {
+        (model.__name__, name)
+        for model in models
+        for name, field in model.model_fields.items()
+        if get_origin(field.annotation) in (Union, UnionType)
+        and len([arm for arm in get_args(field.annotation) if arm is not type(None)]) > 1
+    }
+    assert unions == {("SpeechRequest", "output"), ("ConversationRequest", "output")}
 
 
 def test_text_too_long_after_substitution(synth: TestClient) -> None:
@@ -284,3 +345,16 @@ def test_timestamps_unavailable_returns_no_audio(synth: TestClient, upstream: Fa
     assert conversation.status_code == 200
     assert conversation.json()["timestamps"] == []
     assert conversation.json()["warnings"][0].startswith("timestamps_missing:")
+
+
+def test_a_remote_mp3_stream_is_re_encoded_at_the_asked_rate(synth: TestClient, upstream: FakeUpstream) -> None:
+    use_byok(synth)
+    source = mp3_bytes(tone(1.5, 24000), 24000, 64)
+    upstream.replies[OPENAI_SPEECH] = Reply(chunks=[source[i:i + 800] for i in range(0, len(source), 800)], content_type="audio/mpeg")
+    request = {"text": "hi", **OPENAI, "output": {"sampleRate": 16000}}
+    with synth.stream("POST", f"{SPEECH}/stream", json=request) as response:
+        assert response.status_code == 200 and response.headers["content-type"] == "audio/mpeg"
+        data = b"".join(response.iter_bytes())
+    decoded, rate = decode(data)
+    assert rate == 16000 and abs(len(decoded) / rate - 1.5) < 0.25  # two MP3 encoders' padding
+    assert upstream.calls(OPENAI_SPEECH)[-1].body["response_format"] == "mp3"

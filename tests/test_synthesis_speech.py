@@ -8,8 +8,13 @@ import wave
 
 import numpy as np
 import pytest
+from conftest import issue_key
 from starlette.testclient import TestClient
 
+from orato.api.app import create_app
+from orato.registry import ModelRegistry, models
+from orato.settings import Settings
+from orato.synthesis import piper
 from orato.synthesis.audio import decode, rms_dbfs
 from orato.synthesis.timestamps import _voiced_frames
 
@@ -177,3 +182,70 @@ def test_english_fallback_uses_pocketsphinx_and_other_words_use_whisper(synth: T
     numbers = synth.post("/v1/audio/speech/with-timestamps", json={"text": "It costs 42 dollars.", **PIPER}).json()
     assert "Whisper" in numbers["warnings"][0]  # "42" is not in the English dictionary
     assert [i["text"] for i in numbers["timestamps"]] == ["It", "costs", "42", "dollars."]
+
+
+def test_local_voices_load_before_ready_and_the_first_piper_request_loads_nothing(
+    synth_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piper gets a registry of this test's own (earlier tests may have loaded it). eSpeak NG keeps
+    the process's: its C library has one callback per process, so a second engine would steal it."""
+    registry = ModelRegistry()
+    monkeypatch.setattr(piper, "models", registry)
+    app = create_app(synth_settings.model_copy(update={"preload_engine": False}))
+    ready_at_load: list[bool] = []
+
+    class Watched(piper.PiperEngine):
+        def __init__(self) -> None:
+            ready_at_load.append(app.state.services.ready)
+            super().__init__()
+
+    monkeypatch.setattr(piper, "PiperEngine", Watched)
+    key = issue_key(app)
+    with TestClient(app) as client:
+        loaded, loaded_elsewhere = registry.loaded(), models.loaded()
+        assert loaded == ["synthesis:piper"] and "synthesis:espeak-ng" in loaded_elsewhere
+        assert ready_at_load == [False] and client.get("/health").status_code == 200
+        response = client.post("/v1/audio/speech/with-timestamps", headers={"Authorization": f"Bearer {key}"},
+                               json={"text": "The first request after start-up.", **PIPER})
+        assert response.status_code == 200 and response.json()["timestamps"]
+        assert registry.loaded() == loaded and models.loaded() == loaded_elsewhere and ready_at_load == [False]
+
+
+def test_output_sample_rate_as_the_speechbase_sdk_sends_it(synth: TestClient) -> None:
+    """{"format": "wav", "sampleRate": N}: resampled, and every header says N (README extension)."""
+    text = {"text": "Hello world, this is a test.", **ESPEAK}
+    native = synth.post("/v1/audio/speech", json=text)
+    native_seconds = len(wav_samples(native.content)[0]) / 22050
+    wav = synth.post("/v1/audio/speech", json={**text, "output": {"format": "wav", "sampleRate": 16000}})
+    assert wav.status_code == 200, wav.text
+    samples, rate = wav_samples(wav.content)
+    assert rate == 16000 and wav.headers["x-audio-sample-rate"] == "16000"
+    assert abs(len(samples) / rate - native_seconds) < 0.01  # resampling keeps the time
+    assert abs(int(wav.headers["x-audio-duration-ms"]) - len(samples) / 16) <= 1
+
+    timed = synth.post("/v1/audio/speech/with-timestamps", json={**text, "output": {"format": "pcm", "sampleRate": 8000}})
+    body = timed.json()
+    assert body["mediaType"] == "application/octet-stream"
+    seconds = len(base64.b64decode(body["audio"])) / 2 / 8000
+    assert_valid_timestamps(body["timestamps"], ["Hello", "world,", "this", "is", "a", "test."], seconds)
+
+    mp3 = synth.post("/v1/audio/speech", json={**text, "output": {"format": "mp3", "sampleRate": 44100, "bitrate": 128}})
+    decoded, rate = decode(mp3.content)
+    assert mp3.headers["x-audio-sample-rate"] == "44100" and rate == 44100 and len(decoded) / rate > native_seconds
+
+
+def test_conversation_and_stream_take_the_output_sample_rate(synth: TestClient) -> None:
+    turns = [{"text": "How was your weekend?", **ESPEAK}, {"text": "Quiet, thanks.", **PIPER}]
+    joined = synth.post("/v1/audio/conversation", json={"turns": turns, "output": {"format": "wav", "sampleRate": 16000}})
+    assert joined.status_code == 200 and wav_samples(joined.content)[1] == 16000
+    split = synth.post("/v1/audio/conversation", json={"turns": turns, "split": True,
+                                                       "output": {"format": "wav", "sampleRate": 24000}}).json()
+    assert [wav_samples(base64.b64decode(s["audio"]))[1] for s in split["audioSegments"]] == [24000, 24000]
+
+    request = {"text": "First sentence. Second one.", **ESPEAK, "output": {"format": "wav", "sampleRate": 16000}}
+    with synth.stream("POST", "/v1/audio/speech/stream", json=request) as response:
+        assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
+        data = b"".join(response.iter_bytes())
+    assert int.from_bytes(data[24:28], "little") == 16000 and data[40:44] == b"\0\0\0\0"
+    whole = synth.post("/v1/audio/speech", json=request)
+    assert abs(len(data) - len(whole.content)) < 0.01 * len(whole.content)  # the same speech at the same rate

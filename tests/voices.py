@@ -34,11 +34,11 @@ def silence(seconds: float) -> np.ndarray:
     return np.zeros(round(seconds * SAMPLE_RATE), np.float32)
 
 
-def wav_bytes(*parts: np.ndarray) -> bytes:
+def wav_bytes(*parts: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
     """The parts one after the other, as a 16-bit PCM WAV upload."""
     joined = np.clip(np.concatenate(parts), -1.0, 1.0)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
-        out.setnchannels(1), out.setsampwidth(2), out.setframerate(SAMPLE_RATE)
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate)
         out.writeframes((joined * 32767).astype("<i2").tobytes())
     return buffer.getvalue()

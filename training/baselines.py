@@ -1,8 +1,8 @@
 """Reference points for the model card: independent ridge regressions per level.
 
-The "simple regressor" rung of the ladder (scoring-research.md): no sequence model, each
-phone, word and sentence scored from its own pooled features, cross-validated over the same
-speaker folds as the scorer.
+The "simple regressor" rung of the ladder (the "ridge per level" rows of MODEL_CARD.md): no
+sequence model, each phone, word and sentence scored from its own pooled features,
+cross-validated over the same speaker folds as the scorer.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ from orato.audio import DecodedAudio, decode_audio
 from orato.errors import OratoError
 from orato.params import Params
 from orato.scoring import load_engine
-from orato.scoring.service import prepare_text, score_text
+from orato.scoring.scripted import score_text
+from orato.scoring.service import prepare_text
 from orato.settings import Settings
 from training.corpus import audio_path, load_corpus
 
@@ -37,7 +38,9 @@ def _fidelity(engine, settings: Settings, audio: DecodedAudio, text: str) -> str
     features = frozenset({"pronunciation", "fluency"})
     prepared = prepare_text(Params({}, {"text": text, "include_fluency": "1"}), features, settings.max_text_chars)
     try:
-        return score_text(prepared, audio, engine)["text_score"]["fidelity_class"]
+        fluency = score_text(prepared, audio, engine).delivery.fluency
+        assert fluency is not None, "fidelity comes with include_fluency"
+        return fluency.fidelity
     except OratoError as error:
         return error.short_message
 

@@ -12,13 +12,16 @@ import numpy as np
 from bench.registry import scenario
 from orato.audio import decode_audio, require_speech
 
-FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "speechocean762"
+# Three speechocean762 learner clips, read from ../shared beside the repository (its files are never
+# copied into the project; see ../shared/README.md).
+LEARNER_AUDIO = Path(__file__).resolve().parents[3] / "shared" / "data" / "speechocean762-train" / "audio"
+CLIP_IDS = ("000060082", "000360036", "010330035")
 RATE = 16_000
 
 
 def _speech(seconds: float) -> np.ndarray:
-    """The fixture clips back to back, looped or cut to exactly ``seconds``."""
-    clips = [decode_audio(p, max_seconds=60).samples for p in sorted(FIXTURES.glob("*.flac"))]
+    """The learner clips back to back, looped or cut to exactly ``seconds``."""
+    clips = [decode_audio(LEARNER_AUDIO / f"{uttid}.flac", max_seconds=60).samples for uttid in CLIP_IDS]
     return np.resize(np.concatenate(clips), int(seconds * RATE)).astype(np.float32)
 
 

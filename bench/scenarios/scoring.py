@@ -1,7 +1,7 @@
 """Pronunciation engine scenarios: warm latency on a 5 s answer, a 2-minute passage, cold start;
 score text on the 5 s answer, plain and with each option that adds analysis.
 
-The speech is the speechocean762 fixture clips (learner English) with their reference texts,
+The speech is three speechocean762 clips from ../shared/data (learner English) with their reference texts,
 trimmed of their leading and trailing silences and joined.
 """
 
@@ -16,14 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from bench.registry import scenario
+from bench.scenarios.audio import LEARNER_AUDIO
 from orato.audio import DecodedAudio, decode_audio
 from orato.params import Params
 from orato.scoring import load_engine
 from orato.scoring.reference import cmudict_words
-from orato.scoring.service import prepare_text, score_text
+from orato.scoring.render import text_json
+from orato.scoring.scripted import score_text
+from orato.scoring.service import prepare_text
 from orato.settings import Settings
 
-FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "speechocean762"
 RATE = 16_000
 # (clip, reference text, first and last second kept): the spoken part plus a little silence.
 PIECES = (
@@ -38,7 +40,7 @@ def _joined(pieces: tuple[tuple[str, str, float, float], ...], repeats: int) -> 
     samples, words = [], []
     for _ in range(repeats):
         for uttid, text, start, end in pieces:
-            clip = decode_audio(FIXTURES / f"{uttid}.flac", max_seconds=30).samples
+            clip = decode_audio(LEARNER_AUDIO / f"{uttid}.flac", max_seconds=30).samples
             samples.append(clip[int(start * RATE) : int(end * RATE)])
             words.append(text)
     joined = np.concatenate(samples)
@@ -74,7 +76,7 @@ def _score_text(workdir: Path, **options: str) -> Callable[[], object]:
     prepared = prepare_text(Params({}, fields), features, settings.max_text_chars)
 
     def run() -> object:
-        return score_text(prepared, audio, engine)
+        return text_json(score_text(prepared, audio, engine))
 
     return run
 
@@ -126,7 +128,7 @@ def score_cold_start(workdir: Path) -> Callable[[], object]:
         from orato.scoring import load_engine
         from orato.scoring.reference import cmudict_words
         from orato.settings import Settings
-        audio = decode_audio(Path({str(FIXTURES / "000060082.flac")!r}), max_seconds=30)
+        audio = decode_audio(Path({str(LEARNER_AUDIO / "000060082.flac")!r}), max_seconds=30)
         engine = load_engine(Settings(data_dir=Path({str(workdir / "data")!r})))
         engine.assess(audio, cmudict_words("KATE LIKES LAMB"))
     """)

@@ -1,12 +1,17 @@
-"""Synthesis scenarios: local engines' time to first byte and real-time factor, and what the
-alignment fallback for word timestamps costs compared with native timings."""
+"""Synthesis scenarios: local engines' time to first byte and real-time factor, what the
+alignment fallback for word timestamps costs compared with native timings, and the first
+request after start-up against the second."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.registry import scenario
+from bench.registry import Figures, scenario
 from orato.synthesis.base import Job, Provider
 from orato.synthesis.espeak import EspeakProvider
 from orato.synthesis.piper import PiperProvider
@@ -90,3 +95,32 @@ for name, setup, doc in [
 ]:
     setup.__doc__ = doc
     scenario(name)(setup)
+
+
+@scenario("tts-piper-first-request")
+def piper_first_request(workdir: Path) -> Callable[[], object]:
+    """A fresh server process: the first and the second Piper /v1/audio/speech after start-up."""
+    code = textwrap.dedent(f"""
+        import json, time
+        from pathlib import Path
+        from starlette.testclient import TestClient
+        from orato.api.app import create_app
+        from orato.settings import Settings
+        app = create_app(Settings(data_dir=Path({str(workdir / "data")!r}), preload_engine=False))
+        key = app.state.services.keys.issue("bench").secret
+        body = {{"model": "piper/default", "voice": "en_US-joe-medium", "text": {TEXT!r}}}
+        figures = {{}}
+        with TestClient(app) as client:  # start-up (the lifespan) is not timed
+            for name in ("first", "second"):
+                started = time.perf_counter()
+                response = client.post("/v1/audio/speech", json=body, headers={{"Authorization": "Bearer " + key}})
+                assert response.status_code == 200, response.text
+                figures[name] = (time.perf_counter() - started) * 1000
+        print(json.dumps(figures))
+    """)
+
+    def run() -> object:
+        child = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        return Figures(json.loads(child.stdout.splitlines()[-1]))
+
+    return run

@@ -36,7 +36,7 @@ from orato.store.providers import ProviderKeyStore, ProviderStateStore
 from orato.store.rulesets import RulesetStore
 from orato.store.voices import VoiceStore
 from orato.synthesis.base import Provider
-from orato.synthesis.catalogue import Router, build_providers
+from orato.synthesis.catalogue import Router, build_providers, load_local_voices
 from orato.synthesis.planning import Planner
 from orato.synthesis.service import Synthesis
 from orato.synthesis.timestamps import project_aligner
@@ -101,6 +101,7 @@ def preload_models(settings: Settings) -> None:
     """Load what the first request would otherwise wait for; /health says 503 until done."""
     english_lexicon()
     load_vad_model()
+    load_local_voices()
     if settings.preload_engine:
         load_engine(settings)
 

@@ -29,6 +29,7 @@ async def read_json(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate_json(bytes(raw))
     except ValidationError as error:
-        entries = validation_entries(error.errors(include_url=False, include_input=False))
+        # The inputs tell union arms apart (orato.api.errors); they are never rendered.
+        entries = validation_entries(error.errors(include_url=False))
         raise InvalidParametersError("body", validation=entries) from None
 

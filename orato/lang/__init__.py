@@ -45,7 +45,7 @@ from orato.lang.analysis import (
     markup_pronunciation,
     parse_phone_list,
 )
-from orato.lang.dialects import DIALECTS, Dialect, dialect
+from orato.lang.dialects import Dialect, dialect
 from orato.lang.expected import ExpectedWord
 from orato.lang.lexicon import Lexicon, english_lexicon, unknown_words
 from orato.lang.phones import PhoneSet, phone_set
@@ -73,7 +73,6 @@ from orato.lang.script import (
 )
 
 __all__ = [
-    "DIALECTS",
     "MAX_OPTIONS",
     "MAX_PHONE_LIST",
     "AnalysedWord",

@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from orato.dialect_support import offers
 from orato.errors import InvalidParametersError, UnknownWordsError
 from orato.lang.align import align
-from orato.lang.dialects import DIALECTS
 from orato.lang.dialects import dialect as get_dialect
 from orato.lang.expected import ExpectedWord
 from orato.lang.lexicon import english_lexicon, normalise_word, unknown_words
@@ -81,7 +81,7 @@ class ScriptAnalysis:
 
 
 def _check_dialect(name: str) -> None:
-    if name not in DIALECTS:
+    if not offers(name, "markup"):
         raise InvalidParametersError("dialect", "pronunciation analysis is English only")
 
 

@@ -22,13 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from orato.dialect_support import offers
 from orato.lang import espeak
 from orato.lang.align import align, fold
 from orato.lang.lexicon import english_lexicon, normalise_word
 from orato.lang.phones import PhoneSet, phone_set
 from orato.lang.pronunciation import Phone, Pronunciation, build_syllables
-
-DIALECTS = ("en-us", "en-gb")
 
 # --- IPA -> wire phones ---------------------------------------------------------------------
 # Keys are espeak-ng's IPA phonemes (one token between its "_" separators, stress marks
@@ -235,8 +234,8 @@ class Dialect:
 
 
 def dialect(name: str) -> Dialect:
-    """The dialect called ``name``; KeyError for anything but en-us and en-gb."""
-    if name not in DIALECTS:
+    """The dialect called ``name``; KeyError for one without an ARPAbet phonology (en-us, en-gb)."""
+    if not offers(name, "markup"):
         raise KeyError(name)
     return Dialect(name)
 

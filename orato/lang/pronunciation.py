@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from orato.dialect_support import offers
 from orato.lang.expected import ExpectedWord
 from orato.lang.phones import phone_set
 
@@ -52,7 +53,7 @@ def acoustic_phones(code: str, dialect: str) -> tuple[str, ...]:
         mapped = _GB_ACOUSTIC.get(code)
         if mapped is not None:
             return mapped
-    if dialect not in ("en-us", "en-gb"):
+    if not offers(dialect, "markup"):
         raise KeyError(dialect)
     return (code.upper(),)
 

@@ -13,12 +13,12 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
+from orato.dialect_support import offers
 from orato.errors import InvalidParametersError
 from orato.lang.phones import PhoneSet, phone_set
 
 MAX_OPTIONS = 20
 SENTENCE_MARKS = frozenset(".!?…")
-MARKUP_DIALECTS = frozenset({"en-us", "en-gb"})
 
 _NON_SPACE = re.compile(r"\S")
 _PLAIN_BOUNDARY = re.compile(r"\s")
@@ -106,7 +106,7 @@ def script_words(
     ``param`` names the request field in errors ("word" for score word, which also passes
     ``relaxed``). Markup outside en-us/en-gb is refused as ``markup_language`` (12.3).
     """
-    if markup and dialect not in MARKUP_DIALECTS:
+    if markup and not offers(dialect, "markup"):
         raise InvalidParametersError("markup_language", "markup is English only")
     inventory = phone_set(dialect) if markup else None
     norm = normalize(text)

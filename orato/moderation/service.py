@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -18,12 +17,13 @@ from typing import Any, Protocol
 from orato.errors import ModerationBlockedError, OratoError, ProviderUnavailableError
 from orato.moderation.config import RulesetConfig
 from orato.moderation.evaluators import Block, EvaluatorError, check_blocklist, check_categories, check_custom_rules
+from orato.registry import models
 from orato.settings import Settings
 from orato.upstream import Upstream
 
 FALLBACK = "moderation_ruleset_fallback: moderation_ruleset_id did not resolve; the organisation default was used"
 _ORDER = ("openai_moderation", "custom_rules", "blocklist")
-_EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="moderation")
+_EVALUATOR_WORKERS = 8
 
 
 class Rulesets(Protocol):
@@ -87,7 +87,8 @@ class Moderator:
 
     def _evaluate(self, organisation_id: uuid.UUID, config: RulesetConfig, text: str) -> tuple[Block | None, list[str]]:
         checks = self._checks(organisation_id, config, text)
-        futures = {name: _EXECUTOR.submit(check) for name, check in checks.items()}
+        pool = models.executor("moderation", _EVALUATOR_WORKERS)
+        futures = {name: pool.submit(check) for name, check in checks.items()}
         deadline = time.monotonic() + self._settings.moderation_timeout_seconds
         blocks: dict[str, Block] = {}
         errors: list[str] = []

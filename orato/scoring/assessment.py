@@ -2,8 +2,8 @@
 
 The engine (acoustic evidence + trained scorers) works in the acoustic model's phone set:
 ARPAbet without stress digits, upper case (``AH``, ``TH``). The language layer turns a script
-into :class:`orato.lang.ExpectedWord` s in that set, and the response layer turns an
-:class:`UtteranceAssessment` back into the dialect's wire notation. Neither side needs to know
+into :class:`orato.lang.ExpectedWord` s in that set, and scoring.results turns an
+:class:`UtteranceAssessment` back into the dialect's phones, syllables and words. Neither side needs to know
 how the other works.
 """
 

@@ -23,7 +23,9 @@ from orato.errors import AudioMissingError, FileTooLargeError, InvalidParameters
 from orato.params import NEWEST_MINOR, Params
 from orato.scoring.engine import load_engine
 from orato.scoring.envelope import error_body, success_body
-from orato.scoring.service import prepare_text, score_text
+from orato.scoring.render import text_json
+from orato.scoring.scripted import score_text
+from orato.scoring.service import prepare_text
 from orato.settings import Settings
 
 VERSION = f"9.{NEWEST_MINOR}"
@@ -83,7 +85,7 @@ def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str,
     if size > plan.max_file_bytes:
         raise FileTooLargeError(f"The file is {size:,} bytes; the plan allows at most {plan.max_file_bytes:,} bytes.")
     decoded = decode_audio(audio, max_seconds=plan.max_audio_seconds)
-    return score_text(prepared, decoded, load_engine(settings))
+    return text_json(score_text(prepared, decoded, load_engine(settings)))
 
 
 def read_manifest(path: Path) -> Iterator[BatchItem]:

@@ -8,7 +8,7 @@ engine computes the same thing for one request.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,10 +17,9 @@ from orato.acoustic.aligner import FRAME_SECONDS as ALIGN_FRAME_SECONDS
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, WhisperFeatures
+from orato.registry import models as registry
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
-# One worker: hama's session is not known to be reentrant, so requests take turns on it.
-_HAMA_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hama")
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,8 @@ def gather_evidence(
     """
     hama: np.ndarray | Future[np.ndarray] = np.zeros((0, 0), np.float32)
     if models.hama is not None:
-        hama = _HAMA_WORKER.submit(models.hama.log_posteriors, samples)
+        # One worker: hama's session is not known to be reentrant, so requests take turns on it.
+        hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
     middles = [

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from orato.scoring.assessment import UtteranceAssessment
-from orato.scoring.response import wire_frame
+from orato.scoring.results import ScoredWord, wire_frame
 
 FRAME_SECONDS = 0.01
 PAUSE_MIN_FRAMES = 25  # decision 26: a pause is at least 250 ms
@@ -37,22 +36,22 @@ class TimedWord:
     vowels: tuple[tuple[float, float, int | None], ...] = ()
 
     @classmethod
-    def from_wire(cls, word: dict[str, Any], spoken: bool) -> TimedWord:
-        phones = word["phone_score_list"]
+    def of(cls, word: ScoredWord) -> TimedWord:
+        phones = word.phones
         return cls(
-            spoken=spoken,
-            start=phones[0]["extent"][0],
-            end=phones[-1]["extent"][1],
-            quality=word["quality_score"],
-            syllable_qualities=tuple(s["quality_score"] for s in word["syllable_score_list"]),
-            phone_frames=tuple(p["extent"][1] - p["extent"][0] for p in phones),
+            spoken=word.spoken,
+            start=phones[0].extent[0],
+            end=phones[-1].extent[1],
+            quality=word.quality_score,
+            syllable_qualities=tuple(s.quality_score for s in word.syllables),
+            phone_frames=tuple(p.extent[1] - p.extent[0] for p in phones),
             # English vowels are the phones with a stress level (9.1).
-            vowels=tuple((*p["extent"], p["stress_level"]) for p in phones if p["stress_level"] is not None),
+            vowels=tuple((*p.extent, p.stress_level) for p in phones if p.stress_level is not None),
         )
 
 
-def timed_words(words: Sequence[dict[str, Any]], assessment: UtteranceAssessment) -> list[TimedWord]:
-    return [TimedWord.from_wire(w, a.spoken) for w, a in zip(words, assessment.words, strict=True)]
+def timed_words(words: Sequence[ScoredWord]) -> list[TimedWord]:
+    return [TimedWord.of(w) for w in words]
 
 
 @dataclass(frozen=True)

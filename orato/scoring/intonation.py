@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 
 from orato.acoustic.pitch import ProsodyTrack
-from orato.scoring.response import insert_members
+from orato.scoring.results import Intonation, ScoredWord
 
 RISE, FALL, FLAT, REDUCED = "RISE", "FALL", "FLAT", "REDUCED"
 # Decision 27: a movement of at least one semitone counts.
@@ -85,28 +85,24 @@ def secondary(inside: str | None, start: float | None, previous_end: float | Non
     return None
 
 
-def add_intonation(
-    words: Sequence[dict[str, Any]], spoken: Sequence[bool], track: ProsodyTrack
-) -> list[dict[str, Any]]:
-    """Add ``intonation`` and ``pitch_range`` to every syllable of ``words`` (wire word objects)
-    and return ``word_intonation_list``.
+def add_intonation(words: Sequence[ScoredWord], track: ProsodyTrack) -> list[ScoredWord]:
+    """Every syllable of ``words`` with its intonation (2.7, 9.8).
 
     The previous syllable of a jump is the previous *spoken* one, across word boundaries: an
     unspoken word has no sound between its neighbours. Its own syllables get ``[null, null]``
     for both members.
     """
     previous_end: float | None = None
-    out: list[dict[str, Any]] = []
-    for word, said in zip(words, spoken, strict=True):
-        pairs: list[list[str | None]] = []
-        for syllable in word["syllable_score_list"]:
-            start, end = pitch_range(track.span(*syllable["extent"])[0]) if said else (None, None)
+    out: list[ScoredWord] = []
+    for word in words:
+        said = word.spoken
+        syllables = []
+        for syllable in word.syllables:
+            start, end = pitch_range(track.span(*syllable.extent)[0]) if said else (None, None)
             inside = primary(said, start, end)
-            pair = [secondary(inside, start, previous_end), inside]
+            entering = secondary(inside, start, previous_end)
             if said:
                 previous_end = end
-            anchor = "predicted_stress_level" if "predicted_stress_level" in syllable else "quality_score"
-            insert_members(syllable, {"intonation": pair, "pitch_range": [start, end]}, after=anchor)
-            pairs.append(list(pair))
-        out.append({"word": word["word"], "syllable_intonation_list": pairs})
+            syllables.append(replace(syllable, intonation=Intonation(entering, inside, (start, end))))
+        out.append(replace(word, syllables=tuple(syllables)))
     return out

@@ -36,16 +36,15 @@ half (``python -m training.stress_eval``); the figures are in that module.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
-from typing import Any
 
 import numpy as np
 
 from orato.acoustic.pitch import FRAME_SECONDS, ProsodyTrack
 from orato.lang import phone_set
 from orato.lang.pronunciation import syllabify
-from orato.scoring.response import insert_members
+from orato.scoring.results import ScoredPhone, ScoredSyllable, ScoredWord, StressVerdict
 
 UNSTRESSED, PRIMARY, SECONDARY = 0, 1, 2
 # 9.5, normative (decision 24): (expected, predicted) -> stress_score. Primary and secondary
@@ -180,59 +179,76 @@ def _against_neighbours(value: float, neighbours: list[float], margin: float) ->
 # --- the wire objects ----------------------------------------------------------------------
 
 
-def add_stress(words: Sequence[dict[str, Any]], spoken: Sequence[bool], track: ProsodyTrack, dialect: str) -> None:
-    """Give every vowel with a ``stress_level``, and every syllable with one, its
-    ``stress_score`` and ``predicted_stress_level`` (score text and score word, 9.1, 9.3)."""
+def add_stress(words: Sequence[ScoredWord], track: ProsodyTrack, dialect: str) -> list[ScoredWord]:
+    """Every vowel with a ``stress_level``, and every syllable with one, with the stress heard
+    (``stress_score``, ``predicted_stress_level``; score text and score word, 9.1, 9.3)."""
     vowels = phone_set(dialect).vowels
-    nuclei = [[(s, p) for s, p in _syllables(word) if _has_vowel(p, vowels)] for word in words]
-    spans = [[_span(p, vowels) for _, p in own] if said else None for own, said in zip(nuclei, spoken, strict=True)]
-    for own, levels in zip(nuclei, predict(measure(track, spans)), strict=True):
-        for (syllable, phones), predicted in zip(own, levels or [UNSTRESSED] * len(own), strict=True):
-            _annotate(syllable, predicted)
-            _annotate_phones(phones, predicted, vowels)
+    pairs = [word.syllable_phones() for word in words]
+    voiced = [[i for i, (_, phones) in enumerate(own) if _has_vowel(phones, vowels)] for own in pairs]
+    spans = [
+        [_span(own[i][1], vowels) for i in indexes] if word.spoken else None
+        for word, own, indexes in zip(words, pairs, voiced, strict=True)
+    ]
+    levels = predict(measure(track, spans))
+    return [
+        _stressed(word, own, _heard(indexes, heard), vowels)
+        for word, own, indexes, heard in zip(words, pairs, voiced, levels, strict=True)
+    ]
 
 
-def add_phone_list_stress(phones: Sequence[dict[str, Any]], spoken: bool, track: ProsodyTrack, dialect: str) -> None:
+def add_phone_list_stress(
+    phones: Sequence[ScoredPhone], spoken: bool, track: ProsodyTrack, dialect: str
+) -> tuple[ScoredPhone, ...]:
     """Score phone list (4.2, decision 20): the phones are one word, split into syllables by
     maximum onset as a word would be; only vowels sent with a digit get the fields."""
     vowels = phone_set(dialect).vowels
-    sizes = syllabify([p["phone"] for p in phones], vowels)
-    bounds = [0, *accumulate(sizes)]
-    nuclei = [s for s in (list(phones[a:b]) for a, b in pairwise(bounds)) if _has_vowel(s, vowels)]
-    levels = predict(measure(track, [[_span(s, vowels) for s in nuclei] if spoken else None]))[0]
-    for syllable, predicted in zip(nuclei, levels or [UNSTRESSED] * len(nuclei), strict=True):
-        _annotate_phones(syllable, predicted, vowels)
+    sizes = syllabify([p.phone for p in phones], vowels)
+    syllables = [tuple(phones[a:b]) for a, b in pairwise([0, *accumulate(sizes)])]
+    indexes = [i for i, syllable in enumerate(syllables) if _has_vowel(syllable, vowels)]
+    levels = predict(measure(track, [[_span(syllables[i], vowels) for i in indexes] if spoken else None]))[0]
+    heard = _heard(indexes, levels)
+    return tuple(
+        phone
+        for i, syllable in enumerate(syllables)
+        for phone in (_annotate_phones(syllable, heard[i], vowels) if i in heard else syllable)
+    )
 
 
-def _syllables(word: dict[str, Any]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """Each syllable object with its phone objects (9.3's ``phone_count`` splits the phones)."""
-    phones, out, start = word["phone_score_list"], [], 0
-    for syllable in word["syllable_score_list"]:
-        out.append((syllable, phones[start : start + syllable["phone_count"]]))
-        start += syllable["phone_count"]
-    return out
+def _heard(indexes: list[int], levels: list[int] | None) -> dict[int, int]:
+    """Syllable index -> predicted level; an unspoken word's syllables are heard as unstressed."""
+    return dict(zip(indexes, levels or [UNSTRESSED] * len(indexes), strict=True))
 
 
-def _has_vowel(phones: Sequence[dict[str, Any]], vowels: frozenset[str]) -> bool:
-    return any(p["phone"] in vowels for p in phones)
+def _stressed(
+    word: ScoredWord, pairs: list[tuple[ScoredSyllable, tuple[ScoredPhone, ...]]], heard: dict[int, int], vowels: frozenset[str]
+) -> ScoredWord:
+    syllables: list[ScoredSyllable] = []
+    phones: list[ScoredPhone] = []
+    for i, (syllable, own) in enumerate(pairs):
+        if i in heard:
+            syllables.append(replace(syllable, stress=_verdict(syllable.stress_level, heard[i])))
+            phones += _annotate_phones(own, heard[i], vowels)
+        else:
+            syllables.append(syllable)
+            phones += own
+    return replace(word, syllables=tuple(syllables), phones=tuple(phones))
 
 
-def _span(phones: Sequence[dict[str, Any]], vowels: frozenset[str]) -> SyllableSpan:
-    nuclei = [p["extent"] for p in phones if p["phone"] in vowels]
-    return SyllableSpan(phones[0]["extent"][0], phones[-1]["extent"][1], nuclei[0][0], nuclei[-1][1])
+def _has_vowel(phones: Sequence[ScoredPhone], vowels: frozenset[str]) -> bool:
+    return any(p.phone in vowels for p in phones)
 
 
-def _annotate_phones(phones: Sequence[dict[str, Any]], predicted: int, vowels: frozenset[str]) -> None:
-    for phone in phones:
-        if phone["phone"] in vowels:
-            _annotate(phone, predicted)
+def _span(phones: Sequence[ScoredPhone], vowels: frozenset[str]) -> SyllableSpan:
+    nuclei = [p.extent for p in phones if p.phone in vowels]
+    return SyllableSpan(phones[0].extent[0], phones[-1].extent[1], nuclei[0][0], nuclei[-1][1])
 
 
-def _annotate(body: dict[str, Any], predicted: int) -> None:
-    """Stress fields on a phone or syllable whose expected stress is known, after its
-    ``quality_score`` as in the contract's examples."""
-    expected = body["stress_level"]
+def _annotate_phones(phones: Sequence[ScoredPhone], predicted: int, vowels: frozenset[str]) -> list[ScoredPhone]:
+    return [replace(p, stress=_verdict(p.stress_level, predicted)) if p.phone in vowels else p for p in phones]
+
+
+def _verdict(expected: int | None, predicted: int) -> StressVerdict | None:
+    """The stress fields of a phone or syllable whose expected stress is known."""
     if expected is None:
-        return
-    fields = {"stress_score": stress_score(expected, predicted), "predicted_stress_level": predicted}
-    insert_members(body, fields, after="quality_score")
+        return None
+    return StressVerdict(stress_score(expected, predicted), predicted)

@@ -1,7 +1,8 @@
 """Post-processing of rendered audio: loudness, stitching, and encoding (api-synthesis.md 4).
 
-Everything works on mono float32 in [-1, 1). The only resampling is for conversations, whose
-turns may come at different native rates (decision 15).
+Everything works on mono float32 in [-1, 1). Audio is resampled where turns of a conversation
+come at different native rates (decision 15) and to the ``output.sampleRate`` a client asks for
+(README, "Output sample rate"), always with libswresample's low-pass filtered resampler.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from orato.synthesis.wav import int16_bytes
 
 MP3_BITRATES = (32, 48, 64, 96, 128, 160, 192, 256, 320)
+MP3_SAMPLE_RATES = (8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000)
 DEFAULT_MP3_BITRATE = 96
 LOW_RATE_MP3_CAP = 160
 PEAK_LIMIT_DBFS = -1.0
@@ -51,11 +53,34 @@ def normalise(samples: np.ndarray, target_dbfs: float) -> np.ndarray:
 def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
     if source_rate == target_rate or not len(samples):
         return samples
-    resampler = av.AudioResampler(format="flt", layout="mono", rate=target_rate)
-    frame = av.AudioFrame.from_ndarray(samples[np.newaxis, :].astype(np.float32), format="flt", layout="mono")
-    frame.sample_rate, frame.pts, frame.time_base = source_rate, 0, Fraction(1, source_rate)
-    out = [f.to_ndarray()[0] for f in resampler.resample(frame) + resampler.resample(None)]
-    return np.concatenate(out).astype(np.float32) if out else np.zeros(0, np.float32)
+    resampler = PieceResampler(source_rate, target_rate)
+    return np.concatenate([resampler.push(samples), resampler.flush()])
+
+
+class PieceResampler:
+    """Resamples audio that arrives in pieces (a stream): libswresample keeps its filter state
+    from one piece to the next, so the joins are as clean as one call on the whole clip."""
+
+    def __init__(self, source_rate: int, target_rate: int) -> None:
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=target_rate)
+        self._source_rate = source_rate
+        self._position = 0
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        if not len(samples):
+            return np.zeros(0, np.float32)
+        frame = av.AudioFrame.from_ndarray(samples[np.newaxis, :].astype(np.float32), format="flt", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = self._source_rate, self._position, Fraction(1, self._source_rate)
+        self._position += len(samples)
+        return _joined(self._resampler.resample(frame))
+
+    def flush(self) -> np.ndarray:
+        return _joined(self._resampler.resample(None))
+
+
+def _joined(frames: list[av.AudioFrame]) -> np.ndarray:
+    parts = [frame.to_ndarray()[0] for frame in frames]
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 
 def decode(data: bytes) -> tuple[np.ndarray, int]:

@@ -6,17 +6,21 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from orato.dialect_support import SUPPORT
 from orato.errors import NoApiKeyError, ProviderDisabledError
 from orato.settings import Settings
 from orato.synthesis.base import Provider
 from orato.synthesis.elevenlabs import ElevenLabsProvider
-from orato.synthesis.espeak import EspeakProvider
+from orato.synthesis.espeak import EspeakProvider, espeak_engine
 from orato.synthesis.openai import OpenAIProvider
-from orato.synthesis.piper import PiperProvider
+from orato.synthesis.piper import PiperProvider, piper_engine
 
 PROVIDER_IDS = ("espeak-ng", "piper", "openai", "elevenlabs")
-# Language of each local voice, for the aligner; remote voices leave Whisper to detect it.
-VOICE_LANGUAGES = {"en-us": "en", "en-gb": "en", "fr-fr": "fr", "es-es": "es", "es-mx": "es", "en_US-joe-medium": "en"}
+# Language of each local voice (the dialect registry says which dialect it speaks), for the
+# aligner; remote voices leave Whisper to detect it.
+VOICE_LANGUAGES = {
+    voice.split("/", 1)[1]: support.code.split("-")[0] for support in SUPPORT.values() for voice in support.voices
+}
 
 
 def build_providers(settings: Settings) -> dict[str, Provider]:
@@ -28,6 +32,16 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
         ElevenLabsProvider(settings.elevenlabs_base_url, timeout),
     ]
     return {p.info.id: p for p in providers}
+
+
+def load_local_voices() -> None:
+    """Puts the local engines in the model registry before /health says ready (api-synthesis.md 15).
+
+    Loading the Piper voice takes seconds; done on first use, the first Piper request waited
+    for it (issue 12). eSpeak NG is loaded too: Piper's native timings ask it how words group.
+    """
+    espeak_engine()
+    piper_engine()
 
 
 class ProviderFlags(Protocol):

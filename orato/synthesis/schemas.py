@@ -2,7 +2,10 @@
 
 Strict: unknown members, wrong JSON types and out-of-range values are 400 ``invalid_input``
 with the offending path. Rules that depend on the chosen provider (speed range, options,
-instructions) are checked later, once the provider is known.
+instructions, the stream format) are checked later, once the provider is known.
+
+``output.sampleRate`` is an Orato extension (README, "Output sample rate") that Speechbase SDK
+clients send: the audio is resampled to it, on every endpoint that takes ``output``.
 """
 
 from __future__ import annotations
@@ -11,9 +14,9 @@ import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from orato.synthesis.audio import MP3_BITRATES
+from orato.synthesis.audio import MP3_BITRATES, MP3_SAMPLE_RATES
 
 MAX_TEXT = 4096
 MAX_OPTIONS_BYTES = 16 * 1024
@@ -23,17 +26,38 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class Output(Strict):
-    format: Literal["wav", "mp3", "pcm"]
-    bitrate: int | None = None
+SampleRate = Annotated[int, Field(ge=8_000, le=48_000)]
+Format = Literal["wav", "mp3", "pcm"]
 
-    @model_validator(mode="after")
-    def _bitrate(self) -> Output:
-        if self.bitrate is not None and self.format != "mp3":
-            raise ValueError("bitrate is only allowed with mp3")
-        if self.bitrate is not None and self.bitrate not in MP3_BITRATES:
-            raise ValueError(f"bitrate must be one of {', '.join(map(str, MP3_BITRATES))}")
-        return self
+
+class Output(Strict):
+    format: Format
+    bitrate: int | None = None
+    sampleRate: SampleRate | None = None
+
+    @field_validator("bitrate")
+    @classmethod
+    def _bitrate(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("format", "mp3") != "mp3":
+            raise ValueError("is only allowed with mp3")
+        if value not in MP3_BITRATES:
+            raise ValueError(f"must be one of {', '.join(map(str, MP3_BITRATES))}")
+        return value
+
+    @field_validator("sampleRate")
+    @classmethod
+    def _mp3_rate(cls, value: int, info: ValidationInfo) -> int:
+        """MP3 has nine sample rates; any other would fail in the encoder, after the provider call."""
+        if info.data.get("format") == "mp3" and value not in MP3_SAMPLE_RATES:
+            raise ValueError(f"must be one of {', '.join(map(str, MP3_SAMPLE_RATES))} with mp3")
+        return value
+
+
+class StreamOutput(Strict):
+    """A stream keeps its provider's format (3.6); only its rate may be chosen (the extension)."""
+
+    format: Literal["wav", "mp3"] | None = None
+    sampleRate: SampleRate | None = None
 
 
 def _not_blank(value: str) -> str:
@@ -80,14 +104,20 @@ class Addressed(Strict):
     _options = field_validator("providerOptions")(lambda v: v if v is None else _options_size(v))
 
 
-class StreamRequest(Addressed):
+class SingleRequest(Addressed):
+    """What /speech, /with-timestamps and /stream share."""
+
     pronunciations: Pronunciations | None = None
     moderation_ruleset_id: uuid.UUID | None = None
     timestamps: Literal["on", "auto", "off"] = "on"
 
 
-class SpeechRequest(StreamRequest):
-    output: Literal["wav", "mp3", "pcm"] | Output = "wav"
+class StreamRequest(SingleRequest):
+    output: StreamOutput | None = None
+
+
+class SpeechRequest(SingleRequest):
+    output: Format | Output = "wav"
     volumeDbfs: Volume | None = None
 
 
@@ -101,7 +131,7 @@ class ConversationRequest(Strict):
     turns: Annotated[list[Turn], Field(min_length=1, max_length=50)]
     gapMs: Annotated[int, Field(ge=0, le=5000)] = 300
     split: bool = False
-    output: Literal["wav", "mp3", "pcm"] | Output = "wav"
+    output: Format | Output = "wav"
     volumeDbfs: Volume = -20.0
     speed: Speed | None = None
     providerOptions: dict[str, Any] | None = None
@@ -112,5 +142,5 @@ class ConversationRequest(Strict):
     _options = field_validator("providerOptions")(lambda v: v if v is None else _options_size(v))
 
 
-def output_of(value: str | Output) -> Output:
-    return Output(format=value) if isinstance(value, str) else value  # type: ignore[arg-type]
+def output_of(value: Format | Output) -> Output:
+    return Output(format=value) if isinstance(value, str) else value

@@ -10,19 +10,24 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import numpy as np
 
 from orato.errors import OratoError, invalid_at
 from orato.moderation.service import BlockedByModeration, Moderator, Verdict
 from orato.synthesis import audio
 from orato.synthesis.base import Job, Rendered
 from orato.synthesis.planning import Defaults, Planner, TurnPlan
-from orato.synthesis.schemas import MAX_TEXT, ConversationRequest, Pronunciations, StreamRequest
+from orato.synthesis.restream import at_rate
+from orato.synthesis.schemas import MAX_TEXT, ConversationRequest, Output, Pronunciations, SingleRequest, StreamOutput
 from orato.synthesis.text import Rule, SpokenText, resolve_rules, substitute
-from orato.synthesis.timestamps import Aligner, Item, Outcome, require, timestamps_for
+from orato.synthesis.timestamps import Aligner, Outcome, require, timestamps_for
 
 MAX_CONVERSATION_CHARS = 20_000
+STREAM_FORMATS = {"audio/wav": "wav", "audio/mpeg": "mp3"}
 
 
 @dataclass
@@ -56,7 +61,7 @@ class Synthesis:
 
     # --- steps 3-6 --------------------------------------------------------------------
 
-    def prepare_speech(self, organisation_id: uuid.UUID, body: StreamRequest, log: dict[str, Any]) -> Prepared:
+    def prepare_speech(self, organisation_id: uuid.UUID, body: SingleRequest, log: dict[str, Any]) -> Prepared:
         plan = self.planner.plan(organisation_id, body, [], Defaults())
         _log_plan(log, plan)
         log["char_count"] = len(body.text)
@@ -109,9 +114,17 @@ class Synthesis:
             raise
         return TurnResult(plan, rendered, spoken, int((time.perf_counter() - started) * 1000))
 
-    def stream(self, prepared: Prepared) -> Any:
+    def stream(self, prepared: Prepared, output: StreamOutput | None) -> Iterator[bytes]:
+        """The provider's stream, at the asked ``sampleRate``; its format is the provider's (3.6)."""
         plan = prepared.turns[0]
-        return plan.provider.stream(_job(plan, prepared.spoken[0], False))
+        media_type = plan.provider.info.stream_media_type
+        native = STREAM_FORMATS[media_type]
+        if output is not None and output.format not in (None, native):
+            raise invalid_at(["output", "format"], f"must be {native}: this provider streams {native}")
+        chunks = plan.provider.stream(_job(plan, prepared.spoken[0], False))
+        if output is None or output.sampleRate is None:
+            return chunks
+        return at_rate(chunks, media_type, output.sampleRate)
 
     def timestamps(self, result: TurnResult, mode: str) -> Outcome:
         plan = result.plan
@@ -171,13 +184,13 @@ def _check_spoken_lengths(spoken: list[SpokenText], conversation: bool) -> None:
         raise invalid_at(["turns"], f"must hold at most {MAX_CONVERSATION_CHARS} characters after substitution")
 
 
-def encode_clip(samples: Any, sample_rate: int, output: Any, volume: float | None) -> audio.Encoded:
-    """Step 8 for one clip: optional loudness, then the requested format (4.1, 4.2)."""
+def encode_clip(samples: np.ndarray, sample_rate: int, output: Output, volume: float | None) -> audio.Encoded:
+    """Step 8 for one clip: the asked sample rate (the README's extension), optional loudness,
+    then the requested format (4.1, 4.2). Loudness comes after resampling, so the limiter holds
+    the peaks of the audio that is sent."""
+    rate = output.sampleRate or sample_rate
+    samples = audio.resample(samples, sample_rate, rate)
     if volume is not None:
         samples = audio.normalise(samples, volume)
-    return audio.encode(samples, sample_rate, output.format, output.bitrate)
+    return audio.encode(samples, rate, output.format, output.bitrate)
 
-
-def shift(items: list[Item], seconds: float, turn: int) -> list[dict[str, Any]]:
-    return [{"text": i.text, "start": round(i.start + seconds, 3), "end": round(i.end + seconds, 3), "turnIndex": turn}
-            for i in items]

@@ -13,12 +13,13 @@ from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
 from orato.api.work import run_engine
+from orato.dialect_support import dialects
 from orato.errors import UnknownWordsError
 from orato.lang.lexicon import english_lexicon, unknown_words
 from orato.lang.script import script_words
 from orato.params import Params, served_version
 from orato.scoring.envelope import success_body
-from orato.scoring.service import ENGLISH, markup_enabled
+from orato.scoring.service import markup_enabled
 
 router = APIRouter()
 
@@ -40,7 +41,7 @@ _SUCCESS = {
 }
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
-    "dialect": {"type": "string", "enum": list(ENGLISH)},
+    "dialect": {"type": "string", "enum": list(dialects("markup"))},
     "markup_language": {"type": "string", "enum": ["arpa_mark"]},
     "question_info": {"type": "string", "maxLength": 256},
 }
@@ -111,7 +112,7 @@ async def validate_text(request: Request, version: str) -> JSONResponse:
     log_identifiers(request, params)
     params.require(["text"])
     params.check_identifiers()
-    dialect = params.dialect(ENGLISH)
+    dialect = params.dialect("markup")
     text = params.get("text") or ""
     markup = markup_enabled(params, dialect, text)
     limit = request.app.state.services.settings.max_text_chars

@@ -16,16 +16,15 @@ from orato.api.audio import receive_audio
 from orato.api.forms import RequestBody
 from orato.api.routes.assessment import begin, log_identifiers, success
 from orato.api.work import run_engine
-from orato.params import DIALECTS, Params
+from orato.audio import DecodedAudio
+from orato.dialect_support import dialects
+from orato.params import Params
 from orato.scoring import load_engine
-from orato.scoring.service import (
-    prepare_phone_list,
-    prepare_text,
-    prepare_word,
-    score_phone_list,
-    score_text,
-    score_word,
-)
+from orato.scoring.engine import PronunciationEngine
+from orato.scoring.render import phone_list_json, text_json, word_score_json
+from orato.scoring.scripted import score_phone_list, score_text, score_word
+from orato.scoring.service import prepare_phone_list, prepare_text, prepare_word
+from orato.settings import Settings
 from orato.store.keys import Principal
 
 router = APIRouter()
@@ -33,7 +32,7 @@ router = APIRouter()
 _FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
 _MARKUP = {"type": "string", "enum": ["arpa_mark"]}
 _QUERY = [
-    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(DIALECTS)}},
+    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects())}},
     {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
     {"name": "key", "in": "query", "schema": {"type": "string"}},
 ]
@@ -55,10 +54,12 @@ async def _scored(
     request: Request,
     version: str,
     prepare: Callable[[Params, Principal], Any],
-    score: Callable[..., dict[str, Any]],
+    score: Callable[[Any, DecodedAudio, PronunciationEngine], Any],
+    render: Callable[[Any], dict[str, Any]],
     max_seconds: Callable[[Any], float],
     text_param: str,
 ) -> JSONResponse:
+    """Parse (steps 1-10), score on an engine worker (11-14), render the typed result."""
     body: RequestBody = await begin(request, version, "pronunciation")
     try:
         principal: Principal = request.scope["state"]["principal"]
@@ -70,11 +71,13 @@ async def _scored(
     finally:
         await body.close()
     settings = request.app.state.services.settings
-    payload = await run_engine(request, _score_with_engine, score, prepared, audio, settings)
-    return success(request, payload)
+    result = await run_engine(request, _score_with_engine, score, prepared, audio, settings)
+    return success(request, render(result))
 
 
-def _score_with_engine(score: Callable[..., dict[str, Any]], prepared: Any, audio: Any, settings: Any) -> dict[str, Any]:
+def _score_with_engine(
+    score: Callable[[Any, DecodedAudio, PronunciationEngine], Any], prepared: Any, audio: DecodedAudio, settings: Settings
+) -> Any:
     """On an engine worker, so a first (unpreloaded) model load never blocks the event loop."""
     return score(prepared, audio, load_engine(settings))
 
@@ -88,7 +91,7 @@ async def text(request: Request, version: str) -> JSONResponse:
     max_chars = request.app.state.services.settings.max_text_chars
     return await _scored(
         request, version, lambda params, key: prepare_text(params, key.features, max_chars),
-        score_text, lambda prepared: prepared.max_seconds, "text",
+        score_text, text_json, lambda prepared: prepared.max_seconds, "text",
     )  # fmt: skip
 
 
@@ -99,7 +102,7 @@ async def text(request: Request, version: str) -> JSONResponse:
 async def word(request: Request, version: str) -> JSONResponse:
     return await _scored(
         request, version, lambda params, key: prepare_word(params, key.features),
-        score_word, lambda prepared: prepared.max_seconds, "word",
+        score_word, word_score_json, lambda prepared: prepared.max_seconds, "word",
     )  # fmt: skip
 
 
@@ -109,5 +112,5 @@ async def word(request: Request, version: str) -> JSONResponse:
 async def phone_list(request: Request, version: str) -> JSONResponse:
     return await _scored(
         request, version, lambda params, key: prepare_phone_list(params),
-        score_phone_list, lambda prepared: float("inf"), "phone_list",
+        score_phone_list, phone_list_json, lambda prepared: float("inf"), "phone_list",
     )  # fmt: skip

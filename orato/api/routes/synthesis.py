@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -17,8 +16,9 @@ from orato.api.json_body import read_json
 from orato.errors import OratoError
 from orato.store.keys import Principal
 from orato.synthesis import audio
+from orato.synthesis.conversation import Segment, TurnTimings, join_turns, split_turns, timing_warnings, turn_timings
 from orato.synthesis.schemas import ConversationRequest, SpeechRequest, StreamRequest, output_of
-from orato.synthesis.service import Synthesis, TurnResult, encode_clip, shift, speech_timestamps
+from orato.synthesis.service import Synthesis, TurnResult, encode_clip, speech_timestamps
 from orato.synthesis.timestamps import Item
 
 router = APIRouter()
@@ -85,7 +85,7 @@ async def speech_stream(request: Request) -> StreamingResponse:
     principal, body = await _begin(request, StreamRequest)
     synthesis = _synthesis(request)
     prepared = await run_in_threadpool(synthesis.prepare_speech, principal.organisation_id, body, _log(request))
-    chunks = synthesis.stream(prepared)
+    chunks = synthesis.stream(prepared, body.output)
     first = await run_in_threadpool(next, chunks, b"")  # failures up to here are ordinary responses
     media_type = prepared.turns[0].provider.info.stream_media_type
     return StreamingResponse(_recording(request, first, chunks), media_type=media_type)
@@ -125,62 +125,41 @@ async def _conversation(request: Request, timed: bool) -> Response:
     prepared = await run_in_threadpool(synthesis.prepare_conversation, principal.organisation_id, body, _log(request))
     want = timed and body.timestamps != "off"
     results = [await run_in_threadpool(synthesis.render, p, s, want) for p, s in zip(prepared.turns, prepared.spoken, strict=True)]
-    timings = [await run_in_threadpool(_turn_items, synthesis, r, body.timestamps) for r in results] if timed else [None] * len(results)
-    warnings = list(prepared.warnings)
-    warnings += [f"timestamps_missing: turn {i} has no valid word timings" for i, t in enumerate(timings) if timed and t is None]
-    warnings += [w for t in timings if t for w in t[1]]
+    timings: list[TurnTimings | None] = [None] * len(results)
+    if timed:
+        timings = await run_in_threadpool(turn_timings, synthesis, results, body.timestamps)
+    warnings = [*prepared.warnings, *(timing_warnings(timings) if timed else [])]
     per_turn = _record_turns(request, principal, results)
-    rate = max(r.rendered.sample_rate for r in results)
-    clips = [audio.resample(r.rendered.samples, r.rendered.sample_rate, rate) for r in results]
     output = output_of(body.output)
     upstream_ms = sum(r.upstream_ms for r in results)
     if body.split:
-        return await run_in_threadpool(_split_response, request, clips, rate, body, output, timings, timed, warnings, per_turn, upstream_ms)
-    return await run_in_threadpool(_joined_response, request, clips, rate, body, output, timings, timed, warnings, per_turn, upstream_ms)
-
-
-def _turn_items(synthesis: Synthesis, result: TurnResult, mode: str) -> tuple[list[Item], tuple[str, ...]] | None:
-    outcome = synthesis.timestamps(result, mode)
-    return None if outcome.items is None else (outcome.items, outcome.warnings)
-
-
-def _joined_response(request: Request, clips: list[np.ndarray], rate: int, body: ConversationRequest, output: Any,
-                     timings: list[Any], timed: bool, warnings: list[str], per_turn: list[dict[str, Any]], upstream_ms: int) -> Response:
-    gap = audio.silence(body.gapMs / 1000, rate)
-    pieces, items, offset = [], [], 0
-    for index, clip in enumerate(clips):
-        if index:
-            pieces.append(gap)
-            offset += len(gap)
-        if timings[index]:
-            items += shift(timings[index][0], offset / rate, index)
-        pieces.append(clip)
-        offset += len(clip)
-    encoded = encode_clip(np.concatenate(pieces), rate, output, body.volumeDbfs)
-    _log_audio(request, encoded, upstream_ms)
+        segments = await run_in_threadpool(split_turns, results, timings, output, body.volumeDbfs)
+        return _split_response(request, segments, timed, warnings, per_turn, upstream_ms)
+    joined = await run_in_threadpool(join_turns, results, timings, body.gapMs, output, body.volumeDbfs)
+    _log_audio(request, joined.encoded, upstream_ms)
     if not timed:
-        return Response(encoded.data, media_type=encoded.media_type, headers=_audio_headers(encoded))
+        return Response(joined.encoded.data, media_type=joined.encoded.media_type, headers=_audio_headers(joined.encoded))
     return JSONResponse({
-        "audio": base64.b64encode(encoded.data).decode(), "mediaType": encoded.media_type,
-        "warnings": [*warnings, *encoded.warnings], "timestamps": items,
+        "audio": base64.b64encode(joined.encoded.data).decode(), "mediaType": joined.encoded.media_type,
+        "warnings": [*warnings, *joined.encoded.warnings], "timestamps": joined.timestamps,
         "providerMetadata": {"perTurn": per_turn},
     })
 
 
-def _split_response(request: Request, clips: list[np.ndarray], rate: int, body: ConversationRequest, output: Any,
-                    timings: list[Any], timed: bool, warnings: list[str], per_turn: list[dict[str, Any]], upstream_ms: int) -> Response:
-    segments, total_ms, total_bytes = [], 0, 0
-    for index, clip in enumerate(clips):
-        encoded = encode_clip(clip, rate, output, body.volumeDbfs)
-        segment = {"audio": base64.b64encode(encoded.data).decode(), "mediaType": encoded.media_type,
-                   "durationMs": encoded.duration_ms, "turnIndex": index}
+def _split_response(request: Request, segments: list[Segment], timed: bool, warnings: list[str],
+                    per_turn: list[dict[str, Any]], upstream_ms: int) -> Response:
+    rendered = []
+    for segment in segments:
+        encoded = segment.encoded
+        item = {"audio": base64.b64encode(encoded.data).decode(), "mediaType": encoded.media_type,
+                "durationMs": encoded.duration_ms, "turnIndex": segment.turn_index}
         if timed:
-            segment["timestamps"] = [i.as_json() for i in (timings[index][0] if timings[index] else [])]
-        segments.append(segment)
+            item["timestamps"] = [i.as_json() for i in segment.timestamps]
+        rendered.append(item)
         warnings += [w for w in encoded.warnings if w not in warnings]
-        total_ms, total_bytes = total_ms + encoded.duration_ms, total_bytes + len(encoded.data)
-    _log(request).update(audio_ms=total_ms, audio_bytes=total_bytes, upstream_latency_ms=upstream_ms)
-    return JSONResponse({"audioSegments": segments, "warnings": warnings, "providerMetadata": {"perTurn": per_turn}})
+    _log(request).update(audio_ms=sum(s.encoded.duration_ms for s in segments),
+                         audio_bytes=sum(len(s.encoded.data) for s in segments), upstream_latency_ms=upstream_ms)
+    return JSONResponse({"audioSegments": rendered, "warnings": warnings, "providerMetadata": {"perTurn": per_turn}})
 
 
 def _record_turns(request: Request, principal: Principal, results: list[TurnResult]) -> list[dict[str, Any]]:
