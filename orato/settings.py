@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = 60.0
     moderation_timeout_seconds: float = 2.0
     custom_rules_default_model: str = "openai/gpt-4o-mini"
+    # The operator's judge model: an OpenAI-compatible chat endpoint that score writing's
+    # score_mode=enhanced asks for extra feedback (api-scoring.md 8.1). Unset: enhanced equals
+    # standard.
+    judge_base_url: str | None = None
+    judge_model: str = "gpt-4o-mini"
+    judge_api_key: str | None = None
+    judge_timeout_seconds: float = Field(default=20.0, gt=0)
     master_key: str | None = Field(
         default=None,
         description="Key material for encrypting BYOK provider keys; default derives from secret_key.",

@@ -14,7 +14,8 @@ def test_the_registry_lists_the_contracts_six_dialects_in_order() -> None:
 def test_english_is_scored_with_markup_and_stress_and_nothing_else_is_yet() -> None:
     for feature in ("scripted", "markup", "stress"):
         assert dialects(feature) == ("en-us", "en-gb")
-    assert dialects("spontaneous") == dialects("writing") == ()
+    assert dialects("spontaneous") == ()
+    assert dialects("writing") == ("en-us", "en-gb", "es-es")  # score writing: English and Spanish rules
 
 
 def test_a_code_outside_the_six_offers_nothing() -> None:

