@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from orato.errors import InvalidParametersError, OratoError
 from orato.settings import Settings
 from orato.store import Database, KeyService
+
+if TYPE_CHECKING:  # the scoring modules load models' libraries: imported when a command needs them
+    from orato.scoring.batch import BatchItem, BatchSummary
 
 DEV_ORGANISATION = "development"
 
@@ -257,10 +264,12 @@ def score_speech(
 @click.option("--resume", is_flag=True, help="Skip the ids already in --out and append the rest.")
 def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> None:
     """Score every line of MANIFEST (JSONL: id, audio, text, dialect, options; or id, audio,
-    "endpoint": "speech", options) into --out (JSONL)."""
-    from rich.progress import Progress
+    "endpoint": "speech", options) into --out (JSONL).
 
-    from orato.scoring.batch import finished_ids, read_manifest, run_batch
+    Ends with a summary on stderr; the exit status is 1 when an item failed on the server's
+    side (a 5xx body), 128 + the signal's number when interrupted (rerun with --resume).
+    """
+    from orato.scoring.batch import BatchSummary, finished_ids, read_manifest
 
     if results.exists() and not resume:
         raise click.ClickException(f"{results} exists; pass --resume to continue it")
@@ -270,12 +279,58 @@ def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> No
         raise click.ClickException(f"{error.param}: {error.message}") from None
     done = finished_ids(results) if resume else set()
     todo = [item for item in items if item.id not in done]
-    with results.open("a", encoding="utf-8") as out, Progress() as progress:
-        task = progress.add_task("scoring", total=len(items), completed=len(items) - len(todo))
-        for result in run_batch(Settings(), todo, workers):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            out.flush()
-            progress.advance(task)
+    summary, status = BatchSummary(), 0
+    try:
+        with _stopped_by_signals():
+            _score_into(results, todo, workers, summary, already=len(items) - len(todo))
+    except _Interrupted as interrupt:
+        status = 128 + interrupt.signal_number
+    click.echo(summary.render(left=len(todo) - summary.done - sum(summary.failed.values())), err=True)
+    sys.exit(status or int(summary.internal > 0))
+
+
+def _score_into(results: Path, todo: list[BatchItem], workers: int, summary: BatchSummary, already: int) -> None:
+    """Append each item's result line to ``results`` as it finishes, counted in ``summary``."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from orato.scoring.pool import ScoringPool, WorkerStartError
+
+    progress = Progress(console=Console(stderr=True))
+    task = progress.add_task("scoring", total=already + len(todo), completed=already)
+    try:
+        with results.open("a", encoding="utf-8") as out, progress, ScoringPool(Settings(), workers) as pool:
+            for result in pool.run(todo):
+                out.write(result.line())
+                out.flush()
+                summary.add(result)
+                progress.advance(task)
+    except WorkerStartError as error:
+        raise click.ClickException(str(error)) from None
+
+
+class _Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: the run stops where it is and says so (a BaseException, as
+    KeyboardInterrupt is, so that no handler of ordinary failures swallows it)."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal.Signals(signal_number).name)
+        self.signal_number = signal_number
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`_Interrupted` while the block runs."""
+
+    def interrupt(signal_number: int, _frame: object) -> None:
+        raise _Interrupted(signal_number)
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":
