@@ -9,13 +9,18 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from orato.errors import InvalidParametersError, OratoError
 from orato.settings import Settings
 from orato.store import Database, KeyService
+
+if TYPE_CHECKING:
+    from orato.scoring.batch import BatchItem
 
 DEV_ORGANISATION = "development"
 
@@ -227,26 +232,45 @@ def score(audio: Path, text: str, dialect: str, as_json: bool) -> None:
 @click.option("--out", "results", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--resume", is_flag=True, help="Skip the ids already in --out and append the rest.")
-def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> None:
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Score on the Ray cluster at ADDRESS (or 'auto'): one actor per CPU; needs orato[ray].")
+def score_batch(manifest: Path, results: Path, workers: int, resume: bool, ray_address: str | None) -> None:
     """Score every line of MANIFEST (JSONL: id, audio, text, dialect, options) into --out (JSONL)."""
     from rich.progress import Progress
 
-    from orato.scoring.batch import finished_ids, read_manifest, run_batch
+    from orato.scoring.batch import finished_ids, read_manifest
 
     if results.exists() and not resume:
         raise click.ClickException(f"{results} exists; pass --resume to continue it")
-    try:
-        items = list(read_manifest(manifest))
-    except InvalidParametersError as error:
-        raise click.ClickException(f"{error.param}: {error.message}") from None
     done = finished_ids(results) if resume else set()
-    todo = [item for item in items if item.id not in done]
+    todo = (item for item in read_manifest(manifest) if item.id not in done)
     with results.open("a", encoding="utf-8") as out, Progress() as progress:
-        task = progress.add_task("scoring", total=len(items), completed=len(items) - len(todo))
-        for result in run_batch(Settings(), todo, workers):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            out.flush()
-            progress.advance(task)
+        task = progress.add_task("scoring", total=_manifest_items(manifest), completed=len(done))
+        try:
+            for result in _batch_runner(ray_address)(Settings(), todo, workers):
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+                out.flush()
+                progress.advance(task)
+        except InvalidParametersError as error:
+            raise click.ClickException(f"{error.param}: {error.message}") from None
+
+
+def _manifest_items(manifest: Path) -> int:
+    with manifest.open(encoding="utf-8") as lines:
+        return sum(1 for line in lines if line.strip())
+
+
+def _batch_runner(ray_address: str | None) -> Callable[[Settings, Iterable[BatchItem], int], Iterator[dict[str, Any]]]:
+    """The local process pool, or the Ray cluster (its size sets the parallelism, not --workers)."""
+    from orato.scoring.batch import run_batch
+
+    if ray_address is None:
+        return run_batch
+    try:
+        from orato.scoring.cluster import run_on_ray
+    except ImportError:
+        raise click.ClickException("--ray needs Ray: pip install 'orato[ray]'") from None
+    return lambda settings, items, _workers: run_on_ray(settings, items, ray_address)
 
 
 if __name__ == "__main__":

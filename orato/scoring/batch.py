@@ -54,16 +54,20 @@ def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str,
 
 def read_manifest(path: Path) -> Iterator[BatchItem]:
     """Manifest lines: {"id", "audio", "text", "dialect", ...form options}; paths relative to the file."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            item_id, audio = str(entry.pop("id")), Path(entry.pop("audio"))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise InvalidParametersError("manifest", f"line {number} is not an object with id and audio") from None
-        fields = {name: _field(value) for name, value in entry.items() if value is not None}
-        yield BatchItem(item_id, audio if audio.is_absolute() else path.parent / audio, fields)
+    with path.open(encoding="utf-8") as lines:  # line by line: a manifest may be larger than memory
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield _item(path, number, line)
+
+
+def _item(manifest: Path, number: int, line: str) -> BatchItem:
+    try:
+        entry = json.loads(line)
+        item_id, audio = str(entry.pop("id")), Path(entry.pop("audio"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidParametersError("manifest", f"line {number} is not an object with id and audio") from None
+    fields = {name: _field(value) for name, value in entry.items() if value is not None}
+    return BatchItem(item_id, audio if audio.is_absolute() else manifest.parent / audio, fields)
 
 
 def _field(value: object) -> str:
@@ -92,15 +96,16 @@ def run_batch(settings: Settings, items: Iterable[BatchItem], workers: int) -> I
     """``{"id", "response"}`` per item, as each finishes; ``workers`` processes in parallel."""
     if workers <= 1:
         for item in items:
-            yield _result(settings, item)
+            yield score_item(settings, item)
         return
     with ProcessPoolExecutor(workers, initializer=load_engine, initargs=(settings,)) as pool:
-        futures = [pool.submit(_result, settings, item) for item in items]
+        futures = [pool.submit(score_item, settings, item) for item in items]
         for future in as_completed(futures):
             yield future.result()
 
 
-def _result(settings: Settings, item: BatchItem) -> dict[str, Any]:
+def score_item(settings: Settings, item: BatchItem) -> dict[str, Any]:
+    """One manifest item's result line; the one runner of the local pool and the Ray actors."""
     if not item.audio.is_file():
         return {"id": item.id, "response": error_body(AudioMissingError(), uuid.uuid4().hex, VERSION)}
     return {"id": item.id, "response": score_recording(settings, item.audio, item.fields)}
