@@ -25,6 +25,7 @@ serve: setup
 
 test: setup $(RAY_STAMP)
 	$(VENV)/bin/ruff check orato tests training bench
+	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: setup

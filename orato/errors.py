@@ -106,10 +106,6 @@ class RateLimitedError(OratoError):
     default_detail = "Too many requests in flight for this key."
 
 
-class InternalError(OratoError):
-    pass
-
-
 class EngineUnavailableError(OratoError):
     code, status = "engine_unavailable", 503
     short_message, problem_code = "error_engine_unavailable", "provider_unavailable"

@@ -19,8 +19,9 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from orato.errors import RateLimitedError
 from orato.settings import Settings
@@ -31,6 +32,11 @@ logger = logging.getLogger("orato.limits")
 WINDOW_SECONDS = 60.0
 # Orato's own limiter sends Retry-After: 1 for a full slot table (errors.md 9).
 SLOT_RETRY_AFTER = 1
+
+
+def _interval_ms(per_minute: int | None) -> int:
+    """The spacing between two requests a per-minute rate allows; 0 when there is no rate."""
+    return int(WINDOW_SECONDS * 1000 / per_minute) if per_minute else 0
 
 
 @dataclass(frozen=True)
@@ -254,9 +260,8 @@ class RedisBackend:
                 f"{p}:rate:key:{quota.key_id}", f"{p}:rate:org:{quota.org_id}"]
 
     async def acquire(self, quota: Quota, token: str) -> Refusal | None:
-        interval = lambda per_minute: int(WINDOW_SECONDS * 1000 / per_minute) if per_minute else 0  # noqa: E731
-        args = [token, self._lease_ms, quota.key_in_flight, quota.org_in_flight or 0,
-                interval(quota.key_per_minute), interval(quota.org_per_minute), int(WINDOW_SECONDS * 1000)]
+        args: list[str | int] = [token, self._lease_ms, quota.key_in_flight, quota.org_in_flight or 0,
+                _interval_ms(quota.key_per_minute), _interval_ms(quota.org_per_minute), int(WINDOW_SECONDS * 1000)]
         granted, wait_ms = await self._call(self._script(keys=self._keys(quota), args=args))
         if granted:
             return None
@@ -271,7 +276,7 @@ class RedisBackend:
             pipeline.zrem(key, token)
         await self._call(pipeline.execute())
 
-    async def _call(self, pending):  # type: ignore[no-untyped-def]
+    async def _call(self, pending: Coroutine[Any, Any, Any]) -> Any:
         from redis.exceptions import ConnectionError, TimeoutError
 
         if time.monotonic() < self._down_until:

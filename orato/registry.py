@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
 
@@ -23,13 +23,13 @@ class ModelRegistry:
     def get(self, name: str, load: Callable[[], T]) -> T:
         """The model called ``name``, loading it with ``load`` the first time it is asked for."""
         try:
-            return self._models[name]
+            return cast(T, self._models[name])
         except KeyError:
             pass
         with self._lock:  # two threads asking at once must not load twice
             if name not in self._models:
                 self._models[name] = load()
-            return self._models[name]
+            return cast(T, self._models[name])
 
     def loaded(self) -> list[str]:
         return sorted(self._models)

@@ -126,7 +126,7 @@ def test_byok_keys_are_encrypted_at_rest_and_never_read_back(synth: TestClient, 
 def test_a_ciphertext_does_not_open_for_another_organisation(synth_app: FastAPI) -> None:
     from orato.store.models import ProviderKey
 
-    keys = synth_app.state.services.router.keys
+    keys = synth_app.state.services.provider_keys
     first, second = uuid.uuid4(), uuid.uuid4()
     keys.put(first, "openai", "sk-first-1234")
     with synth_app.state.services.db.session() as session:

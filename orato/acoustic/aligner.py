@@ -196,7 +196,7 @@ def _script_grammar(decoder: Decoder, names: list[str], allow_stop: bool) -> Fsg
     if decoder.lookup_word(STOP_WORD) is None:
         decoder.add_word(STOP_WORD, "SIL", update=True)
     final = len(names)
-    transitions: list[tuple] = []
+    transitions: list[tuple[int, int, float] | tuple[int, int, float, str]] = []
     for state, name in enumerate(names):
         transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
         transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip

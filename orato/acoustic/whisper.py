@@ -144,7 +144,7 @@ class WhisperFeatures:
         return [{token.strip("<|>"): probability for token, probability in result} for result in results]
 
     def word_log_probs(
-        self, encoded: EncodedAudio, words: Sequence[str], word_frames: Sequence[int]
+        self, encoded: EncodedAudio, words: Sequence[str], word_frames: Sequence[float]
     ) -> np.ndarray:
         """Per word: mean and minimum log-probability of its tokens given the audio.
 

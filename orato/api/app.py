@@ -23,7 +23,7 @@ from orato.api.routes import assessment, demo, logs, platform, resources, scorin
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
-from orato.moderation.service import Moderator, RulesetStore
+from orato.moderation.service import Moderator
 from orato.retention import retention_loop
 from orato.scoring import load_engine
 from orato.scoring.engine import model_cache_dir
@@ -33,6 +33,7 @@ from orato.store.dictionaries import DictionaryStore
 from orato.store.idempotency import IdempotencyStore
 from orato.store.logs import RequestLogStore
 from orato.store.providers import ProviderKeyStore, ProviderStateStore
+from orato.store.rulesets import RulesetStore
 from orato.store.voices import VoiceStore
 from orato.synthesis.base import Provider
 from orato.synthesis.catalogue import Router, build_providers
@@ -57,6 +58,7 @@ class Services:
     engine: EngineQueue
     providers: dict[str, Provider]
     router: Router
+    provider_keys: ProviderKeyStore
     voices: VoiceStore
     dictionaries: DictionaryStore
     rulesets: RulesetStore
@@ -87,6 +89,7 @@ def build_services(settings: Settings) -> Services:
         engine=EngineQueue(settings.engine_workers, settings.engine_queue_size),
         providers=providers,
         router=router,
+        provider_keys=provider_keys,
         voices=voices,
         dictionaries=dictionaries,
         rulesets=rulesets,

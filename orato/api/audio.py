@@ -35,7 +35,7 @@ async def receive_audio(
         )
     max_seconds = min(endpoint_max_seconds, principal.max_audio_seconds)
     await upload.seek(0)
-    audio = await run_engine(request, _decode, upload.file, max_seconds)
+    audio: DecodedAudio = await run_engine(request, _decode, upload.file, max_seconds)
     request.scope["state"].setdefault("log_fields", {}).update(
         audio_ms=int(audio.duration_seconds * 1000), audio_bytes=size
     )

@@ -7,6 +7,7 @@ The family is decided by the path alone (errors.md 1.2), so errors raised before
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
@@ -16,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from orato.api.envelope import error_body
 from orato.errors import (
     InvalidParametersError,
     ModerationBlockedError,
@@ -24,6 +24,7 @@ from orato.errors import (
     OratoError,
     ParameterError,
 )
+from orato.scoring.envelope import error_body
 
 logger = logging.getLogger("orato.api")
 
@@ -40,7 +41,7 @@ def family_of(path: str) -> Family:
 
 
 def request_id_of(request: Request) -> str:
-    return request.scope["state"]["request_id"]
+    return str(request.scope["state"]["request_id"])
 
 
 def error_response(request: Request, error: OratoError) -> JSONResponse:
@@ -121,7 +122,7 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
     return error_response(request, InvalidParametersError(first_param, validation=entries))
 
 
-def _validation_entry(item: dict[str, Any]) -> dict[str, Any]:
+def _validation_entry(item: Mapping[str, Any]) -> dict[str, Any]:
     location = list(item.get("loc", ()))
     if location and location[0] == "body":
         location = location[1:]
@@ -140,7 +141,7 @@ def _is_schema_label(part: Any) -> bool:
     return part in ("str", "Output", "function-after[_not_blank(), str]") or part.startswith(("literal[", "function-", "constrained-"))
 
 
-def validation_entries(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def validation_entries(items: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One entry per problem; a union reports each arm, so repeated paths are kept once."""
     entries: list[dict[str, Any]] = []
     seen: set[tuple[Any, ...]] = set()

@@ -9,7 +9,7 @@ checked later, in the documented order of checks.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -62,7 +62,7 @@ class _Counter:
 
 async def _limited(
     chunks: AsyncIterator[bytes], limit: int, counter: _Counter, media_type: str
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     async for chunk in chunks:
         counter.total += len(chunk)
         if counter.total > limit:
@@ -78,7 +78,7 @@ def _too_large(size: int, limit: int, media_type: str) -> Exception:
     )
 
 
-async def _read_multipart(request: Request, stream: AsyncIterator[bytes]) -> RequestBody:
+async def _read_multipart(request: Request, stream: AsyncGenerator[bytes, None]) -> RequestBody:
     parser = MultiPartParser(request.headers, stream, max_files=4, max_fields=64)
     try:
         form = await parser.parse()

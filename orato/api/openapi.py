@@ -81,6 +81,7 @@ SECURITY_SCHEMES = {
 
 
 def _error_responses(family: Family) -> dict[str, Any]:
+    statuses: tuple[int, ...]
     if family is Family.ASSESSMENT:
         statuses, media, schema = ASSESSMENT_STATUSES, "application/json", "AssessmentError"
     else:

@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import av
 import numpy as np
@@ -231,7 +231,7 @@ def _frames(
 
 
 def _decode_packet(
-    stream: av.AudioStream, packet: av.Packet | None, tally: _Tally
+    stream: av.AudioStream, packet: av.Packet[Any] | None, tally: _Tally
 ) -> list[av.AudioFrame]:
     if packet is not None and packet.size:
         tally.packets += 1

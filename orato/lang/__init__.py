@@ -46,6 +46,7 @@ from orato.lang.analysis import (
     parse_phone_list,
 )
 from orato.lang.dialects import DIALECTS, Dialect, dialect
+from orato.lang.expected import ExpectedWord
 from orato.lang.lexicon import Lexicon, english_lexicon, unknown_words
 from orato.lang.phones import PhoneSet, phone_set
 from orato.lang.pronunciation import (
@@ -77,6 +78,7 @@ __all__ = [
     "MAX_PHONE_LIST",
     "AnalysedWord",
     "Dialect",
+    "ExpectedWord",
     "Lexicon",
     "MarkupPhone",
     "MarkupSyllable",

@@ -23,7 +23,6 @@ extent indexes the word exactly as written.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
 from functools import lru_cache
 
 Extent = tuple[int, int]
@@ -294,26 +293,3 @@ def align(word: str, phones: tuple[str, ...], dialect: str = "en-us") -> tuple[E
         i, j = pi, pj
     return tuple(extents)
 
-
-def alignment_cost(word: str, phones: Sequence[str], dialect: str = "en-us") -> float:
-    """Total cost of :func:`align`'s answer; high values flag a pronunciation unlike its spelling."""
-    letters = fold(word)
-    table = _TABLE_GB if dialect == "en-gb" else _TABLE_US
-    extents = align(word, tuple(phones), dialect)
-    total = 0.0
-    covered = [False] * len(letters)
-    for idx, (phone, (a, b)) in enumerate(zip(phones, extents, strict=True)):
-        shared = a < b and (
-            (idx > 0 and extents[idx - 1] == (a, b))
-            or (idx + 1 < len(phones) and extents[idx + 1] == (a, b))
-        )
-        if shared:
-            total += 0.05
-        elif a == b:
-            total += _no_letter_cost(phone, letters, a)
-        else:
-            total += _grapheme_cost(phone, letters[a:b], table) or 0.0
-        for x in range(a, b):
-            covered[x] = True
-    total += sum(_silent_cost(letters, j) for j in range(len(letters)) if not covered[j])
-    return total

@@ -17,6 +17,7 @@ from orato.errors import InvalidParametersError, UnknownWordsError
 from orato.lang.align import align
 from orato.lang.dialects import DIALECTS
 from orato.lang.dialects import dialect as get_dialect
+from orato.lang.expected import ExpectedWord
 from orato.lang.lexicon import english_lexicon, normalise_word, unknown_words
 from orato.lang.phones import phone_set
 from orato.lang.pronunciation import (
@@ -27,7 +28,6 @@ from orato.lang.pronunciation import (
     build_syllables,
 )
 from orato.lang.script import MarkupWord, plain_text, script_words
-from orato.scoring.assessment import ExpectedWord
 
 MAX_PHONE_LIST = 50
 

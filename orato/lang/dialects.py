@@ -292,10 +292,10 @@ def _pronounce(dialect_name: str, word: str) -> tuple[Pronunciation, ...]:
     out: list[Pronunciation] = []
     seen: set[tuple[tuple[str, int | None], ...]] = set()
     for phones, source in zip(variants, sources, strict=True):
-        key = tuple((p.code, p.stress) for p in phones)
-        if key in seen or not phones:
+        phone_key = tuple((p.code, p.stress) for p in phones)
+        if phone_key in seen or not phones:
             continue
-        seen.add(key)
+        seen.add(phone_key)
         out.append(_with_extents(word, phones, dialect_name, source))
     return tuple(out)
 

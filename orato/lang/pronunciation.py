@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from orato.lang.expected import ExpectedWord
 from orato.lang.phones import phone_set
-from orato.scoring.assessment import ExpectedWord
 
 Extent = tuple[int, int]
 

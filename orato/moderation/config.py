@@ -41,7 +41,7 @@ class OpenAIModeration(_Strict):
 
     def thresholds(self) -> dict[str, float]:
         """Configured thresholds, with sexual/minors always checked at 0.5 or below (decision 25)."""
-        found = {c: t for c, t in self.categories.items() if t is not None}
+        found: dict[str, float] = {c: t for c, t in self.categories.items() if t is not None}
         found["sexual/minors"] = min(found.get("sexual/minors", MINORS_CAP), MINORS_CAP)
         return found
 
@@ -52,7 +52,7 @@ class CustomRule(_Strict):
     enabled: bool = True
 
 
-def _unique_names(rules: list) -> list:
+def _unique_names(rules: list[CustomRule]) -> list[CustomRule]:
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
         raise ValueError("rule names must be unique in the ruleset")

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from orato.lang.matching import whole_words
 from orato.moderation.config import Blocklist, CustomRules, OpenAIModeration
-from orato.synthesis.text import whole_words
-from orato.synthesis.upstream import Upstream
+from orato.upstream import Upstream
 
 
 @dataclass(frozen=True)

@@ -13,69 +13,31 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import select
+from typing import Any, Protocol
 
 from orato.errors import ModerationBlockedError, OratoError, ProviderUnavailableError
 from orato.moderation.config import RulesetConfig
 from orato.moderation.evaluators import Block, EvaluatorError, check_blocklist, check_categories, check_custom_rules
 from orato.settings import Settings
-from orato.store.db import Database
-from orato.store.models import ModerationRuleset
-from orato.store.pages import Page, paginate
-from orato.store.providers import ProviderKeyStore
-from orato.store.resources import add_named, owned, update_named
-from orato.synthesis.upstream import Upstream
+from orato.upstream import Upstream
 
 FALLBACK = "moderation_ruleset_fallback: moderation_ruleset_id did not resolve; the organisation default was used"
 _ORDER = ("openai_moderation", "custom_rules", "blocklist")
 _EXECUTOR = ThreadPoolExecutor(max_workers=8, thread_name_prefix="moderation")
 
 
-class RulesetStore:
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    def create(self, organisation_id: uuid.UUID, fields: dict[str, Any]) -> ModerationRuleset:
-        with self._db.session() as session:
-            return add_named(session, ModerationRuleset, organisation_id, fields)
-
-    def get(self, organisation_id: uuid.UUID, ruleset_id: str | uuid.UUID) -> ModerationRuleset:
-        with self._db.session() as session:
-            return owned(session, ModerationRuleset, organisation_id, ruleset_id)
-
-    def update(self, organisation_id: uuid.UUID, ruleset_id: str, fields: dict[str, Any]) -> ModerationRuleset:
-        with self._db.session() as session:
-            row = owned(session, ModerationRuleset, organisation_id, ruleset_id)
-            return update_named(session, ModerationRuleset, row, fields)
-
-    def delete(self, organisation_id: uuid.UUID, ruleset_id: str) -> None:
-        with self._db.session() as session:
-            session.delete(owned(session, ModerationRuleset, organisation_id, ruleset_id))
-
-    def page(self, organisation_id: uuid.UUID, limit: int, cursor: str | None) -> Page:
-        with self._db.session() as session:
-            query = select(ModerationRuleset).where(ModerationRuleset.organisation_id == organisation_id)
-            return paginate(session, query, ModerationRuleset.created_at, ModerationRuleset.id,
-                            limit=limit, cursor=cursor, scope="rulesets")
-
-    def default_id(self, organisation_id: uuid.UUID) -> uuid.UUID | None:
-        with self._db.session() as session:
-            return session.execute(select(ModerationRuleset.id).where(
-                ModerationRuleset.organisation_id == organisation_id, ModerationRuleset.is_default.is_(True))).scalar()
+class Rulesets(Protocol):
+    """Where rulesets are kept (the store, above this layer, implements it; 10.1)."""
 
     def resolve(self, organisation_id: uuid.UUID, requested: uuid.UUID | None) -> tuple[RulesetConfig | None, bool]:
         """The named ruleset, else the default (decision 27); True when a named one did not resolve."""
-        with self._db.session() as session:
-            if requested is not None:
-                row = session.get(ModerationRuleset, requested)
-                if row is not None and row.organisation_id == organisation_id:
-                    return RulesetConfig.model_validate(row.config), False
-            default = session.execute(select(ModerationRuleset).where(
-                ModerationRuleset.organisation_id == organisation_id, ModerationRuleset.is_default.is_(True))).scalar()
-            config = RulesetConfig.model_validate(default.config) if default else None
-            return config, requested is not None
+        ...
+
+
+class ProviderSecrets(Protocol):
+    """Where BYOK keys are kept (the store implements it)."""
+
+    def secret(self, organisation_id: uuid.UUID, provider: str) -> str | None: ...
 
 
 @dataclass
@@ -96,7 +58,7 @@ class Verdict:
 
 
 class Moderator:
-    def __init__(self, settings: Settings, rulesets: RulesetStore, keys: ProviderKeyStore) -> None:
+    def __init__(self, settings: Settings, rulesets: Rulesets, keys: ProviderSecrets) -> None:
         self._settings = settings
         self.rulesets = rulesets
         self._keys = keys
@@ -118,7 +80,7 @@ class Moderator:
                 block = Block("error_fail_closed", errors[0], None)
             if block is not None:
                 verdict = Verdict("blocked", _ms(started), block, warnings)
-                raise _blocked(verdict, index if turn_indexes else None)
+                raise BlockedByModeration(verdict, index if turn_indexes else None)
             if errors:
                 decision = "error_open"
         return Verdict(decision, _ms(started), None, warnings)
@@ -176,12 +138,14 @@ def _failure(error: Exception) -> str:
     return f"upstream status {status}" if status else "unavailable"
 
 
-def _blocked(verdict: Verdict, turn_index: int | None) -> ModerationBlockedError:
-    block = verdict.block
-    assert block is not None
-    error = ModerationBlockedError(block.type, block.detail, block.confidence, block.rule_name, turn_index=turn_index)
-    error.verdict = verdict  # type: ignore[attr-defined]
-    return error
+class BlockedByModeration(ModerationBlockedError):
+    """A block, with the verdict the request log records (api-synthesis.md 12) before it is rendered."""
+
+    def __init__(self, verdict: Verdict, turn_index: int | None) -> None:
+        block = verdict.block
+        assert block is not None
+        super().__init__(block.type, block.detail, block.confidence, block.rule_name, turn_index=turn_index)
+        self.verdict = verdict
 
 
 def _ms(started: float) -> int:

@@ -2,7 +2,7 @@
 
 The engine (acoustic evidence + trained scorers) works in the acoustic model's phone set:
 ARPAbet without stress digits, upper case (``AH``, ``TH``). The language layer turns a script
-into :class:`ExpectedWord` s in that set, and the response layer turns an
+into :class:`orato.lang.ExpectedWord` s in that set, and the response layer turns an
 :class:`UtteranceAssessment` back into the dialect's wire notation. Neither side needs to know
 how the other works.
 """
@@ -10,17 +10,6 @@ how the other works.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class ExpectedWord:
-    """One script word as the learner should say it."""
-
-    text: str
-    # Acoustic phones (ARPAbet, no digits), in order.
-    phones: tuple[str, ...]
-    # Lexical stress per phone: 0/1/2 on vowels, None on consonants.
-    stresses: tuple[int | None, ...]
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orato.api.envelope import error_body, success_body
 from orato.audio import decode_audio
 from orato.errors import AudioMissingError, FileTooLargeError, InvalidParametersError, OratoError
 from orato.params import NEWEST_MINOR, Params
 from orato.scoring.engine import load_engine
+from orato.scoring.envelope import error_body, success_body
 from orato.scoring.service import prepare_text, score_text
 from orato.settings import Settings
 

@@ -19,9 +19,9 @@ from orato.acoustic.language import language_probabilities
 from orato.acoustic.phones import BLANK, phone_name
 from orato.acoustic.whisper import load_whisper
 from orato.audio import DecodedAudio, SpeechSegment
+from orato.lang import ExpectedWord
 from orato.registry import models
 from orato.scoring.assessment import (
-    ExpectedWord,
     PhoneAssessment,
     UtteranceAssessment,
     WordAssessment,

@@ -158,7 +158,7 @@ def span_metrics(
     """The metrics of ``words[segment]`` over ``span``, with the whole ``pauses`` clipped to it."""
     own = words[segment[0] : segment[1]]
     syllables = [q for w in own for q in w.syllable_qualities]
-    counts = dict(
+    counts: dict[str, Any] = dict(
         segment=segment,
         syllable_count=len(syllables),
         correct_syllable_count=sum(q >= CORRECT_QUALITY for q in syllables),

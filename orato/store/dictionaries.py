@@ -28,10 +28,6 @@ class DictionaryStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def ensure_default(self, organisation_id: uuid.UUID) -> uuid.UUID:
-        with self._db.session() as session:
-            return _default(session, organisation_id).id
-
     def default_id(self, organisation_id: uuid.UUID) -> uuid.UUID | None:
         """The default's id without creating it: the organisation endpoint only reports."""
         with self._db.session() as session:

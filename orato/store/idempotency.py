@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from orato.errors import IdempotencyConflictError
@@ -129,4 +130,4 @@ class IdempotencyStore:
                 .where(IdempotencyRecord.expires_at <= utcnow())
                 .execution_options(synchronize_session=False)
             )
-            return result.rowcount or 0
+            return cast(CursorResult[Any], result).rowcount or 0

@@ -15,9 +15,9 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from orato.errors import EngineUnavailableError, InvalidParametersError, NotFoundError
@@ -83,7 +83,7 @@ class RequestLogStore:
         with self._db.session() as session:
             session.execute(delete(Feedback).where(Feedback.created_at < cutoff))
             result = session.execute(delete(RequestLog).where(RequestLog.ts < cutoff))
-            return result.rowcount or 0
+            return cast(CursorResult[Any], result).rowcount or 0
 
     def page(self, organisation_id: uuid.UUID, filters: LogFilters, limit: int, cursor: str | None) -> Page:
         query = select(RequestLog).where(RequestLog.organisation_id == organisation_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -126,7 +127,7 @@ class RequestLog(Base):
     )
 
 
-class _OrgResource:
+class OrgResource:
     """Columns every organisation-owned synthesis resource has: id, owner, timestamps."""
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -135,7 +136,7 @@ class _OrgResource:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class ProviderKey(_OrgResource, Base):
+class ProviderKey(OrgResource, Base):
     """A BYOK provider key: only ciphertext (AES-GCM under the master key) and the last four."""
 
     __tablename__ = "provider_keys"
@@ -158,7 +159,7 @@ class ProviderState(Base):
     managed_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Voice(_OrgResource, Base):
+class Voice(OrgResource, Base):
     __tablename__ = "voices"
 
     title: Mapped[str] = mapped_column(String(200))
@@ -168,10 +169,10 @@ class Voice(_OrgResource, Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     gender: Mapped[str | None] = mapped_column(String(8), nullable=True)
     description: Mapped[str | None] = mapped_column(String(1000), nullable=True)
-    provider_options: Mapped[dict] = mapped_column(JSON, default=dict)
+    provider_options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class PronunciationDictionary(_OrgResource, Base):
+class PronunciationDictionary(OrgResource, Base):
     __tablename__ = "pronunciation_dictionaries"
 
     name: Mapped[str] = mapped_column(String(100))
@@ -197,14 +198,14 @@ class PronunciationRule(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class ModerationRuleset(_OrgResource, Base):
+class ModerationRuleset(OrgResource, Base):
     __tablename__ = "moderation_rulesets"
 
     name: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    config: Mapped[dict] = mapped_column(JSON)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("organisation_id", "name_key", name="uq_rulesets_name"),)
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from orato.errors import NotFoundError
 from orato.store.db import Database
@@ -94,8 +95,8 @@ def _aad(organisation_id: uuid.UUID, provider: str) -> bytes:
     return f"{organisation_id}:{provider}".encode()
 
 
-def _key_row(session: object, organisation_id: uuid.UUID, provider: str) -> ProviderKey | None:
-    return session.execute(  # type: ignore[attr-defined]
+def _key_row(session: Session, organisation_id: uuid.UUID, provider: str) -> ProviderKey | None:
+    return session.execute(
         select(ProviderKey).where(ProviderKey.organisation_id == organisation_id, ProviderKey.provider == provider)
     ).scalar_one_or_none()
 

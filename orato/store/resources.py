@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orato.errors import ConflictError, NotFoundError
+from orato.store.models import OrgResource
 
-R = TypeVar("R")
+R = TypeVar("R", bound=OrgResource)
 
 
 def parse_id(value: str | uuid.UUID) -> uuid.UUID:
@@ -49,19 +50,25 @@ def clear_default(session: Session, model: Any, organisation_id: uuid.UUID, keep
             row.is_default = False
 
 
-def add_named(session: Session, model: Any, organisation_id: uuid.UUID, fields: dict[str, Any]) -> Any:
-    """Creates a row with a name unique per organisation (case-insensitive) and an is_default flag."""
+def add_named(session: Session, model: type[R], organisation_id: uuid.UUID, fields: dict[str, Any]) -> R:
+    """Creates a row with a name unique per organisation (case-insensitive) and an is_default flag.
+
+    The named models (dictionaries, rulesets) declare ``name_key`` and ``is_default`` each on their
+    own, so the row is built untyped and handed back as the model it is.
+    """
     check_unique_name(session, model, organisation_id, fields["name"], None)
-    row = model(organisation_id=organisation_id, name_key=fields["name"].casefold(), **fields)
+    build: Any = model
+    row = build(organisation_id=organisation_id, name_key=fields["name"].casefold(), **fields)
     session.add(row)
     session.flush()
     if row.is_default:
         clear_default(session, model, organisation_id, row.id)
-    return row
+    return cast(R, row)
 
 
-def update_named(session: Session, model: Any, row: Any, fields: dict[str, Any]) -> Any:
+def update_named(session: Session, model: type[R], owned_row: R, fields: dict[str, Any]) -> R:
     """Partial update of such a row; becoming the default takes the flag from the previous one."""
+    row: Any = owned_row
     if "name" in fields:
         check_unique_name(session, model, row.organisation_id, fields["name"], row.id)
         row.name_key = fields["name"].casefold()
@@ -70,4 +77,4 @@ def update_named(session: Session, model: Any, row: Any, fields: dict[str, Any])
     if row.is_default:
         clear_default(session, model, row.organisation_id, row.id)
     session.flush()
-    return row
+    return owned_row

@@ -60,7 +60,7 @@ def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndar
 
 def decode(data: bytes) -> tuple[np.ndarray, int]:
     """A remote provider's audio (MP3, WAV, ...) as mono float32 at its own rate."""
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), mode="r") as container:
         stream = container.streams.audio[0]
         rate = stream.codec_context.sample_rate
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)

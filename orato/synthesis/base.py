@@ -113,3 +113,8 @@ def numeric_option_errors(
             low, high = allowed[name]
             errors.append(([name], f"must be between {low:g} and {high:g}"))
     return errors
+
+
+def reserved_option_errors(options: dict[str, Any], reserved: set[str]) -> list[tuple[list[str | int], str]]:
+    """Remote providers' options that Orato itself sets: the caller may not override them."""
+    return [([name], "is reserved: Orato sets it") for name in options if name in reserved]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from orato.errors import NoApiKeyError, ProviderDisabledError
 from orato.settings import Settings
-from orato.store.providers import ProviderKeyStore, ProviderStateStore
 from orato.synthesis.base import Provider
 from orato.synthesis.elevenlabs import ElevenLabsProvider
 from orato.synthesis.espeak import EspeakProvider
@@ -30,6 +30,30 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
     return {p.info.id: p for p in providers}
 
 
+class ProviderFlags(Protocol):
+    """An organisation's switches for one provider (2.3)."""
+
+    @property
+    def enabled(self) -> bool: ...
+
+    @property
+    def managed_allowed(self) -> bool: ...
+
+
+class ProviderStates(Protocol):
+    """Where the switches are kept (the store, above this layer, implements it)."""
+
+    def flags(self, organisation_id: uuid.UUID, provider: str) -> ProviderFlags: ...
+
+
+class ProviderKeys(Protocol):
+    """Where BYOK keys are kept (the store implements it): whether one exists, and it in clear."""
+
+    def has(self, organisation_id: uuid.UUID, provider: str) -> bool: ...
+
+    def secret(self, organisation_id: uuid.UUID, provider: str) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Access:
     enabled: bool
@@ -40,7 +64,7 @@ class Access:
 class Router:
     """Provider state and credential resolution, in the contract's fixed order."""
 
-    def __init__(self, settings: Settings, keys: ProviderKeyStore, states: ProviderStateStore) -> None:
+    def __init__(self, settings: Settings, keys: ProviderKeys, states: ProviderStates) -> None:
         self._settings = settings
         self.keys = keys
         self.states = states

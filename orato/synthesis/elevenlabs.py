@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from orato.synthesis.audio import decode
-from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes
+from orato.synthesis.base import Job, ProviderInfo, Rendered, WordTimes, reserved_option_errors
 from orato.synthesis.text import spoken_words
-from orato.synthesis.upstream import Upstream, reserved_option_errors
+from orato.upstream import Upstream
 
 OUTPUT_FORMAT = "mp3_44100_128"
 RESERVED = {"text", "model_id", "output_format"}

@@ -25,7 +25,7 @@ from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
 # The contract's voice names (api-synthesis.md 2.2) -> eSpeak NG voice names.
 VOICES = {"en-us": "en-us", "en-gb": "en", "fr-fr": "fr", "es-es": "es", "es-mx": "es-419"}
-OPTIONS = {"pitch": (0, 99), "range": (0, 99), "wordgap": (0, 100)}
+OPTIONS: dict[str, tuple[float, float]] = {"pitch": (0, 99), "range": (0, 99), "wordgap": (0, 100)}
 DEFAULT_RATE_WPM = 175
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -116,7 +116,12 @@ class EspeakProvider(LocalProvider):
         engine = espeak_engine()
         chunks: list[np.ndarray] = []
         events: list[tuple[int, int, int]] = []
-        engine.synthesize(job, lambda samples, found: (chunks.append(samples), events.extend(found)))
+
+        def collect(samples: np.ndarray, found: list[tuple[int, int, int]]) -> None:
+            chunks.append(samples)
+            events.extend(found)
+
+        engine.synthesize(job, collect)
         samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
         times = word_times_from_events(job.text, events, engine.sample_rate, len(samples))
         return Rendered(samples, engine.sample_rate, times)

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from orato.synthesis.base import Job, ProviderInfo, Rendered
-from orato.synthesis.upstream import Upstream, reserved_option_errors
+from orato.synthesis.base import Job, ProviderInfo, Rendered, reserved_option_errors
+from orato.upstream import Upstream
 
 SAMPLE_RATE = 24_000
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar")

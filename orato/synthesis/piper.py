@@ -24,7 +24,7 @@ from orato.synthesis.text import spoken_words
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
 VOICE = "en_US-joe-medium"
-OPTIONS = {"noise_scale": (0, 2), "noise_w": (0, 2), "sentence_silence": (0, 2)}
+OPTIONS: dict[str, tuple[float, float]] = {"noise_scale": (0, 2), "noise_w": (0, 2), "sentence_silence": (0, 2)}
 _MARKERS = {"^", "$", " "}
 
 

@@ -11,11 +11,10 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from orato.errors import OratoError, invalid_at
-from orato.moderation.service import Moderator, Verdict
-from orato.store.dictionaries import DictionaryStore
+from orato.moderation.service import BlockedByModeration, Moderator, Verdict
 from orato.synthesis import audio
 from orato.synthesis.base import Job, Rendered
 from orato.synthesis.planning import Defaults, Planner, TurnPlan
@@ -42,8 +41,14 @@ class TurnResult:
     upstream_ms: int
 
 
+class RuleSources(Protocol):
+    """The organisation's pronunciation dictionaries (kept by the store, above this layer; 5.1)."""
+
+    def rule_sources(self, organisation_id: uuid.UUID, dictionary_ids: list[uuid.UUID]) -> list[list[Rule]]: ...
+
+
 class Synthesis:
-    def __init__(self, planner: Planner, dictionaries: DictionaryStore, moderator: Moderator, aligner: Aligner) -> None:
+    def __init__(self, planner: Planner, dictionaries: RuleSources, moderator: Moderator, aligner: Aligner) -> None:
         self.planner = planner
         self.dictionaries = dictionaries
         self.moderator = moderator
@@ -77,7 +82,7 @@ class Synthesis:
         texts = [s.spoken + (f"\n{p.instructions}" if p.instructions else "") for s, p in zip(spoken, plans, strict=True)]
         try:
             verdict = self.moderator.moderate(organisation_id, ruleset, texts, conversation)
-        except OratoError as error:
+        except BlockedByModeration as error:
             log.update(error.verdict.log_fields())
             raise
         log.update(verdict.log_fields())

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from orato.lang.matching import whole_words
+
 _TOKEN = re.compile(r"\S+")
 _ALNUM = re.compile(r"[^\W_]")
 _AUDIO_TAG = re.compile(r"\[[^\[\]]{1,100}\]")
@@ -104,14 +106,6 @@ def _keep(text: str, start: int, end: int, spoken: list[str], origin: list[tuple
     origin.extend((i, i + 1) for i in range(start, end))
 
 
-def whole_words(words: list[str], case_sensitive: bool = False) -> re.Pattern[str] | None:
-    """Words or phrases at Unicode word boundaries, longest first (5.2); also the blocklist's."""
-    if not words:
-        return None
-    ordered = sorted(set(words), key=len, reverse=True)
-    alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", 0 if case_sensitive else re.IGNORECASE)
-
 
 def _rule_for(matched: str, rules: list[Rule]) -> Rule | None:
     """The rule a match belongs to: an exact-case rule first, then a case-insensitive one."""
@@ -143,7 +137,7 @@ def word_groups(text: SpokenText, audio_tags: bool = False) -> list[WordGroup] |
     groups: list[list[int]] = []
     for index, token in enumerate(spoken):
         spans = [text.origin[i] for i in range(token.start, token.end)]
-        owners = {owner[p] for s in spans for p in range(s[0], s[1]) if owner[p] is not None}
+        owners = {o for s in spans for p in range(s[0], s[1]) if (o := owner[p]) is not None}
         if not owners:
             continue
         low, high = min(owners), max(owners) + 1

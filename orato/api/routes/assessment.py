@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from orato.api.auth import authenticate
-from orato.api.envelope import success_body
 from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
@@ -18,6 +17,7 @@ from orato.errors import UnknownWordsError
 from orato.lang.lexicon import english_lexicon, unknown_words
 from orato.lang.script import script_words
 from orato.params import Params, served_version
+from orato.scoring.envelope import success_body
 from orato.scoring.service import ENGLISH, markup_enabled
 
 router = APIRouter()

@@ -17,6 +17,7 @@ from orato.api.routes.platform import iso_timestamp
 from orato.api.routes.resources import page_params
 from orato.errors import InvalidParametersError
 from orato.store.logs import LogFilters
+from orato.store.pages import Page
 from orato.synthesis.schemas import Strict
 
 router = APIRouter()
@@ -85,7 +86,7 @@ async def list_logs(request: Request) -> dict[str, Any]:
     principal = await authenticate(request, "synthesis")
     limit, cursor = page_params(request)
     logs = request.app.state.services.logs
-    page = await run_in_threadpool(logs.page, principal.organisation_id, _filters(request), limit, cursor)
+    page: Page = await run_in_threadpool(logs.page, principal.organisation_id, _filters(request), limit, cursor)
     return page.envelope(log_json)
 
 

@@ -176,7 +176,7 @@ def _remote_provider(request: Request, provider_id: str) -> str:
 async def list_keys(request: Request) -> dict[str, Any]:
     org = await _org(request)
     limit, cursor = page_params(request)
-    return _list(await run_in_threadpool(_stores(request).router.keys.page, org, limit, cursor), key_json)
+    return _list(await run_in_threadpool(_stores(request).provider_keys.page, org, limit, cursor), key_json)
 
 
 @router.put("/v1/api-keys/{provider_id}")
@@ -184,7 +184,7 @@ async def put_key(request: Request, provider_id: str) -> JSONResponse:
     org = await _org(request)
     _remote_provider(request, provider_id)
     body = await read_json(request, KeyBody)
-    stored = await run_in_threadpool(_stores(request).router.keys.put, org, provider_id, body.keyValue)
+    stored = await run_in_threadpool(_stores(request).provider_keys.put, org, provider_id, body.keyValue)
     return _one(stored, key_json)
 
 
@@ -192,7 +192,7 @@ async def put_key(request: Request, provider_id: str) -> JSONResponse:
 async def delete_key(request: Request, provider_id: str) -> Response:
     org = await _org(request)
     _remote_provider(request, provider_id)
-    await run_in_threadpool(_stores(request).router.keys.delete, org, provider_id)
+    await run_in_threadpool(_stores(request).provider_keys.delete, org, provider_id)
     return Response(status_code=204)
 
 

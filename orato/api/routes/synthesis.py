@@ -25,11 +25,13 @@ router = APIRouter()
 
 
 def _synthesis(request: Request) -> Synthesis:
-    return request.app.state.services.synthesis
+    synthesis: Synthesis = request.app.state.services.synthesis
+    return synthesis
 
 
 def _log(request: Request) -> dict[str, Any]:
-    return request.scope["state"].setdefault("log_fields", {})
+    fields: dict[str, Any] = request.scope["state"].setdefault("log_fields", {})
+    return fields
 
 
 async def _begin(request: Request, model: type) -> tuple[Principal, Any]:

@@ -1,5 +1,7 @@
 """Calling remote providers and translating their failures (api-synthesis.md 2.5, errors.md 6.4).
 
+Shared by the synthesis providers and the moderation evaluators, so it sits below both.
+
 A provider's response body is read only to pick out its machine-readable error code, then
 dropped: it may echo the caller's text, so it is never returned, stored or logged.
 """
@@ -90,6 +92,3 @@ class Upstream:
                     raise upstream_error(self.provider, response)
                 yield from response.iter_bytes()  # as received: the lowest time to first byte
 
-
-def reserved_option_errors(options: dict[str, Any], reserved: set[str]) -> list[tuple[list[str | int], str]]:
-    return [([name], "is reserved: Orato sets it") for name in options if name in reserved]
