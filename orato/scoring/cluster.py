@@ -25,10 +25,10 @@ from typing import Any
 import ray
 from ray.exceptions import RayActorError, RayTaskError
 
-from orato.api.envelope import error_body
 from orato.errors import OratoError
 from orato.scoring.batch import VERSION, BatchItem, score_item
 from orato.scoring.engine import load_engine
+from orato.scoring.envelope import error_body
 from orato.settings import Settings
 
 IN_FLIGHT_PER_ACTOR = 2
