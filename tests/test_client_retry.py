@@ -1,5 +1,6 @@
 """The client's retry decisions (errors.md 11) on answers built here: which statuses are retried,
-the jittered exponential backoff and its cap, and Retry-After in both of its forms."""
+the jittered exponential backoff and its cap, and Retry-After in both of its forms; and results
+that keep the members a newer server adds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from orato.client import APIError, BadRequestError, ModerationBlockedError, ServerError, TransportError
+from orato.client import APIError, BadRequestError, ModerationBlockedError, ServerError, TransportError, WordScoreResult
 from orato.client.retry import Attempt, Retrying, RetryPolicy, retry_after_seconds
 
 
@@ -70,3 +71,11 @@ def test_each_rendering_becomes_the_class_of_its_status_with_code_and_request_id
     with pytest.raises(ServerError) as gateway:
         retrying.delay_after(proxy_page)
     assert (gateway.value.code, gateway.value.request_id) == ("http_502", "r1")
+
+
+def test_results_keep_members_they_do_not_declare() -> None:
+    body = {"status": "success", "request_id": "b" * 32, "version": "9.17", "billing": {"credits": 1},
+            "word_score": {"word": "cat", "quality_score": 91, "phone_score_list": [], "novel_score": 7}}
+    result = WordScoreResult.model_validate(body)
+    assert result.model_extra == {"billing": {"credits": 1}}
+    assert result.word_score.model_extra == {"novel_score": 7} and result.word_score.quality_score == 91

@@ -65,7 +65,7 @@ class Retrying:
         retry_after = error.retry_after if isinstance(error, APIError) else None
         retryable = attempt.failure is not None or error_status(error) in RETRYABLE_STATUSES
         if not retryable or self.retries >= self.policy.max_retries:
-            raise error
+            raise error from attempt.failure
         if retry_after is not None and retry_after > self.policy.cap_seconds:
             raise error
         backoff = self.policy.backoff(self.retries)
