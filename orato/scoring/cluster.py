@@ -2,37 +2,37 @@
 
 One actor per CPU of the cluster loads the engine once and scores items with the same item
 runner as the local pool (:func:`orato.scoring.batch.score_item`), so a result line is the same
-whichever way it was made. The manifest is consumed as it is read, with at most
-``IN_FLIGHT_PER_ACTOR`` items queued per actor, and each result is yielded when it is ready.
+whichever way it was made. Items are taken from the iterable as actors free up, at most
+``IN_FLIGHT_PER_ACTOR`` queued per actor, so a manifest is never held whole, and each result is
+yielded when it is ready. :class:`RayPool` has the local :class:`~orato.scoring.pool.ScoringPool`'s
+shape (a context manager with ``run``), so the command drives either the same way.
 
 A lost worker (the process killed, its node gone) fails only the calls it held: Ray restarts
 the actor, and this driver sends each of those items again, to another actor when there is one.
 An item is yielded only from the call that returned it, so none is lost and none is written twice.
-Ray is an optional extra (``pip install 'orato[ray]'``), imported only here.
+Not here: the processing deadline the local pool enforces per item. Ray is an optional extra
+(``pip install 'orato[ray]'``), imported only by this module.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import ray
 from ray.exceptions import RayActorError, RayTaskError
 
 from orato.errors import OratoError
-from orato.scoring.batch import VERSION, BatchItem, score_item
+from orato.scoring.batch import BatchItem, ItemResult, failed_item, score_item
 from orato.scoring.engine import load_engine
-from orato.scoring.envelope import error_body
 from orato.settings import Settings
 
 IN_FLIGHT_PER_ACTOR = 2
-logger = logging.getLogger("orato.batch")
+logger = logging.getLogger(__name__)
 
 
 class ScoringActor:
@@ -42,14 +42,8 @@ class ScoringActor:
         self.settings = settings
         load_engine(settings)
 
-    def score(self, item: BatchItem) -> dict[str, Any]:
+    def score(self, item: BatchItem) -> ItemResult:
         return score_item(self.settings, item)
-
-    def memory(self) -> dict[str, float]:
-        """This worker's process id and resident memory in MB, for the throughput measurements."""
-        status = Path("/proc/self/status").read_text().splitlines()
-        rss = next((int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:")), 0.0)
-        return {"pid": float(os.getpid()), "rss_mb": rss}
 
 
 @dataclass
@@ -58,18 +52,29 @@ class _Call:
     actor: int
 
 
-class ActorPool:
-    """The cluster's actors and the items they hold; items of a lost worker are sent again."""
+class RayPool:
+    """The cluster at ``address`` (or ``auto``) and one actor per CPU of it, for one run."""
 
-    def __init__(self, settings: Settings, actors: int) -> None:
-        remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(ScoringActor)
+    def __init__(self, settings: Settings, address: str) -> None:
+        self._settings, self._address = settings, address
         # Ray's actor handles are untyped: their methods gain ``.remote`` at run time.
-        self.actors: list[Any] = [remote.remote(settings) for _ in range(actors)]
-        self.load = [0] * actors
+        self.actors: list[Any] = []
+        self.load: list[int] = []
         self.pending: dict[Any, _Call] = {}
         self.resent = 0
 
-    def run(self, items: Iterable[BatchItem]) -> Iterator[dict[str, Any]]:
+    def __enter__(self) -> RayPool:
+        ray.init(address=self._address, logging_level=logging.WARNING, log_to_driver=False)
+        remote = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=0)(ScoringActor)
+        self.actors = [remote.remote(self._settings) for _ in range(cluster_cpus())]
+        self.load = [0] * len(self.actors)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+        ray.shutdown()  # the driver's actors end with it
+
+    def run(self, items: Iterable[BatchItem]) -> Iterator[ItemResult]:
+        """One result per item, in the order they finish."""
         source, again = iter(items), deque[_Call]()
         self._fill(source, again)
         while self.pending:
@@ -81,19 +86,16 @@ class ActorPool:
                 yield result
             self._fill(source, again)
 
-    def memory(self) -> list[dict[str, float]]:
-        return [ray.get(actor.memory.remote()) for actor in self.actors]
-
-    def _outcome(self, ready: Any, call: _Call, again: deque[_Call]) -> dict[str, Any] | None:
+    def _outcome(self, ready: Any, call: _Call, again: deque[_Call]) -> ItemResult | None:
         try:
-            result: dict[str, Any] = ray.get(ready)
+            result: ItemResult = ray.get(ready)
         except RayActorError:  # the worker died holding this item: send it again
             again.append(call)
             self.resent += 1
             logger.warning("a Ray worker was lost holding item %s: sent again (%d so far)", call.item.id, self.resent)
             return None
-        except RayTaskError:  # the item itself broke the runner: one bad item never ends a batch
-            return {"id": call.item.id, "response": error_body(OratoError(), uuid.uuid4().hex, VERSION)}
+        except RayTaskError:  # the runner never raises; this is Ray failing the call: one item, not the batch
+            return failed_item(call.item.id, OratoError())
         return result
 
     def _fill(self, source: Iterator[BatchItem], again: deque[_Call]) -> None:
@@ -115,12 +117,3 @@ class ActorPool:
 def cluster_cpus() -> int:
     resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]  # untyped in Ray
     return max(1, int(resources.get("CPU", 1)))
-
-
-def run_on_ray(settings: Settings, items: Iterable[BatchItem], address: str) -> Iterator[dict[str, Any]]:
-    """``{"id", "response"}`` per item as each finishes, on the cluster at ``address`` (or ``auto``)."""
-    ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
-    try:
-        yield from ActorPool(settings, cluster_cpus()).run(items)
-    finally:
-        ray.shutdown()

@@ -35,7 +35,7 @@ from orato.lang import (
     split_sentences,
 )
 from orato.params import DIALECTS, Params
-from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.assessment import UtteranceAssessment, WordAssessment
 from orato.scoring.attribution import SpeechAttribution, attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import PronunciationEngine
@@ -222,7 +222,12 @@ def _prepare(
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     scored = _best_option(prepared, audio, engine)
     # Pitch and loudness, measured once: stress always needs them, as do fluency and interference.
-    track = prosody_track(audio.samples)
+    return text_score(prepared, scored, prosody_track(audio.samples))
+
+
+def text_score(prepared: PreparedScript, scored: ScoredScript, track: ProsodyTrack) -> dict[str, Any]:
+    """Step 14 of score text (2.3, 2.6-2.10) once the engine has assessed the attempt: every
+    member computed from the alignment's timings and the pitch track, whatever they are."""
     _add_stress(scored, track, prepared.dialect)
     body: dict[str, Any] = {"text": scored.analysis.text, "word_score_list": scored.words}
     if prepared.extras.intonation:
@@ -303,15 +308,20 @@ def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunciat
 def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: PronunciationEngine) -> dict[str, Any]:
     require_speech(audio)
     assessment = engine.assess(audio, [phone_list.expected()])
-    phones = phone_objects(phone_list.pronunciation, phone_list.links(), assessment.words[0])
+    return phone_list_score(phone_list, assessment.words[0], prosody_track(audio.samples))
+
+
+def phone_list_score(phone_list: PhoneList, verdict: WordAssessment, track: ProsodyTrack) -> dict[str, Any]:
+    """The score phone list body (4.2) once the engine has assessed the word, from its
+    timings and the pitch track alone."""
+    phones = phone_objects(phone_list.pronunciation, phone_list.links(), verdict)
     for phone in phones:
         phone.pop("word_extent", None)
-    add_phone_list_stress(phones, assessment.words[0].spoken, prosody_track(audio.samples),
-                          phone_list.pronunciation.dialect)  # fmt: skip
+    add_phone_list_stress(phones, verdict.spoken, track, phone_list.pronunciation.dialect)
     return {
         "word_score": {
             "word": phone_list.text,
-            "quality_score": word_quality(phones, assessment.words[0].spoken),
+            "quality_score": word_quality(phones, verdict.spoken),
             "phone_score_list": phones,
         }
     }
@@ -340,11 +350,22 @@ def _best_option(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunci
         except WordAlignmentError as error:
             failure = error
             continue
-        words = [word_object(s) for s in _scored(analysis, assessment)]
-        results.append(ScoredScript(analysis, segments, words, assessment, speech, foreign))
+        results.append(scored_script(analysis, segments, assessment, speech, foreign))
     if not results:
         raise failure or WordAlignmentError()
     return max(results, key=lambda r: sentence_pronunciation(r.words))
+
+
+def scored_script(
+    analysis: ScriptAnalysis,
+    segments: tuple[tuple[int, int], ...],
+    assessment: UtteranceAssessment,
+    speech: tuple[SpeechSegment, ...],
+    foreign: str | None,
+) -> ScoredScript:
+    """One option with the engine's verdict on it, its words as 9.4's wire objects."""
+    words = [word_object(s) for s in _scored(analysis, assessment)]
+    return ScoredScript(analysis, segments, words, assessment, speech, foreign)
 
 
 def _add_stress(scored: ScoredScript, track: ProsodyTrack, dialect: str) -> None:
