@@ -5,7 +5,7 @@ memory each scoring actor holds.
     python bench/ray_batch.py --items 30 --cpus 1 2
 
 For each cluster size it starts a local cluster (``bench/ray_cluster.py``), runs the CLI on a
-manifest of the speechocean762 fixtures repeated, and reports the whole run's wall time, the
+manifest of three speechocean762 clips (from ../shared/data) repeated, and reports the whole run's wall time, the
 steady throughput (items per second from the first result to the last, engine loading left
 out), and the resident memory of each actor process (its peak while the run lasted). Prints one
 JSON line per cluster size. Run it on an otherwise idle machine.
@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 
 from bench.ray_cluster import CLIENT_ENV, local_cluster  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures" / "speechocean762"
+CLIP_FOLDERS = (ROOT.parent / "shared" / "data" / "speechocean762-train" / "audio", ROOT / "tests" / "fixtures" / "speechocean762")
 RECORDINGS = {"000060082": "Kate likes lamb.", "000360036": "I could do with a break",
               "010330035": "It makes more sense than going to war."}
 
@@ -38,7 +38,8 @@ def manifest(path: Path, items: int) -> None:
     with path.open("w") as out:
         for k in range(items):
             name = names[k % len(names)]
-            out.write(json.dumps({"id": f"{name}-{k}", "audio": str(FIXTURES / f"{name}.flac"), "text": RECORDINGS[name]}) + "\n")
+            audio = next(folder / f"{name}.flac" for folder in CLIP_FOLDERS if (folder / f"{name}.flac").is_file())
+            out.write(json.dumps({"id": f"{name}-{k}", "audio": str(audio), "text": RECORDINGS[name]}) + "\n")
 
 
 def measure(cpus: int, items: int, scratch: Path) -> dict[str, float]:

@@ -25,7 +25,9 @@ except ImportError:
 
 from bench.ray_cluster import CLIENT_ENV, Cluster, local_cluster  # noqa: E402 - after the Ray check
 
-FIXTURES = Path(__file__).parent / "fixtures" / "speechocean762"
+# The clips as main now keeps them (../shared/data beside the repository), or the tree's old fixtures.
+CLIP_FOLDERS = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speechocean762-train" / "audio",
+                Path(__file__).parent / "fixtures" / "speechocean762")
 RECORDINGS = {"000060082": "Kate likes lamb.", "000360036": "I could do with a break",
               "010330035": "It makes more sense than going to war."}
 
@@ -36,8 +38,14 @@ def cluster() -> Iterator[Cluster]:
         yield running
 
 
+def clip(uttid: str) -> Path:
+    found = [folder / f"{uttid}.flac" for folder in CLIP_FOLDERS if (folder / f"{uttid}.flac").is_file()]
+    assert found, f"speechocean762 clip {uttid} in none of {CLIP_FOLDERS}"
+    return found[0]
+
+
 def write_manifest(path: Path, rounds: range) -> list[str]:
-    lines = [{"id": f"{name}-{k}", "audio": str(FIXTURES / f"{name}.flac"), "text": text}
+    lines = [{"id": f"{name}-{k}", "audio": str(clip(name)), "text": text}
              for k in rounds for name, text in RECORDINGS.items()]
     path.write_text("".join(json.dumps(line) + "\n" for line in lines))
     return [line["id"] for line in lines]
