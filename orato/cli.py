@@ -11,7 +11,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +24,8 @@ from orato.store import Database, KeyService
 
 if TYPE_CHECKING:  # the scoring modules load models' libraries: imported when a command needs them
     from orato.scoring.batch import BatchItem, BatchSummary
+    from orato.scoring.cluster import RayPool
+    from orato.scoring.pool import ScoringPool
 
 DEV_ORGANISATION = "development"
 
@@ -262,7 +264,9 @@ def score_speech(
 @click.option("--out", "results", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--resume", is_flag=True, help="Skip the ids already in --out and append the rest.")
-def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> None:
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Score on the Ray cluster at ADDRESS (or 'auto'), one actor per CPU, instead of --workers; needs orato[ray].")
+def score_batch(manifest: Path, results: Path, workers: int, resume: bool, ray_address: str | None) -> None:
     """Score every line of MANIFEST (JSONL: id, audio, text, dialect, options; or id, audio,
     "endpoint": "speech", options) into --out (JSONL).
 
@@ -274,38 +278,55 @@ def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> No
     if results.exists() and not resume:
         raise click.ClickException(f"{results} exists; pass --resume to continue it")
     try:
-        items = list(read_manifest(manifest))
+        ids = [item.id for item in read_manifest(manifest)]  # every line checked before any is scored
     except InvalidParametersError as error:
         raise click.ClickException(f"{error.param}: {error.message}") from None
     done = finished_ids(results) if resume else set()
-    todo = [item for item in items if item.id not in done]
+    already = sum(item_id in done for item_id in ids)
+    todo = (item for item in read_manifest(manifest) if item.id not in done)  # read again as it is scored
     summary, status = BatchSummary(), 0
     try:
         with _stopped_by_signals():
-            _score_into(results, todo, workers, summary, already=len(items) - len(todo))
+            _score_into(results, todo, _pool(workers, ray_address), summary, total=len(ids), already=already)
     except _Interrupted as interrupt:
         status = 128 + interrupt.signal_number
-    click.echo(summary.render(left=len(todo) - summary.done - sum(summary.failed.values())), err=True)
+    click.echo(summary.render(left=len(ids) - already - summary.done - sum(summary.failed.values())), err=True)
     sys.exit(status or int(summary.internal > 0))
 
 
-def _score_into(results: Path, todo: list[BatchItem], workers: int, summary: BatchSummary, already: int) -> None:
+def _pool(workers: int, ray_address: str | None) -> ScoringPool | RayPool:
+    """The local worker processes, or the actors of a Ray cluster: both run items the same way."""
+    from orato.scoring.pool import ScoringPool
+
+    if ray_address is None:
+        return ScoringPool(Settings(), workers)
+    try:
+        from orato.scoring.cluster import RayPool
+    except ImportError:
+        raise click.ClickException("--ray needs Ray: pip install 'orato[ray]'") from None
+    return RayPool(Settings(), ray_address)
+
+
+def _score_into(results: Path, todo: Iterable[BatchItem], pool: ScoringPool | RayPool, summary: BatchSummary,
+                total: int, already: int) -> None:
     """Append each item's result line to ``results`` as it finishes, counted in ``summary``."""
     from rich.console import Console
     from rich.progress import Progress
 
-    from orato.scoring.pool import ScoringPool, WorkerStartError
+    from orato.scoring.pool import WorkerStartError
 
     progress = Progress(console=Console(stderr=True))
-    task = progress.add_task("scoring", total=already + len(todo), completed=already)
+    task = progress.add_task("scoring", total=total, completed=already)
     try:
-        with results.open("a", encoding="utf-8") as out, progress, ScoringPool(Settings(), workers) as pool:
+        with results.open("a", encoding="utf-8") as out, progress, pool:
             for result in pool.run(todo):
                 out.write(result.line())
                 out.flush()
                 summary.add(result)
                 progress.advance(task)
     except WorkerStartError as error:
+        raise click.ClickException(str(error)) from None
+    except ConnectionError as error:  # ray.init: no cluster at the address
         raise click.ClickException(str(error)) from None
 
 

@@ -109,16 +109,20 @@ def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str,
 def read_manifest(path: Path) -> Iterator[BatchItem]:
     """Manifest lines: {"id", "audio", "text", "dialect", ...form options}, or {"id", "audio",
     "endpoint": "speech", ...score speech options}; paths relative to the file."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            item_id, audio = str(entry.pop("id")), Path(entry.pop("audio"))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise InvalidParametersError("manifest", f"line {number} is not an object with id and audio") from None
-        fields = {name: _field(value) for name, value in entry.items() if value is not None}
-        yield BatchItem(item_id, audio if audio.is_absolute() else path.parent / audio, fields)
+    with path.open(encoding="utf-8") as lines:  # line by line: a manifest may be larger than memory
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield _item(path, number, line)
+
+
+def _item(manifest: Path, number: int, line: str) -> BatchItem:
+    try:
+        entry = json.loads(line)
+        item_id, audio = str(entry.pop("id")), Path(entry.pop("audio"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidParametersError("manifest", f"line {number} is not an object with id and audio") from None
+    fields = {name: _field(value) for name, value in entry.items() if value is not None}
+    return BatchItem(item_id, audio if audio.is_absolute() else manifest.parent / audio, fields)
 
 
 def _field(value: object) -> str:
