@@ -1,5 +1,7 @@
-// Orato's practice page: record a sentence, score it with /api/scoring/text/v9/json and draw the
-// answer (api-scoring.md 2, 9, 10.1); "Hear it" plays /v1/audio/speech/with-timestamps with each
+// Orato's practice page. Read-aloud mode records a sentence, scores it with /api/scoring/text/v9/json
+// and draws the answer (api-scoring.md 2, 9, 10.1). Open-ended mode records an answer to a question,
+// scores it with /api/scoring/speech/v9/json (api-scoring.md 6, 9.11, 9.14) and draws the transcript
+// with its grammar errors marked, the sub-scores, relevance and warnings. "Hear it" plays /v1/audio/speech/with-timestamps with each
 // word lit as it is spoken (api-synthesis.md 3.5). Plain script, no build step, nothing from a CDN.
 // The API key lives in this tab's sessionStorage only and travels in the Authorization header,
 // never in a URL.
@@ -78,9 +80,14 @@
     return { Authorization: `Bearer ${key}` };
   }
 
-  function sentence() {
-    const text = $("sentence").value.trim();
-    if (!text) throw new UserMistake("Type or pick a sentence first.");
+  function answering() {
+    return $("mode-answer").checked;
+  }
+
+  // What the learner reads aloud, or the question they answer: the text "Hear it" speaks too.
+  function prompt() {
+    const text = (answering() ? $("question") : $("sentence")).value.trim();
+    if (!text) throw new UserMistake(answering() ? "Type or pick a question first." : "Type or pick a sentence first.");
     return text;
   }
 
@@ -100,7 +107,7 @@
   let spoken = [];
 
   async function hear() {
-    const text = sentence();
+    const text = prompt();
     status("Getting the reference voice…");
     const response = await fetch("/v1/audio/speech/with-timestamps", {
       method: "POST",
@@ -144,7 +151,7 @@
 
   async function record() {
     authorization();
-    sentence();
+    prompt();
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
     const chunks = [];
     recorder = new MediaRecorder(stream);
@@ -155,7 +162,8 @@
     };
     recorder.start();
     setRecording(true);
-    status("Recording… read the sentence aloud, then press Stop.");
+    status(answering() ? "Recording… answer the question, then press Stop."
+      : "Recording… read the sentence aloud, then press Stop.");
   }
 
   function stop() {
@@ -166,28 +174,37 @@
   async function score(audio) {
     status("Scoring…");
     const form = new FormData();
-    form.append("text", sentence());
-    form.append("include_fluency", "1");
-    form.append("include_intonation", "1");
     form.append("user_audio_file", audio, "recording.webm");
+    if (answering()) {
+      form.append("relevance_context", prompt());
+      form.append("include_ielts_feedback", "1");
+      const body = await post("/api/scoring/speech/v9/json", form);
+      if (body) renderSpeech(body.speech_score);
+    } else {
+      form.append("text", prompt());
+      form.append("include_fluency", "1");
+      form.append("include_intonation", "1");
+      const body = await post("/api/scoring/text/v9/json", form);
+      if (body) renderText(body.text_score);
+    }
+  }
+
+  // The answer's body, or null once the API's error is on the page.
+  async function post(path, form) {
     const dialect = encodeURIComponent($("dialect").value);
-    const response = await fetch(`/api/scoring/text/v9/json?dialect=${dialect}`, {
-      method: "POST",
-      headers: authorization(),
-      body: form,
-    });
+    const response = await fetch(`${path}?dialect=${dialect}`, { method: "POST", headers: authorization(), body: form });
     if (!response.ok) {
       showError(await apiError(response));
       status("Not scored.");
-      return;
+      return null;
     }
-    render((await response.json()).text_score);
     status("Scored.");
+    return response.json();
   }
 
   // --- Drawing the answer ------------------------------------------------------------------
 
-  function render(result) {
+  function renderText(result) {
     const rubric = result.speechace_score || {};
     const overall = rubric.pronunciation;
     $("overall").replaceChildren(
@@ -195,9 +212,57 @@
       rubric.fluency === undefined ? "" : el("span", { textContent: ` · Fluency ${rubric.fluency}` }),
       result.cefr_score ? el("span", { textContent: ` · CEFR ${result.cefr_score.pronunciation}` }) : "",
     );
-    $("words").replaceChildren(...result.word_score_list.map(wordCard));
-    renderFluency(result);
+    renderShared(result, false);
     renderPitch(result.word_score_list);
+  }
+
+  // api-scoring.md 6.2: the six sub-scores, each also on the IELTS and CEFR scales (10.2).
+  const SUBSCORES = ["pronunciation", "fluency", "grammar", "vocab", "coherence", "overall"];
+
+  function renderSpeech(result) {
+    const rubric = result.speechace_score;
+    $("overall").replaceChildren(el("span", { textContent:
+      `Overall ${rubric.overall} · IELTS ${result.ielts_score.overall} · CEFR ${result.cefr_score.overall}` }));
+    $("transcript").replaceChildren(...markedTranscript(result.transcript, (result.grammar || {}).errors || []));
+    $("subscores").tBodies[0].replaceChildren(...SUBSCORES.map((name) =>
+      el("tr", { className: `subscore-${name}` },
+        el("th", { scope: "row", textContent: name }),
+        el("td", { textContent: String(rubric[name]) }),
+        el("td", { textContent: String(result.ielts_score[name]) }),
+        el("td", { textContent: String(result.cefr_score[name]) }))));
+    $("relevance").textContent = result.relevance
+      ? `On topic (relevance to the question): ${result.relevance.class}` : "";
+    renderShared(result, true);
+  }
+
+  // grammar.errors[].span is a half-open range of characters (code points) in the transcript
+  // (api-scoring.md 9.14); each becomes a focusable mark whose note shows on hover or focus.
+  function markedTranscript(transcript, errors) {
+    const characters = Array.from(transcript);
+    const parts = [];
+    let done = 0;
+    for (const error of [...errors].sort((a, b) => a.span[0] - b.span[0])) {
+      const [start, end] = error.span;
+      if (start < done || end <= start || end > characters.length) continue;
+      const fixes = error.replacements.length ? `\nTry: ${error.replacements.join(" / ")}` : "";
+      const note = `${error.message}${fixes}`;
+      const mark = el("mark", { className: "grammar-error", tabIndex: 0, textContent: characters.slice(start, end).join("") });
+      mark.dataset.note = note;
+      mark.setAttribute("aria-description", note);
+      parts.push(characters.slice(done, start).join(""), mark);
+      done = end;
+    }
+    parts.push(characters.slice(done).join(""));
+    return parts;
+  }
+
+  function renderShared(result, open) {
+    $("answer-result").hidden = !open;
+    $("pitch-section").hidden = open;
+    $("words").replaceChildren(...result.word_score_list.map(wordCard));
+    $("issues").replaceChildren(...(result.score_issue_list || []).map((issue) =>
+      el("li", { textContent: `${issue.short_message}: ${issue.detail_message}` })));
+    renderFluency(result);
     $("result").hidden = false;
   }
 
@@ -239,9 +304,6 @@
     const entries = metrics ? FLUENCY_FIGURES.flatMap(([name, label]) =>
       [el("dt", { textContent: label }), el("dd", { className: `metric-${name}`, textContent: String(metrics[name]) })]) : [];
     if (result.fidelity_class) entries.push(el("dt", { textContent: "reading" }), el("dd", { textContent: result.fidelity_class }));
-    for (const issue of result.score_issue_list || []) {
-      entries.push(el("dt", { textContent: issue.short_message }), el("dd", { textContent: issue.detail_message }));
-    }
     $("fluency").replaceChildren(...entries);
   }
 
@@ -281,6 +343,15 @@
     $("samples").addEventListener("change", () => {
       if ($("samples").value) $("sentence").value = $("samples").value;
     });
+    $("questions").addEventListener("change", () => {
+      if ($("questions").value) $("question").value = $("questions").value;
+    });
+    for (const radio of document.querySelectorAll("input[name=mode]")) {
+      radio.addEventListener("change", () => {
+        $("read-setup").hidden = answering();
+        $("answer-setup").hidden = !answering();
+      });
+    }
     $("hear").addEventListener("click", () => guarded(hear));
     $("record").addEventListener("click", () => guarded(record));
     $("stop").addEventListener("click", stop);
