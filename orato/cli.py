@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from orato.errors import InvalidParametersError, OratoError
 from orato.settings import Settings
 from orato.store import Database, KeyService
+
+if TYPE_CHECKING:  # the scoring modules load models' libraries: imported when a command needs them
+    from orato.scoring.batch import BatchItem, BatchSummary
+    from orato.scoring.cluster import RayPool
+    from orato.scoring.pool import ScoringPool
 
 DEV_ORGANISATION = "development"
 
@@ -255,27 +264,94 @@ def score_speech(
 @click.option("--out", "results", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option("--resume", is_flag=True, help="Skip the ids already in --out and append the rest.")
-def score_batch(manifest: Path, results: Path, workers: int, resume: bool) -> None:
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Score on the Ray cluster at ADDRESS (or 'auto'), one actor per CPU, instead of --workers; needs orato[ray].")
+def score_batch(manifest: Path, results: Path, workers: int, resume: bool, ray_address: str | None) -> None:
     """Score every line of MANIFEST (JSONL: id, audio, text, dialect, options; or id, audio,
-    "endpoint": "speech", options) into --out (JSONL)."""
-    from rich.progress import Progress
+    "endpoint": "speech", options) into --out (JSONL).
 
-    from orato.scoring.batch import finished_ids, read_manifest, run_batch
+    Ends with a summary on stderr; the exit status is 1 when an item failed on the server's
+    side (a 5xx body), 128 + the signal's number when interrupted (rerun with --resume).
+    """
+    from orato.scoring.batch import BatchSummary, finished_ids, read_manifest
 
     if results.exists() and not resume:
         raise click.ClickException(f"{results} exists; pass --resume to continue it")
     try:
-        items = list(read_manifest(manifest))
+        ids = [item.id for item in read_manifest(manifest)]  # every line checked before any is scored
     except InvalidParametersError as error:
         raise click.ClickException(f"{error.param}: {error.message}") from None
     done = finished_ids(results) if resume else set()
-    todo = [item for item in items if item.id not in done]
-    with results.open("a", encoding="utf-8") as out, Progress() as progress:
-        task = progress.add_task("scoring", total=len(items), completed=len(items) - len(todo))
-        for result in run_batch(Settings(), todo, workers):
-            out.write(json.dumps(result, ensure_ascii=False) + "\n")
-            out.flush()
-            progress.advance(task)
+    already = sum(item_id in done for item_id in ids)
+    todo = (item for item in read_manifest(manifest) if item.id not in done)  # read again as it is scored
+    summary, status = BatchSummary(), 0
+    try:
+        with _stopped_by_signals():
+            _score_into(results, todo, _pool(workers, ray_address), summary, total=len(ids), already=already)
+    except _Interrupted as interrupt:
+        status = 128 + interrupt.signal_number
+    click.echo(summary.render(left=len(ids) - already - summary.done - sum(summary.failed.values())), err=True)
+    sys.exit(status or int(summary.internal > 0))
+
+
+def _pool(workers: int, ray_address: str | None) -> ScoringPool | RayPool:
+    """The local worker processes, or the actors of a Ray cluster: both run items the same way."""
+    from orato.scoring.pool import ScoringPool
+
+    if ray_address is None:
+        return ScoringPool(Settings(), workers)
+    try:
+        from orato.scoring.cluster import RayPool
+    except ImportError:
+        raise click.ClickException("--ray needs Ray: pip install 'orato[ray]'") from None
+    return RayPool(Settings(), ray_address)
+
+
+def _score_into(results: Path, todo: Iterable[BatchItem], pool: ScoringPool | RayPool, summary: BatchSummary,
+                total: int, already: int) -> None:
+    """Append each item's result line to ``results`` as it finishes, counted in ``summary``."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from orato.scoring.pool import WorkerStartError
+
+    progress = Progress(console=Console(stderr=True))
+    task = progress.add_task("scoring", total=total, completed=already)
+    try:
+        with results.open("a", encoding="utf-8") as out, progress, pool:
+            for result in pool.run(todo):
+                out.write(result.line())
+                out.flush()
+                summary.add(result)
+                progress.advance(task)
+    except WorkerStartError as error:
+        raise click.ClickException(str(error)) from None
+    except ConnectionError as error:  # ray.init: no cluster at the address
+        raise click.ClickException(str(error)) from None
+
+
+class _Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: the run stops where it is and says so (a BaseException, as
+    KeyboardInterrupt is, so that no handler of ordinary failures swallows it)."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(signal.Signals(signal_number).name)
+        self.signal_number = signal_number
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into :class:`_Interrupted` while the block runs."""
+
+    def interrupt(signal_number: int, _frame: object) -> None:
+        raise _Interrupted(signal_number)
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 if __name__ == "__main__":

@@ -112,6 +112,10 @@ class EngineUnavailableError(OratoError):
     default_detail = "A processing engine is unavailable; retry with backoff."
 
 
+# api-scoring.md 1.8: what a request (or a batch item) past its processing deadline is told.
+DEADLINE_MISSED = "The request missed the processing deadline."
+
+
 # --- assessment family -------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from orato.errors import EngineUnavailableError
+from orato.errors import DEADLINE_MISSED, EngineUnavailableError
 
 logger = logging.getLogger("orato.workers")
 T = TypeVar("T")
@@ -57,7 +57,7 @@ class EngineQueue:
         except TimeoutError:
             job.abandon()
             logger.error("engine job missed the processing deadline; abandoned=%d", self._abandoned)
-            raise EngineUnavailableError("The request missed the processing deadline.") from None
+            raise EngineUnavailableError(DEADLINE_MISSED) from None
         finally:
             self._admitted -= 1
 

@@ -36,7 +36,8 @@ class Seen:
 
 class FakeUpstream:
     def __init__(self) -> None:
-        self.replies: dict[str, Reply] = {}
+        # A list plays its replies in order, the last one for every call after that.
+        self.replies: dict[str, Reply | list[Reply]] = {}
         self.seen: list[Seen] = []
         fake = self
 
@@ -92,7 +93,10 @@ class FakeUpstream:
     def reply_for(self, path: str) -> Reply:
         for prefix in sorted(self.replies, key=len, reverse=True):
             if path.startswith(prefix):
-                return self.replies[prefix]
+                reply = self.replies[prefix]
+                if isinstance(reply, list):
+                    return reply.pop(0) if len(reply) > 1 else reply[0]
+                return reply
         return Reply(404, b'{"error": {"code": "not_found"}}', "application/json")
 
     def calls(self, prefix: str) -> list[Seen]:

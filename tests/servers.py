@@ -14,7 +14,7 @@ import hygiene  # noqa: E402
 from bench import servers  # noqa: E402
 from bench.servers import Server, rss_mb, server_env, throwaway_database  # noqa: E402
 
-__all__ = ["Server", "create_key", "rss_mb", "server_env", "start_server", "throwaway_database"]
+__all__ = ["Server", "create_key", "rss_mb", "server_env", "start_dev_server", "start_server", "throwaway_database"]
 
 
 def start_server(env: dict[str, str], log: Path, *args: str) -> Server:
@@ -26,3 +26,11 @@ def create_key(env: dict[str, str], organisation: str, *options: str) -> str:
     key = servers.create_key(env, organisation, *options)
     hygiene.sent(key)
     return key
+
+
+def start_dev_server(env: dict[str, str], log: Path) -> tuple[Server, str]:
+    """``orato serve --dev`` as after the Quick start, with the development key it printed once."""
+    running = start_server(env, log, "--dev")
+    key = running.log.read_text().split("API key (shown once):\n")[1].splitlines()[0]
+    hygiene.sent(key)
+    return running, key

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from orato.dialect_support import offers  # noqa: E402
 from tools.reference import stale_documents  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -163,8 +164,12 @@ def test_unserved_parts_are_marked_in_one_form() -> None:
         marks = re.findall(r"\(being built[^)]*\)", text)
         assert all(mark == BEING_BUILT for mark in marks), document.name
     scoring = headings(DOCS / "api-scoring.md")
-    for section in ("6. Score speech", "8. Score writing"):
-        assert f"{section} {BEING_BUILT}" in scoring
+    for section in ("6. Score speech", "7. Score task", "8. Score writing"):  # served: unmarked
+        assert section in scoring and f"{section} {BEING_BUILT}" not in scoring
+    # The phone sets are marked exactly while the dialect registry offers no scripted scoring in them.
+    for section, dialect in (("11.3 French (fr-fr, fr-ca)", "fr-fr"), ("11.4 Spanish (es-es, es-mx)", "es-es")):
+        marked = f"{section} {BEING_BUILT}" in scoring
+        assert marked == (not offers(dialect, "scripted")), section
 
 
 def test_the_generated_routes_and_error_registry_match_the_code() -> None:

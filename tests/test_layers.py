@@ -20,7 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"acoustic"}),
     frozenset({"scoring", "synthesis", "moderation"}),
     frozenset({"store"}),
-    frozenset({"api", "cli", "limits", "retention"}),
+    frozenset({"api", "cli", "client", "limits", "retention"}),
 )
 RANK = {package: rank for rank, layer in enumerate(LAYERS) for package in layer}
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import hygiene
 import pytest
-from servers import create_key, rss_mb, server_env, start_server
+from servers import create_key, rss_mb, server_env, start_dev_server
 
 pytestmark = pytest.mark.slow
 
@@ -21,10 +21,8 @@ pytestmark = pytest.mark.slow
 def server(tmp_path_factory: pytest.TempPathFactory, upstream) -> Iterator[dict]:
     data_dir = tmp_path_factory.mktemp("server-data")
     env = server_env(data_dir, openai_base_url=upstream.url + "/openai/v1", upstream_timeout_seconds="1")
-    running = start_server(env, data_dir / "server.log", "--dev")
+    running, key = start_dev_server(env, data_dir / "server.log")
     try:
-        key = running.log.read_text().split("API key (shown once):\n")[1].splitlines()[0]
-        hygiene.sent(key)
         yield {"base": running.base, "key": key, "env": env, "port": running.port, "pid": running.pid,
                "log": running.log}
     finally:

@@ -19,7 +19,7 @@ from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.idempotency import install_replay_handler
 from orato.api.openapi import install_openapi
-from orato.api.routes import assessment, logs, platform, resources, scoring, synthesis, task, writing
+from orato.api.routes import assessment, demo, logs, platform, resources, scoring, synthesis, task, writing
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(synthesis.router)
     app.include_router(resources.router)
     app.include_router(logs.router)
+    app.include_router(demo.router)
     app.add_middleware(
         RequestContextMiddleware,
         record=services.logs.record,

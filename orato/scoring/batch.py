@@ -4,16 +4,19 @@
 Each item runs the score text endpoint's own steps (or score speech's, for an item with
 ``"endpoint": "speech"``) and produces the body the endpoint would answer, success or error,
 so a batch result can be replayed through any Speechace client. Results are appended as
-they finish, so an interrupted run resumes where it stopped.
+they finish, so an interrupted run resumes where it stopped. An item that fails in any way
+gets the endpoint's ``error_internal`` body (errors.md) and the run goes on: one bad recording
+never ends a batch.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,8 @@ from orato.settings import Settings
 
 VERSION = f"9.{NEWEST_MINOR}"
 SPEECH_ENDPOINT = "speech"
+SUCCESS_STATUS = 200
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,14 +50,42 @@ class BatchItem:
     fields: dict[str, str]
 
 
-def score_recording(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str, Any]:
-    """The score text (or score speech) response body for one recording, under the settings'
-    default plan."""
+@dataclass(frozen=True)
+class ItemResult:
+    """One result line: the body the endpoint would answer and the HTTP status it would have."""
+
+    id: str
+    status: int
+    response: dict[str, Any]
+
+    def line(self) -> str:
+        return json.dumps({"id": self.id, "response": self.response}, ensure_ascii=False) + "\n"
+
+
+def failed_item(item_id: str, error: OratoError, request_id: str | None = None) -> ItemResult:
+    """The endpoint's error body for ``error`` (a fresh request id unless one was issued)."""
+    return ItemResult(item_id, error.status, error_body(error, request_id or uuid.uuid4().hex, VERSION))
+
+
+def score_item(settings: Settings, item: BatchItem) -> ItemResult:
+    """The score text (or score speech) response for one item; never raises, as the endpoint never fails to answer."""
     request_id = uuid.uuid4().hex
     try:
-        return success_body(_score(settings, audio, fields), request_id, VERSION)
+        if not item.audio.is_file():
+            raise AudioMissingError()
+        body = success_body(_score(settings, item.audio, item.fields), request_id, VERSION)
+        return ItemResult(item.id, SUCCESS_STATUS, body)
     except OratoError as error:
-        return error_body(error, request_id, VERSION)
+        return failed_item(item.id, error, request_id)
+    except Exception as error:  # noqa: BLE001 - one bad item never ends a batch
+        # As the server's last line of defence logs it: the request id and the type, no content.
+        logger.error("internal error request_id=%s type=%s", request_id, type(error).__name__)
+        return failed_item(item.id, OratoError(), request_id)
+
+
+def score_recording(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str, Any]:
+    """The score text (or score speech) response body for one recording, under the settings' default plan."""
+    return score_item(settings, BatchItem("", audio, fields)).response
 
 
 def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str, Any]:
@@ -76,16 +109,20 @@ def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str,
 def read_manifest(path: Path) -> Iterator[BatchItem]:
     """Manifest lines: {"id", "audio", "text", "dialect", ...form options}, or {"id", "audio",
     "endpoint": "speech", ...score speech options}; paths relative to the file."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-            item_id, audio = str(entry.pop("id")), Path(entry.pop("audio"))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise InvalidParametersError("manifest", f"line {number} is not an object with id and audio") from None
-        fields = {name: _field(value) for name, value in entry.items() if value is not None}
-        yield BatchItem(item_id, audio if audio.is_absolute() else path.parent / audio, fields)
+    with path.open(encoding="utf-8") as lines:  # line by line: a manifest may be larger than memory
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                yield _item(path, number, line)
+
+
+def _item(manifest: Path, number: int, line: str) -> BatchItem:
+    try:
+        entry = json.loads(line)
+        item_id, audio = str(entry.pop("id")), Path(entry.pop("audio"))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InvalidParametersError("manifest", f"line {number} is not an object with id and audio") from None
+    fields = {name: _field(value) for name, value in entry.items() if value is not None}
+    return BatchItem(item_id, audio if audio.is_absolute() else manifest.parent / audio, fields)
 
 
 def _field(value: object) -> str:
@@ -110,19 +147,23 @@ def finished_ids(results: Path) -> set[str]:
     return done
 
 
-def run_batch(settings: Settings, items: Iterable[BatchItem], workers: int) -> Iterator[dict[str, Any]]:
-    """``{"id", "response"}`` per item, as each finishes; ``workers`` processes in parallel."""
-    if workers <= 1:
-        for item in items:
-            yield _result(settings, item)
-        return
-    with ProcessPoolExecutor(workers, initializer=load_engine, initargs=(settings,)) as pool:
-        futures = [pool.submit(_result, settings, item) for item in items]
-        for future in as_completed(futures):
-            yield future.result()
+@dataclass
+class BatchSummary:
+    """What a run did, for the line it ends with: items done, and failures by short_message."""
 
+    done: int = 0
+    failed: Counter[str] = field(default_factory=Counter)
+    # Failures the server would answer with a 5xx: the run's exit status reports them.
+    internal: int = 0
 
-def _result(settings: Settings, item: BatchItem) -> dict[str, Any]:
-    if not item.audio.is_file():
-        return {"id": item.id, "response": error_body(AudioMissingError(), uuid.uuid4().hex, VERSION)}
-    return {"id": item.id, "response": score_recording(settings, item.audio, item.fields)}
+    def add(self, result: ItemResult) -> None:
+        if result.status == SUCCESS_STATUS:
+            self.done += 1
+            return
+        self.failed[str(result.response["short_message"])] += 1
+        self.internal += result.status >= 500
+
+    def render(self, left: int) -> str:
+        codes = ", ".join(f"{code} {count}" for code, count in sorted(self.failed.items()))
+        text = f"done {self.done}, failed {sum(self.failed.values())}" + (f" ({codes})" if codes else "")
+        return text + (f"; {left} not scored, rerun with --resume" if left else "")

@@ -113,6 +113,17 @@ def _syllable_melody(e: SpanEvidence) -> float:
     return float(np.std(SEMITONES_PER_OCTAVE * np.log2(np.asarray(medians) / np.median(medians))))
 
 
+def _sd(values: np.ndarray) -> float:
+    """Standard deviation, 0 for no values: a span can hold speech but no voiced frame
+    (whispered, or a word aligned to zero frames), and NaN must never reach a score."""
+    return float(np.std(values)) if len(values) else 0.0
+
+
+def _share_at_least(values: np.ndarray, threshold: float) -> float:
+    """The share of ``values`` at or above ``threshold``, 0 for no values."""
+    return float(np.mean(values >= threshold)) if len(values) else 0.0
+
+
 def _cv(values: np.ndarray) -> float:
     return float(values.std() / values.mean()) if len(values) > 1 and values.mean() > 0 else 0.0
 
@@ -132,7 +143,7 @@ FLUENCY_FEATURES: dict[str, Feature] = {
     "max_run_share": lambda e: _share(e.metrics.max_length_run, e.metrics.duration),
     "log_duration": lambda e: float(np.log1p(e.metrics.duration)),
     "phone_duration_cv": lambda e: _cv(_phone_frames(e)),
-    "long_phone_share": lambda e: float(np.mean(_phone_frames(e) >= LONG_PHONE_FRAMES)) if e.metrics.duration else 0.0,
+    "long_phone_share": lambda e: _share_at_least(_phone_frames(e), LONG_PHONE_FRAMES),
     "mean_quality": lambda e: e.metrics.mean_quality / QUALITY_SCALE,
     "correct_word_share": lambda e: _share(e.metrics.correct_word_count, e.metrics.word_count),
     "predicted_accuracy": lambda e: e.proficiency[0],
@@ -142,7 +153,7 @@ FLUENCY_FEATURES: dict[str, Feature] = {
 }
 MELODY_FEATURES: dict[str, Feature] = {
     "pitch_spread_semitones": lambda e: _spread(_voiced_semitones(e), 10, 90),
-    "pitch_sd_semitones": lambda e: float(np.std(_voiced_semitones(e))) if e.metrics.duration else 0.0,
+    "pitch_sd_semitones": lambda e: _sd(_voiced_semitones(e)),
     "intensity_spread_db": _intensity_spread,
     "voiced_share": _voiced_share,
     "syllable_melody_semitones": _syllable_melody,

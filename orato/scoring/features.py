@@ -145,11 +145,16 @@ UTTERANCE_WIDTH = 6
 
 
 def utterance_features(alignment: Alignment) -> np.ndarray:
-    """Fluency-style figures: speech rate, pauses and the share of words said."""
+    """Fluency-style figures: speech rate, pauses and the share of words said.
+
+    Speech is counted as at least one frame (its words may all be aligned to zero frames) and
+    the recording as at least as long as its speech, so every logarithm has a positive input.
+    """
     spoken = [w for w in alignment.words if w.spoken]
     if not spoken:
         return np.zeros(UTTERANCE_WIDTH)
     speech = max(spoken[-1].end - spoken[0].start, 1)
+    recording = max(alignment.n_frames, speech)
     gaps = [b.start - a.end for a, b in zip(spoken, spoken[1:], strict=False)]
     pauses = [g for g in gaps if g >= PAUSE_FRAMES]
     n_phones = sum(len(w.phones) for w in spoken)
@@ -159,7 +164,7 @@ def utterance_features(alignment: Alignment) -> np.ndarray:
         sum(pauses) / speech,
         math.log(speech / FRAMES_PER_SECOND),
         len(spoken) / len(alignment.words),
-        math.log(alignment.n_frames / max(speech, 1)),
+        math.log(recording / speech),
     ])  # fmt: skip
 
 

@@ -185,12 +185,13 @@ def span_metrics(
 
 
 def _trim_edge_pauses(runs: list[float], clipped: Sequence[Span], start: float, end: float) -> list[float]:
-    """The first run loses a half-pause at the span's start, the last one at its end."""
+    """The first run loses a half-pause at the span's start, the last one at its end; a pause
+    that fills the whole span (its only word aligned to zero frames) is taken off once."""
     runs = list(runs)
     for b, e in clipped:
         if b == start:
             runs[0] -= e - b
-        if e == end:
+        elif e == end:
             runs[-1] -= e - b
     return runs
 

@@ -18,7 +18,7 @@ from orato.audio import DecodedAudio, SpeechSegment, require_speech
 from orato.dialect_support import offers
 from orato.errors import NonDialectLanguageError, OratoError, WordAlignmentError
 from orato.lang import PhoneList, ScriptAnalysis
-from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.assessment import UtteranceAssessment, WordAssessment
 from orato.scoring.attribution import attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import PronunciationEngine
@@ -119,9 +119,15 @@ def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: Pronunciat
 def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: PronunciationEngine) -> PhoneListScore:
     require_speech(audio)
     verdict = engine.assess(audio, [phone_list.expected()]).words[0]
+    return phone_list_score(phone_list, verdict, prosody_track(audio.samples))
+
+
+def phone_list_score(phone_list: PhoneList, verdict: WordAssessment, track: ProsodyTrack) -> PhoneListScore:
+    """Score phone list once the engine has assessed the word: from its timings and the pitch
+    track alone, so that any alignment can be tested (issue 12: every member stays finite)."""
     phones = scored_phones(phone_list.pronunciation, phone_list.links(), verdict)
     phones = tuple(replace(p, word_extent=None) for p in phones)  # a phone list spells no word
-    phones = add_phone_list_stress(phones, verdict.spoken, prosody_track(audio.samples), phone_list.pronunciation.dialect)
+    phones = add_phone_list_stress(phones, verdict.spoken, track, phone_list.pronunciation.dialect)
     return PhoneListScore(phone_list.text, word_quality(phones, verdict.spoken), phones)
 
 
@@ -130,7 +136,7 @@ def score_expected_words(
 ) -> tuple[Attempt, Delivery]:
     """The whole trip for one list of expected words: what score speech runs on a transcript."""
     speech = tuple(require_speech(audio))
-    attempt = _attempt(analysis, segments, engine.assess(audio, analysis.expected_words()), speech)
+    attempt = scored_attempt(analysis, segments, engine.assess(audio, analysis.expected_words()), speech)
     return _analyse(attempt, audio, analysis.dialect, extras)
 
 
@@ -153,7 +159,7 @@ def _best_option(
         except WordAlignmentError as error:
             failure = error
             continue
-        attempts.append(_attempt(analysis, segments, assessment, speech))
+        attempts.append(scored_attempt(analysis, segments, assessment, speech))
     if not attempts:
         raise failure or WordAlignmentError()
     return max(attempts, key=lambda a: sentence_pronunciation(a.words)), foreign
@@ -182,7 +188,7 @@ def spoken_language_check(
     return foreign
 
 
-def _attempt(
+def scored_attempt(
     analysis: ScriptAnalysis, segments: Segments, assessment: UtteranceAssessment, speech: tuple[SpeechSegment, ...]
 ) -> Attempt:
     verdicts = [WordVerdict(word, 0, verdict) for word, verdict in zip(analysis.words, assessment.words, strict=True)]
@@ -190,9 +196,13 @@ def _attempt(
 
 
 def _analyse(attempt: Attempt, audio: DecodedAudio, dialect: str, extras: Extras) -> tuple[Attempt, Delivery]:
-    """Stress and intonation on the scored words, then delivery."""
     # Pitch and loudness, measured once: stress always needs them, as do fluency and interference.
-    track = prosody_track(audio.samples)
+    return analyse(attempt, prosody_track(audio.samples), dialect, extras)
+
+
+def analyse(attempt: Attempt, track: ProsodyTrack, dialect: str, extras: Extras) -> tuple[Attempt, Delivery]:
+    """Stress and intonation on the scored words, then delivery: from the alignment's timings
+    and the pitch track alone, whatever they are (issue 12: every member stays finite)."""
     words: Sequence[ScoredWord] = attempt.words
     if offers(dialect, "stress"):
         words = add_stress(words, track, dialect)
