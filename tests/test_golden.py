@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ import pytest
 from fastapi import FastAPI
 from learner_speech import CORPUS, DEFAULT_SHARED_DATA, shared_data
 from starlette.testclient import TestClient
+from voices import spoken_fresh
 
 from orato.api.app import create_app
 from orato.settings import Settings
@@ -130,38 +129,12 @@ def key(golden_app: FastAPI) -> str:
     return golden_app.state.services.keys.issue("golden").secret
 
 
-# eSpeak NG's C library keeps state from one job to the next, so what this process synthesised
-# before (other test modules) shifts its samples and the scores of these clips. The clips are
-# spoken in a fresh child process instead, as they were when the answers were recorded.
-_SPEAK_FRESH = """
-import json, sys
-from pathlib import Path
-from starlette.testclient import TestClient
-from orato.api.app import create_app
-from orato.settings import Settings
-from voices import speak, wav_bytes
-out, texts = Path(sys.argv[1]), json.loads(sys.argv[2])
-app = create_app(Settings(data_dir=out / "data", secret_key="k", preload_engine=False))
-with TestClient(app) as client:
-    key = app.state.services.keys.issue("golden").secret
-    for name, text in texts.items():
-        (out / f"{name}.wav").write_bytes(wav_bytes(speak(client, key, text, "en-us")))
-"""
-
-
-def _spoken_fresh(texts: dict[str, str], folder: Path) -> dict[str, bytes]:
-    """Each text spoken by eSpeak NG through /v1/audio/speech in a new process, in this order."""
-    command = [sys.executable, "-c", _SPEAK_FRESH, str(folder), json.dumps(texts)]
-    subprocess.run(command, check=True, capture_output=True, cwd=Path(__file__).parent)
-    return {name: (folder / f"{name}.wav").read_bytes() for name in texts}
-
-
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """The uploads: speechocean762 recordings where the data is here, else the scripts spoken."""
     texts = {name: text for name, (_, text) in CLIPS.items()} if SPOKEN else {}
     texts |= {"synth_fox": "The quick brown fox jumps over the lazy dog.", "synth_sheep": "sheep"}
-    rebuilt = _spoken_fresh(texts, tmp_path_factory.mktemp("golden-clips"))
+    rebuilt = spoken_fresh(texts, tmp_path_factory.mktemp("golden-clips"))
     if not SPOKEN:
         rebuilt |= {name: (DATA / "audio" / f"{utterance}.flac").read_bytes() for name, (utterance, _) in CLIPS.items()}
     return rebuilt

@@ -19,7 +19,7 @@ from learner_speech import learner_clip
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
 from test_score_endpoints import WAR, client, key, post, scoring_app  # noqa: F401
-from voices import silence, speak, wav_bytes
+from voices import samples, silence, speak, spoken_fresh, wav_bytes
 
 from orato.api.app import create_app
 from orato.scoring.rubric import speaking_rubrics
@@ -160,7 +160,8 @@ def test_a_two_minute_answer_is_scored_sentence_by_sentence(
 ) -> None:
     # Different sentences, not one answer said over and over: a recogniser rightly treats a
     # window that repeats itself as its own decoding loop (and samples it again at a higher temperature).
-    spoken = [np.concatenate([speak(client, key, sentence, "en-us"), silence(0.8)]) for sentence in LONG_ANSWER]
+    readings = spoken_fresh({str(i): sentence for i, sentence in enumerate(LONG_ANSWER)}, tmp_path_factory.mktemp("long-answer"))
+    spoken = [np.concatenate([samples(wav), silence(0.8)]) for wav in readings.values()]
     parts: list[np.ndarray] = []
     while sum(len(p) for p in parts) + len(spoken[len(parts) % len(spoken)]) <= 118 * 16_000:
         parts.append(spoken[len(parts) % len(spoken)])

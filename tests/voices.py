@@ -4,7 +4,11 @@ samples that can be spliced and mixed with the speechocean762 recordings."""
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 import wave
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,3 +46,29 @@ def wav_bytes(*parts: np.ndarray, rate: int = SAMPLE_RATE) -> bytes:
         out.setnchannels(1), out.setsampwidth(2), out.setframerate(rate)
         out.writeframes((joined * 32767).astype("<i2").tobytes())
     return buffer.getvalue()
+
+
+# eSpeak NG's C library keeps state from one job to the next, so what a test process synthesised
+# before (other test modules) shifts its samples, and with them the scores of what it says next.
+# Tests whose answers depend on the exact audio speak it in a fresh child process instead.
+_SPEAK_FRESH = """
+import json, sys
+from pathlib import Path
+from starlette.testclient import TestClient
+from orato.api.app import create_app
+from orato.settings import Settings
+from voices import speak, wav_bytes
+out, texts = Path(sys.argv[1]), json.loads(sys.argv[2])
+app = create_app(Settings(data_dir=out / "data", secret_key="k", preload_engine=False))
+with TestClient(app) as client:
+    key = app.state.services.keys.issue("golden").secret
+    for name, text in texts.items():
+        (out / f"{name}.wav").write_bytes(wav_bytes(speak(client, key, text, "en-us")))
+"""
+
+
+def spoken_fresh(texts: dict[str, str], folder: Path) -> dict[str, bytes]:
+    """Each text spoken by eSpeak NG through /v1/audio/speech in a new process, in this order."""
+    command = [sys.executable, "-c", _SPEAK_FRESH, str(folder), json.dumps(texts)]
+    subprocess.run(command, check=True, capture_output=True, cwd=Path(__file__).parent)
+    return {name: (folder / f"{name}.wav").read_bytes() for name in texts}
