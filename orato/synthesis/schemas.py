@@ -32,7 +32,7 @@ Format = Literal["wav", "mp3", "pcm"]
 
 class Output(Strict):
     format: Format
-    bitrate: int | None = None
+    bitrate: int | None = Field(default=None, json_schema_extra={"enum": list(MP3_BITRATES)})
     sampleRate: SampleRate | None = None
 
     @field_validator("bitrate")
@@ -94,7 +94,7 @@ class Addressed(Strict):
     model: str | None = None
     voice: VoiceName | None = None
     voiceId: uuid.UUID | None = None
-    mode: str | None = None
+    mode: str | None = Field(default=None, json_schema_extra={"enum": ["inline", "voice", None]})
     text: Text
     speed: Speed | None = None
     instructions: Instructions | None = None
@@ -104,8 +104,20 @@ class Addressed(Strict):
     _options = field_validator("providerOptions")(lambda v: v if v is None else _options_size(v))
 
 
+def _addressing(model_required: bool) -> dict[str, Any]:
+    """How a body names its voice (3.1), for the JSON schema: a provider's voice by name (with
+    its model, which a conversation's turn may take from the conversation) or a saved voice by id."""
+    named: dict[str, Any] = {"required": ["voice"], "properties": {"voice": {"type": "string"}, "voiceId": {"type": "null"}}}
+    if model_required:
+        named = {"required": ["voice", "model"], "properties": {**named["properties"], "model": {"type": "string"}}}
+    saved = {"required": ["voiceId"], "properties": {"voiceId": {"type": "string"}, "voice": {"type": "null"}, "model": {"type": "null"}}}
+    return {"oneOf": [named, saved]}
+
+
 class SingleRequest(Addressed):
     """What /speech, /with-timestamps and /stream share."""
+
+    model_config = ConfigDict(json_schema_extra=_addressing(model_required=True))
 
     pronunciations: Pronunciations | None = None
     moderation_ruleset_id: uuid.UUID | None = None
@@ -122,12 +134,12 @@ class SpeechRequest(SingleRequest):
 
 
 class Turn(Addressed):
-    pass
+    model_config = ConfigDict(json_schema_extra=_addressing(model_required=False))
 
 
 class ConversationRequest(Strict):
     model: str | None = None
-    mode: str | None = None
+    mode: str | None = Field(default=None, json_schema_extra={"enum": ["conversation", None]})
     turns: Annotated[list[Turn], Field(min_length=1, max_length=50)]
     gapMs: Annotated[int, Field(ge=0, le=5000)] = 300
     split: bool = False

@@ -12,6 +12,8 @@ from orato.api.auth import authenticate
 from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
+from orato.api.openapi import merged, reply
+from orato.api.wire_assessment import Envelope, ValidateTextSuccess
 from orato.api.work import run_engine
 from orato.dialect_support import dialects
 from orato.errors import UnknownWordsError
@@ -32,13 +34,14 @@ _IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
 }
 _USER_ID = {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}}
-_SUCCESS = {
-    "200": {
-        "description": "Success",
-        "headers": {"Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}},
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AssessmentSuccess"}}},
-    }
-}
+_REPLAYED = {"Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}}
+
+
+def answers(model: type[Envelope]) -> dict[str, Any]:
+    """The ``openapi_extra`` of an assessment endpoint's success (api-scoring.md 1.5)."""
+    return reply(model, headers=_REPLAYED)
+
+
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
     "dialect": {"type": "string", "enum": list(dialects("markup"))},
@@ -62,7 +65,6 @@ _VALIDATE_TEXT_DOC = {
             for media in ("application/x-www-form-urlencoded", "application/json")
         },
     },
-    "responses": _SUCCESS,
 }
 
 
@@ -126,7 +128,8 @@ async def begin(request: Request, version: str, feature: str) -> RequestBody:
     return body
 
 
-@assessment_route("/validating/text/{version}/json", summary="Validate text", **_VALIDATE_TEXT_DOC)
+@assessment_route("/validating/text/{version}/json", summary="Validate text",
+                  **merged(_VALIDATE_TEXT_DOC, answers(ValidateTextSuccess)))
 async def validate_text(request: Request, version: str) -> JSONResponse:
     body = await begin(request, version, "pronunciation")
     await body.close()
