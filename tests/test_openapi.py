@@ -88,7 +88,9 @@ def test_assessment_forms_describe_each_field_and_the_audio_as_binary(document: 
     assert form["properties"]["include_fluency"]["enum"] == ["0", "1", "true", "false"]
     writing = document["paths"]["/api/scoring/writing/{version}/json"]["post"]["requestBody"]["content"]
     assert set(writing) == {"multipart/form-data", "application/x-www-form-urlencoded", "application/json"}
-    assert writing["application/json"]["schema"]["properties"]["answer"]["maxLength"] == 4096
+    assert writing["multipart/form-data"]["schema"]["properties"]["answer"]["maxLength"] == 4096
+    as_json = writing["application/json"]["schema"]["properties"]["include_feedback"]["anyOf"]
+    assert as_json[1] == {"type": ["number", "boolean", "null"]}  # JSON flags (api-scoring.md 1.3)
 
 
 def test_create_bodies_say_what_is_required_and_what_may_not_be_null(document: dict[str, Any]) -> None:

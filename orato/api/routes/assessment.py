@@ -42,6 +42,17 @@ def answers(model: type[Envelope]) -> dict[str, Any]:
     return reply(model, headers=_REPLAYED)
 
 
+# What a JSON body's member may be besides the form's string (orato.api.forms._as_text): a
+# number or boolean is read as its text, a list of strings joined with commas, null as not sent.
+_JSON_SCALARS = ({"type": ["number", "boolean", "null"]}, {"type": "array", "items": {"type": "string"}})
+
+
+def json_form(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON encoding of a form's ``schema`` (api-scoring.md 1.3)."""
+    properties = {name: {"anyOf": [field, *_JSON_SCALARS]} for name, field in schema["properties"].items()}
+    return {**schema, "properties": properties}
+
+
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
     "dialect": {"type": "string", "enum": list(dialects("markup"))},
@@ -61,8 +72,8 @@ _VALIDATE_TEXT_DOC = {
     "requestBody": {
         "required": False,
         "content": {
-            media: {"schema": {"type": "object", "properties": _VALIDATE_TEXT_FIELDS}}
-            for media in ("application/x-www-form-urlencoded", "application/json")
+            "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": _VALIDATE_TEXT_FIELDS}},
+            "application/json": {"schema": json_form({"type": "object", "properties": _VALIDATE_TEXT_FIELDS})},
         },
     },
 }
@@ -85,7 +96,8 @@ def any_encoding_doc(
         ],
         "requestBody": {"required": True, "content": {
             "multipart/form-data": {"schema": {**schema, "properties": {**fields, **binary}}},
-            **{media: {"schema": schema} for media in ("application/x-www-form-urlencoded", "application/json")},
+            "application/x-www-form-urlencoded": {"schema": schema},
+            "application/json": {"schema": json_form(schema)},
         }},
     }  # fmt: skip
 
