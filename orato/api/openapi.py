@@ -189,6 +189,14 @@ def _error_responses(path: str, method: str) -> dict[str, Any]:
     return responses
 
 
+_TAGS = {Family.ASSESSMENT: "Assessment", Family.SYNTHESIS: "Synthesis"}
+TAG_DESCRIPTIONS = [
+    {"name": "Assessment", "description": "Pronunciation, speech, task and writing scoring; Speechace-compatible "
+                                          "(api-scoring.md)."},
+    {"name": "Synthesis", "description": "Speech synthesis and the organisation's resources; Speechbase-compatible "
+                                         "(api-synthesis.md)."},
+    {"name": "Platform", "description": "The health probe, without a key."},
+]
 _VERSION_PATTERN = r"^v9(\.(0|[1-9][0-9]?))?$"
 
 
@@ -220,17 +228,20 @@ def _document(document: dict[str, Any]) -> dict[str, Any]:
         components["schemas"].pop(name, None)
     components["securitySchemes"] = SECURITY_SCHEMES
     _links(document["paths"])
+    document["tags"] = TAG_DESCRIPTIONS
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             _typed_answers(operation, renamed)
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
             if path == "/health":
+                operation.setdefault("tags", ["Platform"])
                 continue
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] == "version":
                     parameter["schema"]["pattern"] = _VERSION_PATTERN
             operation["security"] = [{"bearer": []}, {"queryKey": []}]
+            operation.setdefault("tags", [_TAGS[family_of(path)]])
             for status, response in _error_responses(path, method).items():
                 responses.setdefault(status, response)
     return document
