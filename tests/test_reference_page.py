@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from conftest import issue_key
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+from servers import serving
 from starlette.testclient import TestClient
 from test_practice_page import CHROMEDRIVER, CHROMIUM
 
@@ -41,23 +38,10 @@ def test_the_pages_and_their_assets_come_from_orato(client: TestClient) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """A real server (uvicorn on a free port) in this process."""
     data_dir: Path = tmp_path_factory.mktemp("reference")
     app = create_app(Settings(data_dir=data_dir, secret_key="reference-secret", preload_engine=False))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    try:
-        yield {"base": f"http://127.0.0.1:{port}", "key": issue_key(app, "reference-org")}
-    finally:
-        running.should_exit = True
-        thread.join(timeout=30)
+    with serving(app) as base:
+        yield {"base": base, "key": issue_key(app, "reference-org")}
 
 
 @pytest.fixture

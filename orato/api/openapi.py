@@ -139,7 +139,7 @@ SCHEMAS: dict[str, Any] = {
                 "items": {
                     "type": "object",
                     "required": ["path", "message"],
-                    "properties": {"path": {"type": "array"}, "message": {"type": "string"}},
+                    "properties": {"path": {"type": "array", "items": {"type": ["string", "integer"]}}, "message": {"type": "string"}},
                 },
             },
             "provider": {"type": "string"},

@@ -103,9 +103,14 @@ class Stamped(Wire):
     updated_at: str = Timestamp
 
 
-class Voice(Stamped):
+class Owned(Stamped):
+    """A resource of one organisation (api-synthesis.md 8-11)."""
+
     id: str = Field(pattern=UUID_PATTERN)
     org_id: str = Field(pattern=UUID_PATTERN)
+
+
+class Voice(Owned):
     title: str
     provider: str
     model: str
@@ -116,9 +121,7 @@ class Voice(Stamped):
     provider_options: dict[str, Any]
 
 
-class Dictionary(Stamped):
-    id: str = Field(pattern=UUID_PATTERN)
-    org_id: str = Field(pattern=UUID_PATTERN)
+class Dictionary(Owned):
     name: str
     description: str | None
     is_default: bool
@@ -133,9 +136,7 @@ class Rule(Stamped):
     case_sensitive: bool
 
 
-class Ruleset(Stamped):
-    id: str = Field(pattern=UUID_PATTERN)
-    org_id: str = Field(pattern=UUID_PATTERN)
+class Ruleset(Owned):
     name: str
     description: str | None
     is_default: bool

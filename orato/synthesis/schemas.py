@@ -105,13 +105,17 @@ class Addressed(Strict):
 
 
 def _addressing(model_required: bool) -> dict[str, Any]:
-    """How a body names its voice (3.1), for the JSON schema: a provider's voice by name (with
-    its model, which a conversation's turn may take from the conversation) or a saved voice by id."""
-    named: dict[str, Any] = {"required": ["voice"], "properties": {"voice": {"type": "string"}, "voiceId": {"type": "null"}}}
+    """How a body names its voice (3.1), for the JSON schema: a saved voice by id, or else a
+    provider's voice by name with its model (which a conversation's turn may take from the
+    conversation). As if/then/else, which client generators read as one object."""
+    named: dict[str, Any] = {"required": ["voice"], "properties": {"voice": {"type": "string"}}}
     if model_required:
-        named = {"required": ["voice", "model"], "properties": {**named["properties"], "model": {"type": "string"}}}
-    saved = {"required": ["voiceId"], "properties": {"voiceId": {"type": "string"}, "voice": {"type": "null"}, "model": {"type": "null"}}}
-    return {"oneOf": [named, saved]}
+        named = {"required": ["voice", "model"], "properties": {"voice": {"type": "string"}, "model": {"type": "string"}}}
+    return {
+        "if": {"required": ["voiceId"], "properties": {"voiceId": {"type": "string"}}},
+        "then": {"properties": {"voice": {"type": "null"}, "model": {"type": "null"}}},
+        "else": named,
+    }
 
 
 class SingleRequest(Addressed):
