@@ -85,7 +85,8 @@ def test_assessment_forms_describe_each_field_and_the_audio_as_binary(document: 
     form = text["multipart/form-data"]["schema"]
     assert form["required"] == ["text", "user_audio_file"]
     assert form["properties"]["user_audio_file"] == {"type": "string", "format": "binary"}
-    assert form["properties"]["include_fluency"]["enum"] == ["0", "1", "true", "false"]
+    assert form["properties"]["include_fluency"] == {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"}
+    assert text["multipart/form-data"]["schema"]["properties"]["text"] == {"type": "string"}
     writing = document["paths"]["/api/scoring/writing/{version}/json"]["post"]["requestBody"]["content"]
     assert set(writing) == {"multipart/form-data", "application/x-www-form-urlencoded", "application/json"}
     assert writing["multipart/form-data"]["schema"]["properties"]["answer"]["maxLength"] == 4096

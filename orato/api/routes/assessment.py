@@ -55,7 +55,7 @@ def json_form(schema: dict[str, Any]) -> dict[str, Any]:
 
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
-    "dialect": {"type": "string", "enum": list(dialects("markup"))},
+    "dialect": {"type": "string", "enum": list(dialects("markup")), "default": "en-us"},
     "markup_language": {"type": "string", "enum": ["arpa_mark"]},
     "question_info": {"type": "string", "maxLength": 256},
 }
@@ -91,7 +91,7 @@ def any_encoding_doc(
         "description": description,
         "parameters": [
             {"name": "task_type", "in": "query", "schema": task_type},
-            {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects)}},
+            {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects), "default": "en-us"}},
             _USER_ID,
         ],
         "requestBody": {"required": True, "content": {

@@ -32,10 +32,10 @@ from orato.store.keys import Principal
 
 router = APIRouter()
 
-FLAG_SCHEMA = {"type": "string", "enum": ["0", "1", "true", "false"]}
+FLAG_SCHEMA = {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"}
 _MARKUP = {"type": "string", "enum": ["arpa_mark"]}
 _QUERY = [
-    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects())}},
+    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects()), "default": "en-us"}},
     {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
     {"name": "key", "in": "query", "schema": {"type": "string"}},
 ]
@@ -126,7 +126,7 @@ async def phone_list(request: Request, version: str) -> JSONResponse:
 @router.post("/api/scoring/speech/{version}/json", summary="Score speech", openapi_extra=_multipart(
     None, SpeechScoreSuccess, include_ielts_feedback=FLAG_SCHEMA, detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA,
     relevance_context={"type": "string", "maxLength": MAX_RELEVANCE_CHARS},
-    pronunciation_score_mode={"type": "string", "enum": ["default", "strict"]},
+    pronunciation_score_mode={"type": "string", "enum": ["default", "strict"], "default": "default"},
 ))  # fmt: skip
 @router.post("/scoring/speech/{version}/json", include_in_schema=False)
 async def speech(request: Request, version: str) -> JSONResponse:

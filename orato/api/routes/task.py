@@ -46,7 +46,7 @@ _FIELDS: dict[str, Any] = {
     "user_audio_text": {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_TEXT_CHARS},
     "include_speech_score": FLAG_SCHEMA,
     "include_ielts_feedback": FLAG_SCHEMA,
-    "pronunciation_score_mode": {"type": "string", "enum": ["default", "strict"]},
+    "pronunciation_score_mode": {"type": "string", "enum": ["default", "strict"], "default": "default"},
     "detect_dialect": FLAG_SCHEMA,
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},

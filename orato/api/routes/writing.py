@@ -37,7 +37,7 @@ _FIELDS: dict[str, Any] = {
     "answer": {"type": "string", "minLength": 1, "maxLength": 4096},
     "include_feedback": FLAG_SCHEMA,
     "include_metrics": {"type": "string", "description": f"Any of {', '.join(METRICS)}: comma-separated or a JSON array."},
-    "score_mode": {"type": "string", "enum": ["standard", "enhanced"]},
+    "score_mode": {"type": "string", "enum": ["standard", "enhanced"], "default": "standard"},
     "detect_dialect": FLAG_SCHEMA,
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},
