@@ -18,6 +18,9 @@ from conftest import issue_key
 from jsonschema import Draft202012Validator
 from starlette.testclient import TestClient
 
+from orato.api.app import create_app
+from orato.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 SUCCESS_MODELS = {"text_score": "TextScoreSuccess", "word_score": "WordScoreSuccess",
@@ -179,6 +182,34 @@ def test_integral_numbers_are_integers_as_the_document_says(client: TestClient, 
     assert fractional.status_code == 400
     assert fractional.json()["validation"][0]["path"] == ["output", "sampleRate"]
     assert client.get(f"/v1/pronunciation-dictionaries/{dictionary['id']}", headers=auth).status_code == 200
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def stored(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    """An app on SQLite and one on the real PostgreSQL, which stores no NUL in text."""
+    url = None if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    app = create_app(Settings(data_dir=tmp_path / "data", database_url=url, secret_key="s", preload_engine=False))
+    with TestClient(app) as client:
+        yield client, issue_key(app, f"nul-{request.param}")
+
+
+def test_a_string_with_nul_is_refused_in_a_body_not_a_server_error(stored: tuple[TestClient, str]) -> None:
+    """The fuzzer's names with NUL were a 500 on PostgreSQL (psycopg DataError) and stored on SQLite."""
+    client, key = stored
+    auth = {"Authorization": f"Bearer {key}"}
+    for path, body, where in [
+        ("/v1/pronunciation-dictionaries", {"name": "a\x00b"}, ["name"]),
+        ("/v1/moderation/rulesets", {"name": "ok", "description": "\x00"}, ["description"]),
+        ("/v1/voices", {"title": "Joe", "provider": "piper", "voice_id": "en_US-joe-medium", "tags": ["x", "\x00"]},
+         ["tags", 1]),
+        ("/v1/audio/speech", {"text": "Hi\x00", "model": "piper/default", "voice": "en_US-joe-medium"}, ["text"]),
+    ]:
+        response = client.post(path, headers=auth, json=body)
+        assert response.status_code == 400, f"{path}: {response.status_code} {response.text}"
+        assert response.json()["validation"] == [{"path": where, "message": "must not contain the NUL character"}]
+    listed = client.get("/v1/pronunciation-dictionaries", headers=auth).json()["data"]
+    assert [d["name"] for d in listed] == ["Default"]  # the organisation's own, nothing else stored
+    assert client.post("/v1/pronunciation-dictionaries", headers=auth, json={"name": "a b"}).status_code == 201
 
 
 @pytest.mark.parametrize("text", ["×", "%", "…"])

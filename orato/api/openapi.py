@@ -1,4 +1,9 @@
-"""The OpenAPI document: every operation's errors in its family's shape, and how to authenticate.
+"""The OpenAPI document: every body and answer, each operation's errors, how to authenticate.
+
+Request bodies and success answers are pydantic models (the synthesis request models, the wire
+models of :mod:`orato.api.wire_assessment` and :mod:`orato.api.wire_synthesis`) that routes name
+with :func:`json_body` and :func:`reply`; each is rendered once into ``components``. Creates
+link to what reads, changes and deletes what they made (OpenAPI links).
 
 Error responses are added to every operation from the path's family, as the renderers in
 :mod:`orato.api.errors` write them, so an endpoint added later is documented (and checked by
@@ -42,10 +47,9 @@ def _component(model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, str]:
     return {"$ref": _REF + name}
 
 
-def json_body(model: type[BaseModel], description: str | None = None) -> dict[str, Any]:
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
     """``openapi_extra`` of a route that reads ``model`` as its JSON body (orato.api.json_body)."""
-    body: dict[str, Any] = {"required": True, "content": {"application/json": {"schema": _component(model, "validation")}}}
-    return {"requestBody": {**body, **({"description": description} if description else {})}}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": _component(model, "validation")}}}}
 
 
 def reply(
