@@ -108,8 +108,13 @@ def _report(request: pytest.FixtureRequest) -> None:
     for (_, mode, status), count in ANSWERS.items():
         by_status[f"{mode} {status}"] += count
     operations = len({operation for operation, _, _ in ANSWERS})
+    scored = Counter[str]()
+    for (operation, _, status), count in ANSWERS.items():
+        if "/api/scoring/" in operation and status == 200:
+            scored[operation.split("/")[3]] += count
     with capture.global_and_fixture_disabled():
-        reporter.write_line(f"\nfuzzed {operations} operations with {ANSWERS.total()} requests: {dict(sorted(by_status.items()))}")
+        reporter.write_line(f"\nfuzzed {operations} operations with {ANSWERS.total()} requests: {dict(sorted(by_status.items()))}; "
+                            f"scored end to end: {dict(sorted(scored.items()))}")
 
 
 @pytest.fixture(scope="module")
