@@ -57,7 +57,8 @@ CHECKS = [
 SCRIPT = "Kate likes lamb."
 # What the fuzzer may send in place of its own random text: the recording's script, so that
 # some requests are scored end to end instead of stopping at unknown words.
-SCRIPTED = {"text": SCRIPT, "word": "lamb", "phone_list": "l|ae|m", "task_context": SCRIPT}
+SCRIPTED = {"text": SCRIPT, "word": "lamb", "phone_list": "l|ae|m", "task_context": SCRIPT, "user_audio_text": SCRIPT,
+            "prompt": "What do you like to eat?", "answer": "I like lamb because it is tasty and my family cooks it often."}
 VOICES = [("espeak-ng/default", "en-us"), ("piper/default", "en_US-joe-medium")]
 FORMATS = [("flac", "flac"), ("mp3", "libmp3lame"), ("webm", "libopus")]
 RESOURCES = r"^/v1/(voices|api-keys|pronunciation-dictionaries|moderation/rulesets)"

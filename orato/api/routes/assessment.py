@@ -48,9 +48,10 @@ _JSON_SCALARS = ({"type": ["number", "boolean", "null"]}, {"type": "array", "ite
 
 
 def json_form(schema: dict[str, Any]) -> dict[str, Any]:
-    """The JSON encoding of a form's ``schema`` (api-scoring.md 1.3)."""
+    """The JSON encoding of a form's ``schema`` (api-scoring.md 1.3). Unknown members are
+    ignored, but like every member they must be a string, number, boolean or string list."""
     properties = {name: {"anyOf": [field, *_JSON_SCALARS]} for name, field in schema["properties"].items()}
-    return {**schema, "properties": properties}
+    return {**schema, "properties": properties, "additionalProperties": {"anyOf": [{"type": "string"}, *_JSON_SCALARS]}}
 
 
 _VALIDATE_TEXT_FIELDS = {
