@@ -73,7 +73,7 @@ class RecogniserSettings:
             f"{MODEL_DIR_NAME}-int8;beam{self.beam_size};t{'/'.join(f'{t:g}' for t in self.temperatures)};"
             f"cr{self.compression_ratio_threshold:g};rp{self.repetition_penalty:g};nr{self.no_repeat_ngram_size};"
             f"{prompt};vad{self.vad_threshold:g}-{self.vad_min_silence_ms}-{self.vad_speech_pad_ms};no-context;"
-            f"repeats{MAX_REPEATS}"
+            f"repeats{MAX_REPEATS}-of{MAX_LOOP_WORDS}words"
         )
 
     def decoding_options(self) -> dict[str, Any]:
