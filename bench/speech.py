@@ -16,6 +16,9 @@ Two answers (``--answers``): ``learner``, the 20 recordings of one speechocean76
 minute; and ``looped``, three clips trimmed and said over and over to 60 s (the first version of
 this bench), which a recogniser finds hard: a window whose text repeats itself looks like its
 own decoding loop, and the transcript loses sentences that the aligner then has to search for.
+
+``--parts`` prints instead the CPU seconds (``time.process_time``, every thread) of each part of
+score speech on the first answer, each run alone: where the time goes, nearly unmoved by load.
 """
 
 from __future__ import annotations
@@ -36,13 +39,22 @@ if str(ROOT) not in sys.path:
 from bench.run import peak_rss_mb, percentile  # noqa: E402
 from bench.scenarios.audio import LEARNER_AUDIO  # noqa: E402
 from bench.scenarios.scoring import PASSAGE_PIECES, _joined  # noqa: E402
-from orato.acoustic.whisper import whisper_model  # noqa: E402
+from orato.acoustic.aligner import load_aligner  # noqa: E402
+from orato.acoustic.hama_posteriors import load_hama  # noqa: E402
+from orato.acoustic.pitch import prosody_track  # noqa: E402
+from orato.acoustic.transcribe import transcribe  # noqa: E402
+from orato.acoustic.whisper import load_whisper, whisper_model  # noqa: E402
 from orato.api.app import preload_models  # noqa: E402
-from orato.audio import DecodedAudio, decode_audio  # noqa: E402
+from orato.audio import (  # noqa: E402
+    DecodedAudio,
+    decode_audio,
+    require_speech,  # noqa: E402
+)
+from orato.lang import analyse_script  # noqa: E402
 from orato.params import Params  # noqa: E402
 from orato.scoring import load_engine  # noqa: E402
 from orato.scoring.engine import model_cache_dir  # noqa: E402
-from orato.scoring.speech import prepare_speech, score_speech  # noqa: E402
+from orato.scoring.speech import prepare_speech, score_speech, speech_part  # noqa: E402
 from orato.scoring.speech_language import load_language_judge  # noqa: E402
 from orato.settings import Settings  # noqa: E402
 
@@ -74,13 +86,46 @@ def looped_answer() -> DecodedAudio:
 ANSWERS: dict[str, Callable[[], DecodedAudio]] = {"learner": learner_answer, "looped": looped_answer}
 
 
+def cpu_seconds(run: Callable[[], object]) -> float:
+    started = time.process_time()  # every thread of the process: a busy machine barely moves it
+    run()
+    return round(time.process_time() - started, 2)
+
+
+def parts(settings: Settings, audio: DecodedAudio) -> dict[str, float]:
+    """CPU seconds of each part of score speech, run alone (``--parts``)."""
+    engine, recogniser, judge = load_engine(settings), whisper_model(model_cache_dir(settings)), load_language_judge()
+    transcript = transcribe(recogniser, audio.samples, "en")
+    words = analyse_script(transcript.text, "en-us", include_unknown_words=True).expected_words()
+    part, _ = speech_part(audio, require_speech(audio))
+    phones = [w.phones for w in words]
+    prepared = prepare_speech(Params({}, {"include_ielts_feedback": "1"}))
+    return {
+        "plain_whisper": cpu_seconds(lambda: list(recogniser.transcribe(audio.samples, language="en", beam_size=5, vad_filter=True)[0])),
+        "transcription": cpu_seconds(lambda: transcribe(recogniser, audio.samples, "en")),
+        "engine": cpu_seconds(lambda: engine.assess(part, words)),
+        "engine_hama": cpu_seconds(lambda: load_hama().log_posteriors(part.samples)),
+        "engine_alignment": cpu_seconds(lambda: load_aligner().align(part.samples, phones)),
+        "engine_whisper_encoder": cpu_seconds(lambda: load_whisper(model_cache_dir(settings)).encode(part.samples)),
+        "prosody_track": cpu_seconds(lambda: prosody_track(audio.samples)),
+        "language_analysis": cpu_seconds(lambda: judge(transcript.text, "en-us", None, True)),
+        "score_speech": cpu_seconds(lambda: score_speech(prepared, audio, engine, recogniser, judge)),
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--answers", default="learner,looped", help="comma-separated: " + ", ".join(ANSWERS))
+    parser.add_argument("--parts", action="store_true", help="CPU seconds of each part on the first answer instead")
     args = parser.parse_args()
     settings = Settings()
     preload_models(settings)  # everything the server holds before /health says ready
+    if args.parts:
+        audio = ANSWERS[args.answers.split(",")[0]]()
+        parts(settings, audio)  # warm-up
+        print(json.dumps({"cpu_seconds": parts(settings, audio)}))
+        return
     engine, recogniser, judge = load_engine(settings), whisper_model(model_cache_dir(settings)), load_language_judge()
     prepared = prepare_speech(Params({}, {"include_ielts_feedback": "1"}))
     for name in args.answers.split(","):

@@ -237,12 +237,18 @@ def _assess_speech(
 ) -> UtteranceAssessment:
     """The engine on the recording from the first stretch of speech to the last (module
     docstring), its frames counted from the start of the whole recording."""
+    part, offset = speech_part(audio, speech)
+    return _shifted(engine.assess(part, analysis.expected_words()), offset)
+
+
+def speech_part(audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> tuple[DecodedAudio, int]:
+    """What the engine reads of ``audio`` (module docstring) and its start, in engine frames."""
     rate = audio.sample_rate
     frame = round(rate * FRAME_SECONDS)
     start = max(int((speech[0].start_seconds - EDGE_SECONDS) * rate) // frame * frame, 0)
     end = min(round((speech[-1].end_seconds + EDGE_SECONDS) * rate), len(audio.samples))
     part = replace(audio, samples=audio.samples[start:end], duration_seconds=(end - start) / rate)
-    return _shifted(engine.assess(part, analysis.expected_words()), start // frame)
+    return part, start // frame
 
 
 def _shifted(assessment: UtteranceAssessment, frames: int) -> UtteranceAssessment:
