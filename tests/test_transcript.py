@@ -61,6 +61,7 @@ def test_asr_version_names_the_model_and_every_setting_that_shapes_the_words() -
     assert "no-context" in version and f"repeats{MAX_REPEATS}" in version
     assert replace(DEFAULT_SETTINGS, beam_size=1).version != version
     assert replace(DEFAULT_SETTINGS, prompt=LEARNER_PROMPT).version != version
+    assert replace(DEFAULT_SETTINGS, loop_retry_ngram=0).version != version
 
 
 def test_decoding_never_samples() -> None:

@@ -11,9 +11,11 @@ recogniser here differs from plain Whisper in these ways, each measured on learn
 * each chunk is decoded on its own (no conditioning on the previous text), so one smoothed
   sentence does not teach the next one to be smoothed too;
 * decoding is beam search only, never sampling, so the same audio always gives the same
-  transcript (and the same scores); a word or a phrase of up to ``MAX_LOOP_WORDS`` words
-  repeated more than ``MAX_REPEATS`` times in a row is cut instead (a decoder loop, not a
-  stutter);
+  transcript (and the same scores). Where faster-whisper would have sampled a looping chunk
+  again (its text compresses more than ``compression_ratio_threshold``), the whole answer is
+  decoded again, still by beam search, with no word trigram allowed twice
+  (``loop_retry_ngram``); and a word or a phrase of up to ``MAX_LOOP_WORDS`` words repeated
+  more than ``MAX_REPEATS`` times in a row is cut (a decoder loop, not a stutter);
 * words come with timestamps and probabilities: the pronunciation scoring aligns the words
   itself, but the probability says which words the recogniser only guessed.
 
@@ -27,7 +29,7 @@ The model is the Whisper-base transcriber the registry already holds for synthes
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -59,6 +61,9 @@ class RecogniserSettings:
     # word error rate on learner speech did not rise without it (MODEL_CARD.md).
     temperatures: tuple[float, ...] = (0.0,)
     compression_ratio_threshold: float = 2.4
+    # The second decoding when a chunk looped (module docstring): "5,000,000,000,..." for
+    # "five five seven one" came out as "5, 12, 7, 8, 8"; 0 turns the retry off.
+    loop_retry_ngram: int = 3
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
     vad_threshold: float = 0.5
@@ -73,6 +78,7 @@ class RecogniserSettings:
             f"{MODEL_DIR_NAME}-int8;beam{self.beam_size};t{'/'.join(f'{t:g}' for t in self.temperatures)};"
             f"cr{self.compression_ratio_threshold:g};rp{self.repetition_penalty:g};nr{self.no_repeat_ngram_size};"
             f"{prompt};vad{self.vad_threshold:g}-{self.vad_min_silence_ms}-{self.vad_speech_pad_ms};no-context;"
+            f"loop-retry-nr{self.loop_retry_ngram};"
             f"repeats{MAX_REPEATS}-of{MAX_LOOP_WORDS}words"
         )
 
@@ -121,7 +127,10 @@ def transcribe(
     model: WhisperModel, samples: np.ndarray, language: str, settings: RecogniserSettings = DEFAULT_SETTINGS
 ) -> Transcript:
     """The transcript of 16 kHz mono ``samples`` spoken in ``language`` (``"en"``)."""
-    segments, _ = model.transcribe(samples, language=language, **settings.decoding_options())
+    segments = list(model.transcribe(samples, language=language, **settings.decoding_options())[0])
+    if settings.loop_retry_ngram and any(s.compression_ratio > settings.compression_ratio_threshold for s in segments):
+        retry = replace(settings, no_repeat_ngram_size=settings.loop_retry_ngram)
+        segments = list(model.transcribe(samples, language=language, **retry.decoding_options())[0])
     return assemble((word for segment in segments for word in (segment.words or [])), settings.version)
 
 
