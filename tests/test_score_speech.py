@@ -159,7 +159,7 @@ def test_a_two_minute_answer_is_scored_sentence_by_sentence(
     client: TestClient, key: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     # Different sentences, not one answer said over and over: a recogniser rightly treats a
-    # window that repeats itself as its own decoding loop (and samples it again at a higher temperature).
+    # window that repeats itself as its own decoding loop (and cuts the copies beyond three).
     readings = spoken_fresh({str(i): sentence for i, sentence in enumerate(LONG_ANSWER)}, tmp_path_factory.mktemp("long-answer"))
     spoken = [np.concatenate([samples(wav), silence(0.8)]) for wav in readings.values()]
     parts: list[np.ndarray] = []

@@ -10,8 +10,12 @@ recogniser here differs from plain Whisper in these ways, each measured on learn
   so silences never become hallucinated text;
 * each chunk is decoded on its own (no conditioning on the previous text), so one smoothed
   sentence does not teach the next one to be smoothed too;
-* a chunk whose text repeats itself is decoded again at a higher temperature, and a word
-  repeated more than ``MAX_REPEATS`` times in a row is cut (a loop, not a stutter);
+* decoding is beam search only, never sampling, so the same audio always gives the same
+  transcript (and the same scores). Where faster-whisper would have sampled a looping chunk
+  again (its text compresses more than ``compression_ratio_threshold``), the whole answer is
+  decoded again, still by beam search, with no word trigram allowed twice
+  (``loop_retry_ngram``); and a word or a phrase of up to ``MAX_LOOP_WORDS`` words repeated
+  more than ``MAX_REPEATS`` times in a row is cut (a decoder loop, not a stutter);
 * words come with timestamps and probabilities: the pronunciation scoring aligns the words
   itself, but the probability says which words the recogniser only guessed.
 
@@ -24,8 +28,8 @@ The model is the Whisper-base transcriber the registry already holds for synthes
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +41,8 @@ from orato.acoustic.whisper import MODEL_DIR_NAME
 
 # A learner may stutter a word three times; a fourth copy in a row is the decoder looping.
 MAX_REPEATS = 3
+# Loops are not only of one word: "I want to, I want to, I want to, ..." is the same failure.
+MAX_LOOP_WORDS = 8
 # Written as a learner speaks, so the decoder expects (and keeps) hesitation in what follows.
 LEARNER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking."
 
@@ -48,11 +54,16 @@ class RecogniserSettings:
     beam_size: int = 5
     # Measured worse on learner speech (WER 0.30 against 0.25, training/asr_eval.py): off by default.
     prompt: str | None = None
-    # Greedy first; a chunk whose text repeats itself (compression ratio over the threshold)
-    # is decoded again at the next temperature. Without the fallback a hesitant learner's
-    # "it, it, what" sends beam search into a loop of "what, what, what, ...".
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    # Temperature 0 only. faster-whisper's fallback (0.2, 0.4, ... 1.0) samples a chunk again
+    # when its text repeats itself or its log-probability is low, which learner speech often
+    # is, so one recording gave different transcripts on different requests. The loops the
+    # fallback was for ("it, it, what, what, what, ...") are cut by MAX_REPEATS instead; the
+    # word error rate on learner speech did not rise without it (MODEL_CARD.md).
+    temperatures: tuple[float, ...] = (0.0,)
     compression_ratio_threshold: float = 2.4
+    # The second decoding when a chunk looped (module docstring): "5,000,000,000,..." for
+    # "five five seven one" came out as "5, 12, 7, 8, 8"; 0 turns the retry off.
+    loop_retry_ngram: int = 3
     repetition_penalty: float = 1.0
     no_repeat_ngram_size: int = 0
     vad_threshold: float = 0.5
@@ -67,7 +78,8 @@ class RecogniserSettings:
             f"{MODEL_DIR_NAME}-int8;beam{self.beam_size};t{'/'.join(f'{t:g}' for t in self.temperatures)};"
             f"cr{self.compression_ratio_threshold:g};rp{self.repetition_penalty:g};nr{self.no_repeat_ngram_size};"
             f"{prompt};vad{self.vad_threshold:g}-{self.vad_min_silence_ms}-{self.vad_speech_pad_ms};no-context;"
-            f"repeats{MAX_REPEATS}"
+            f"loop-retry-nr{self.loop_retry_ngram};"
+            f"repeats{MAX_REPEATS}-of{MAX_LOOP_WORDS}words"
         )
 
     def decoding_options(self) -> dict[str, Any]:
@@ -115,29 +127,44 @@ def transcribe(
     model: WhisperModel, samples: np.ndarray, language: str, settings: RecogniserSettings = DEFAULT_SETTINGS
 ) -> Transcript:
     """The transcript of 16 kHz mono ``samples`` spoken in ``language`` (``"en"``)."""
-    segments, _ = model.transcribe(samples, language=language, **settings.decoding_options())
-    return assemble(
-        (word for segment in segments for word in (segment.words or [])), settings.version
-    )
+    segments = list(model.transcribe(samples, language=language, **settings.decoding_options())[0])
+    if settings.loop_retry_ngram and any(s.compression_ratio > settings.compression_ratio_threshold for s in segments):
+        retry = replace(settings, no_repeat_ngram_size=settings.loop_retry_ngram)
+        segments = list(model.transcribe(samples, language=language, **retry.decoding_options())[0])
+    return assemble((word for segment in segments for word in (segment.words or [])), settings.version)
 
 
 def assemble(words: Iterable[Word], asr_version: str) -> Transcript:
     """Join Whisper's words (each carries its leading space) into one text with character spans.
 
-    A word said more than ``MAX_REPEATS`` times in a row is the decoder looping ("what, what,
-    what, ..." for as long as the chunk lasts), not a learner: the extra copies are dropped.
+    A word or phrase said more than ``MAX_REPEATS`` times in a row is the decoder looping
+    ("what, what, what, ..." for as long as the chunk lasts), not a learner: the extra copies
+    are dropped.
     """
     text, placed = "", list[TranscriptWord]()
-    for word in words:
+    for word in _without_loops([w for w in words if w.word.strip()]):
         piece = word.word.strip()
-        last = placed[-MAX_REPEATS:]
-        if not piece or (len(last) == MAX_REPEATS and all(_bare(p.text) == _bare(piece) for p in last)):
-            continue
         text += (" " if text else "") + piece
         placed.append(TranscriptWord(
             piece, float(word.start), float(word.end), float(word.probability), len(text) - len(piece), len(text)
         ))  # fmt: skip
     return Transcript(text, tuple(placed), asr_version)
+
+
+def _without_loops(words: Sequence[Word]) -> list[Word]:
+    """``words`` without the copies of a phrase (1 to MAX_LOOP_WORDS words) beyond MAX_REPEATS
+    in a row: each time a word completes one copy too many, that copy is taken back."""
+    kept: list[Word] = []
+    bare: list[str] = []
+    for word in words:
+        kept.append(word)
+        bare.append(_bare(word.word.strip()))
+        for size in range(1, MAX_LOOP_WORDS + 1):
+            tail = bare[-size * (MAX_REPEATS + 1) :]
+            if len(tail) == size * (MAX_REPEATS + 1) and tail == tail[:size] * (MAX_REPEATS + 1):
+                del kept[-size:], bare[-size:]
+                break
+    return kept
 
 
 def _bare(word: str) -> str:

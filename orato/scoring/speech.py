@@ -28,6 +28,15 @@ phone (one deviating sound pulls the whole word down to it) instead of the engin
 estimate, in ``word_score_list`` and in the segments' ``pronunciation``, and the overall
 ``pronunciation`` is the sentence estimate times the mean of those strict word scores (/100).
 
+The engine reads the recording from the first to the last stretch of speech the voice-activity
+detector found, with ``EDGE_SECONDS`` of what surrounds them, not the silence before and after:
+the aligner takes a second of loud sound outside the script for speech nobody wrote down and
+aligns the whole answer up to five more times to find it, and a learner's room noise in the
+half-second before and after a 60 s answer was enough (six alignments, 51 s of the 70 s the
+answer took on a busy machine; one alignment now). The transcript is all the speech the
+recogniser heard, so there is nothing there to find. Times in the result still count from the
+start of the recording.
+
 Like :mod:`orato.scoring.service`, :func:`prepare_speech` runs steps 6-9 of 1.11 before any
 audio is read and :func:`score_speech` steps 12-14 on the decoded audio.
 """
@@ -46,7 +55,7 @@ from orato.acoustic.language import dialect_language
 from orato.acoustic.pitch import ProsodyTrack, prosody_track
 from orato.acoustic.transcribe import Transcript, transcribe
 from orato.acoustic.whisper import whisper_model
-from orato.audio import DecodedAudio, require_speech
+from orato.audio import DecodedAudio, SpeechSegment, require_speech
 from orato.dialect_support import offers, only_in
 from orato.errors import InvalidParametersError, NoSpeechError, UnknownWordsError, WordAlignmentError
 from orato.lang import ScriptAnalysis, analyse_script
@@ -75,6 +84,11 @@ SCORE_MODES = ("default", "strict")
 BLANKING_ROUNDS = 3
 # How much a word's recogniser probability weighs on the pronunciation scores (docstring).
 PROBABILITY_POWER = 0.25
+# Sound kept before the first and after the last stretch of speech (module docstring): less than
+# half of the aligner's second of unexplained loud sound on each side, more than the detector's
+# own 30 ms padding, so a soft onset or a trailing consonant is not cut off.
+EDGE_SECONDS = 0.25
+FRAME_SECONDS = 0.01  # the engine's frames (PhoneAssessment)
 FILLERS = frozenset({"um", "umm", "uh", "uhm", "hmm", "hm", "mm", "er", "erm", "ah", "eh", "mhm"})
 
 
@@ -186,7 +200,7 @@ def score_speech(
     if not analysis.words:
         raise NoSpeechError()
     track = prosody_track(audio.samples)
-    assessment = engine.assess(audio, analysis.expected_words())
+    assessment = _assess_speech(engine, audio, speech, analysis)
     words = _heard_words(transcript, analysis, assessment, track, prepared)
     segments = _sentences(analysis)
     proficiency = (assessment.accuracy, assessment.total)
@@ -216,6 +230,37 @@ def load_speech_models(settings: Settings) -> None:
     """Everything score speech needs beyond the pronunciation engine, for startup preloading."""
     whisper_model(model_cache_dir(settings))
     load_language_judge()
+
+
+def _assess_speech(
+    engine: PronunciationEngine, audio: DecodedAudio, speech: Sequence[SpeechSegment], analysis: ScriptAnalysis
+) -> UtteranceAssessment:
+    """The engine on the recording from the first stretch of speech to the last (module
+    docstring), its frames counted from the start of the whole recording."""
+    part, offset = speech_part(audio, speech)
+    return _shifted(engine.assess(part, analysis.expected_words()), offset)
+
+
+def speech_part(audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> tuple[DecodedAudio, int]:
+    """What the engine reads of ``audio`` (module docstring) and its start, in engine frames."""
+    rate = audio.sample_rate
+    frame = round(rate * FRAME_SECONDS)
+    start = max(int((speech[0].start_seconds - EDGE_SECONDS) * rate) // frame * frame, 0)
+    end = min(round((speech[-1].end_seconds + EDGE_SECONDS) * rate), len(audio.samples))
+    part = replace(audio, samples=audio.samples[start:end], duration_seconds=(end - start) / rate)
+    return part, start // frame
+
+
+def _shifted(assessment: UtteranceAssessment, frames: int) -> UtteranceAssessment:
+    if not frames:
+        return assessment
+    words = tuple(
+        replace(word, phones=tuple(
+            replace(p, start_frame=p.start_frame + frames, end_frame=p.end_frame + frames) for p in word.phones
+        ))  # fmt: skip
+        for word in assessment.words
+    )
+    return replace(assessment, words=words)
 
 
 def _script(transcript: Transcript, dialect: str) -> ScriptAnalysis:
