@@ -30,7 +30,6 @@ from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.features import utterance_features
 from orato.scoring.fluency import TimedWord, fluency_metrics
 from orato.scoring.render import phone_list_json, text_json
-from orato.scoring.results import sentence_pronunciation
 from orato.scoring.scripted import Attempt, TextScore, analyse, phone_list_score, scored_attempt
 from orato.scoring.service import PreparedScript, prepare_text
 
@@ -159,8 +158,7 @@ def test_every_member_of_score_text_is_finite_and_in_range_for_any_alignment_and
 ) -> None:
     prepared, scored, track = attempt
     scored, delivery = analyse(scored, track, prepared.dialect, prepared.extras)
-    pronunciation = sentence_pronunciation(scored.words)
-    body = text_json(TextScore(scored, delivery, pronunciation, prepared.extras.intonation, None))["text_score"]
+    body = text_json(TextScore(scored, delivery, scored.pronunciation, prepared.extras.intonation, None))["text_score"]
     assert_finite_and_in_range(body)
     for sentence in body["fluency"]["segment_metrics_list"]:
         assert sentence["articulation_length"] <= sentence["duration"]

@@ -78,10 +78,23 @@ def test_score_text_reports_every_level(client: TestClient, key: str) -> None:
     sense = words[3]
     assert [p["phone"] for p in sense["phone_score_list"]] == ["s", "eh", "n", "s"]
     assert [p["word_extent"] for p in sense["phone_score_list"]] == [[0, 1], [1, 2], [2, 3], [3, 4]]
+    # Decision 16 (revised): words and the sentence are the engine's own estimates, not means.
+    phone_means = [sum(p["quality_score"] for p in w["phone_score_list"]) / len(w["phone_score_list"]) for w in words]
+    assert any(abs(w["quality_score"] - mean) >= 1 for w, mean in zip(words, phone_means, strict=True))
+    for word in words:
+        for syllable, phones in zip(word["syllable_score_list"], _syllable_phones(word), strict=True):
+            assert syllable["quality_score"] == round(sum(p["quality_score"] for p in phones) / len(phones) + 1e-9)
     pronunciation = score["speechace_score"]["pronunciation"]
-    assert pronunciation == round(sum(w["quality_score"] for w in words) / len(words) + 1e-9)
     assert pronunciation >= 50, "a clearly intelligible reading"
     assert set(score) >= {"ielts_score", "pte_score", "toeic_score", "cefr_score"}
+
+
+def _syllable_phones(word: dict) -> list[list[dict]]:
+    out, start = [], 0
+    for syllable in word["syllable_score_list"]:
+        out.append(word["phone_score_list"][start : start + syllable["phone_count"]])
+        start += syllable["phone_count"]
+    return out
 
 
 # On Piper's reading the engine scores the substituted vowel 100, as high as the right one: its
@@ -96,6 +109,14 @@ def test_a_substituted_vowel_scores_lower_and_names_what_was_heard(client: TestC
     assert expected["quality_score"] < said["quality_score"]
     assert expected["sound_most_like"] != "ih"
     assert "word_extent" not in expected  # plain markup carries no letter mapping
+
+
+def test_a_word_left_unspoken_scores_0_and_lowers_the_sentence(client: TestClient, key: str) -> None:
+    whole = post(client, TEXT, key, text=WAR_TEXT).json()["text_score"]
+    longer = post(client, TEXT, key, text=WAR_TEXT[:-1] + " today.").json()["text_score"]
+    assert longer["word_score_list"][-1]["quality_score"] == 0
+    said = len(whole["word_score_list"]) / len(longer["word_score_list"])
+    assert longer["speechace_score"]["pronunciation"] <= round(whole["speechace_score"]["pronunciation"] * said) + 2
 
 
 def test_the_wrong_script_scores_far_lower(client: TestClient, key: str) -> None:

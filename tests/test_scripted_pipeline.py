@@ -17,7 +17,7 @@ from orato.audio import decode_audio
 from orato.params import Params
 from orato.scoring import load_engine
 from orato.scoring.render import text_json
-from orato.scoring.results import ScoredWord, sentence_pronunciation
+from orato.scoring.results import ScoredWord
 from orato.scoring.scripted import score_expected_words, score_text
 from orato.scoring.service import prepare_text
 from orato.settings import Settings
@@ -37,7 +37,7 @@ def test_one_word_list_scores_as_score_text_does(tmp_path: Path) -> None:
     attempt, delivery = score_expected_words(audio, prepared.options[0], prepared.segments[0], engine, prepared.extras)
     assert [w.word for w in attempt.words] == [w.word for w in whole.attempt.words]
     assert [[p.phone for p in w.phones] for w in attempt.words] == [[p.phone for p in w.phones] for w in whole.attempt.words]
-    assert abs(sentence_pronunciation(attempt.words) - whole.pronunciation) <= 5
+    assert abs(attempt.pronunciation - whole.pronunciation) <= 5
     assert all(isinstance(w, ScoredWord) and w.spoken for w in attempt.words)
     assert delivery.fluency is not None and whole.delivery.fluency is not None and delivery.prosody is not None
     assert delivery.fluency.fidelity == whole.delivery.fluency.fidelity

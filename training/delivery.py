@@ -36,7 +36,8 @@ FEATURES_DIR = extract.CACHE_DIR / "delivery"
 
 
 def timed_words(utt: Utterance, phones: np.ndarray, predicted: Predictions) -> list[TimedWord]:
-    """The utterance's words as the API would score them (wire phone scores, syllables)."""
+    """The utterance's words as the API would score them: the engine's word estimate, and
+    syllables as the mean of their phones' scores."""
     words = []
     for index, word in enumerate(utt.words):
         rows = phones[phones[:, 0] == index]
@@ -48,7 +49,7 @@ def timed_words(utt: Utterance, phones: np.ndarray, predicted: Predictions) -> l
         bounds = np.cumsum([0, *sizes])
         words.append(TimedWord(
             spoken=spoken, start=float(rows[0, 2]), end=float(rows[-1, 3]),
-            quality=round_half_up(float(quality.mean())) if spoken else 0,
+            quality=round_half_up(float(np.clip(predicted.word_accuracy[index] * 10, 0, 100))) if spoken else 0,
             syllable_qualities=tuple(round_half_up(float(quality[a:b].mean())) for a, b in zip(bounds, bounds[1:], strict=False)),
             phone_frames=tuple(float(e - s) for s, e in rows[:, 2:4]),
             vowels=tuple(

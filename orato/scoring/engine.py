@@ -27,6 +27,7 @@ from orato.scoring.assessment import (
     WordAssessment,
 )
 from orato.scoring.ctc_head import CtcHead
+from orato.scoring.decision import DecidedScores, MispronunciationDecision, PhoneVerdicts, decided_scores
 from orato.scoring.evidence import Evidence, EvidenceModels, gather_evidence
 from orato.scoring.features import PhoneFeatures, phone_features
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, PhoneScorer, Predictions
@@ -35,6 +36,7 @@ from orato.settings import Settings
 WEIGHTS_PACKAGE = "orato.scoring.weights"
 HEAD_WEIGHTS = "ctc_head.npz"
 SCORER_WEIGHTS = "scorer.npz"
+DECISION_WEIGHTS = "decision.npz"
 QUALITY_SCALE = 100.0
 # An inserted sound is reported when the expected sequence with it is at least this many
 # times as probable (under the CTC head) as without it.
@@ -49,10 +51,13 @@ def _load_weights(name: str) -> dict[str, np.ndarray]:
 
 
 class PronunciationEngine:
-    def __init__(self, evidence_models: EvidenceModels, head: CtcHead, scorer: PhoneScorer) -> None:
+    def __init__(
+        self, evidence_models: EvidenceModels, head: CtcHead, scorer: PhoneScorer, decision: MispronunciationDecision
+    ) -> None:
         self._models = evidence_models
         self._head = head
         self._scorer = scorer
+        self._decision = decision
 
     def spoken_languages(self, audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> dict[str, float]:
         """Probability of each language (``lang_id``) over the ``speech`` segments of ``audio``,
@@ -75,43 +80,50 @@ class PronunciationEngine:
             evidence, head_logp, head_hidden, frozenset(self._scorer.groups), insertions=True
         )
         predictions = self._scorer(features, len(words))
-        return _assessment(evidence, features, predictions)
+        verdicts = self._decision(features, predictions)
+        scores = decided_scores(predictions, verdicts, features.word_of_phone, self._decision.threshold)
+        return assessment(evidence, features, predictions, verdicts, scores)
 
 
-def _assessment(
-    evidence: Evidence, features: PhoneFeatures, predictions: Predictions
+def assessment(
+    evidence: Evidence, features: PhoneFeatures, predictions: Predictions, verdicts: PhoneVerdicts,
+    scores: DecidedScores,
 ) -> UtteranceAssessment:
+    """The engine's verdict in the acoustic phone set (training evaluates it as the API would)."""
     assessed: list[WordAssessment] = []
     phone_at = 0
     for word in evidence.alignment.words:
         phones = []
         for aligned in word.phones:
-            accuracy = float(predictions.phone_accuracy[phone_at]) if word.spoken else UNSPOKEN_SCORE
+            quality = float(scores.phones[phone_at]) if word.spoken else UNSPOKEN_SCORE
             phones.append(PhoneAssessment(
                 phone=aligned.phone,
                 start_frame=float(aligned.start + evidence.offset),
                 end_frame=float(aligned.end + evidence.offset),
-                accuracy=accuracy,
-                quality_score=accuracy / PHONE_SCALE * QUALITY_SCALE,
-                sound_most_like=_most_like(features.head_shares[phone_at]),
+                accuracy=quality / QUALITY_SCALE * PHONE_SCALE,
+                quality_score=quality,
+                sound_most_like=_most_like(features.head_shares[phone_at], verdicts, phone_at),
                 inserted_phones=_inserted(features.head_insertions[phone_at]) if word.spoken else (),
             ))  # fmt: skip
             phone_at += 1
-        accuracy = float(predictions.word_accuracy[word.index]) if word.spoken else UNSPOKEN_SCORE
+        quality = float(scores.words[word.index]) if word.spoken else UNSPOKEN_SCORE
         assessed.append(WordAssessment(
-            index=word.index, spoken=word.spoken, phones=tuple(phones), accuracy=accuracy,
-            quality_score=accuracy / TEN_POINT_SCALE * QUALITY_SCALE,
+            index=word.index, spoken=word.spoken, phones=tuple(phones),
+            accuracy=quality / QUALITY_SCALE * TEN_POINT_SCALE, quality_score=quality,
         ))  # fmt: skip
     return UtteranceAssessment(
         words=tuple(assessed),
         accuracy=predictions.sentence_accuracy,
         total=predictions.sentence_total,
-        pronunciation=predictions.sentence_accuracy / TEN_POINT_SCALE * QUALITY_SCALE,
+        pronunciation=scores.sentence,
     )
 
 
-def _most_like(shares: np.ndarray) -> str:
-    """The phone whose substitution the CTC head finds likeliest (deletion aside)."""
+def _most_like(shares: np.ndarray, verdicts: PhoneVerdicts, phone: int) -> str:
+    """The competitor the decision found when it judged the phone wrong, else the phone whose
+    substitution the CTC head finds likeliest (deletion aside)."""
+    if verdicts.wrong[phone]:
+        return phone_name(int(verdicts.heard[phone]))
     candidates = shares.copy()
     candidates[BLANK] = -np.inf
     return phone_name(int(np.argmax(candidates)))
@@ -130,10 +142,13 @@ def load_engine(settings: Settings) -> PronunciationEngine:
     """An engine over the process's models, each loaded once (the first call loads them)."""
     scorer = models.get("pronunciation-scorer", lambda: PhoneScorer(_load_weights(SCORER_WEIGHTS)))
     head = models.get("pronunciation-ctc-head", lambda: CtcHead(_load_weights(HEAD_WEIGHTS)))
+    decision = models.get(
+        "pronunciation-decision", lambda: MispronunciationDecision(_load_weights(DECISION_WEIGHTS))
+    )
     needs_hama = any(group.startswith("hama") for group in scorer.groups)
     evidence_models = EvidenceModels(
         load_aligner(),
         load_hama() if needs_hama else None,
         load_whisper(model_cache_dir(settings)),
     )
-    return PronunciationEngine(evidence_models, head, scorer)
+    return PronunciationEngine(evidence_models, head, scorer, decision)

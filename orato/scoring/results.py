@@ -3,7 +3,9 @@
 The engine speaks acoustic phones; a client reads the dialect's phones, syllables and
 letters. This module is the only place where the two meet: it regroups acoustic phones into
 dialect phones (one en-gb ``ia`` owns two acoustic phones), syllables and words, and applies
-the contract's rounding and unspoken-word rules. The results stay typed through stress,
+the contract's rounding and unspoken-word rules: a word's score is the engine's own word
+estimate and the sentence's its sentence estimate (decision 16, revised); syllables and phone
+lists keep the mean of their phones. The results stay typed through stress,
 intonation and delivery; :mod:`orato.scoring.render` alone turns them into wire JSON.
 """
 
@@ -118,7 +120,7 @@ def scored_word(verdict: WordVerdict) -> ScoredWord:
     phones = scored_phones(verdict.pronunciation, verdict.word.links(verdict.variant), verdict.assessment)
     return ScoredWord(
         word=verdict.word.text,
-        quality_score=word_quality(phones, verdict.assessment.spoken),
+        quality_score=word_estimate(verdict.assessment),
         phones=phones,
         syllables=scored_syllables(verdict.pronunciation, phones),
         ending_punctuation=verdict.word.ending_punctuation or None,
@@ -126,7 +128,15 @@ def scored_word(verdict: WordVerdict) -> ScoredWord:
     )
 
 
+def word_estimate(assessment: WordAssessment) -> int:
+    """9.4 (revised): the engine's estimate of the whole word as a rater hears it, 0 unspoken."""
+    if not assessment.spoken:
+        return 0
+    return round_half_up(min(max(assessment.quality_score, 0.0), 100.0))
+
+
 def word_quality(phones: Sequence[ScoredPhone], spoken: bool = True) -> int:
+    """The mean of the phones' scores: a syllable's, and score phone list's word (decision 16)."""
     if not spoken or not phones:
         return 0
     return round_half_up(sum(p.quality_score for p in phones) / len(phones))
@@ -217,9 +227,27 @@ def scored_syllables(pronunciation: Pronunciation, phones: Sequence[ScoredPhone]
     return tuple(out)
 
 
-def sentence_pronunciation(words: Sequence[ScoredWord]) -> int:
-    """Decision 16: the mean of every script word's quality, unspoken words counting 0."""
-    return round_half_up(sum(w.quality_score for w in words) / len(words)) if words else 0
+def sentence_pronunciation(estimate: float, spoken: Sequence[bool]) -> int:
+    """Decision 16 (revised): the engine's sentence estimate (0-100) times the share of the
+    script's words that were said. The estimate hears how the words were said; a word left out
+    counts 0, as in a rater's mark for a reading that skips it (the scorer learned from
+    readings that almost never skip one, so it cannot learn that itself)."""
+    if not spoken:
+        return 0
+    return round_half_up(min(max(estimate, 0.0), 100.0) * sum(spoken) / len(spoken))
+
+
+def segment_pronunciation(estimate: float, words: Sequence[ScoredWord], segment: tuple[int, int]) -> int:
+    """One sentence of a reading (9.7): the engine scores the whole reading, so a sentence gets
+    that estimate moved by how its said words compare with the reading's (a reading of one
+    sentence gets the reading's score)."""
+    own = words[segment[0] : segment[1]]
+    return sentence_pronunciation(estimate + _said_mean(own) - _said_mean(words), [w.spoken for w in own])
+
+
+def _said_mean(words: Sequence[ScoredWord]) -> float:
+    said = [w.quality_score for w in words if w.spoken]
+    return sum(said) / len(said) if said else 0.0
 
 
 def _phone_score(value: float) -> float | int:

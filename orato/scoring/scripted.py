@@ -32,6 +32,7 @@ from orato.scoring.results import (
     WordVerdict,
     scored_phones,
     scored_word,
+    segment_pronunciation,
     sentence_pronunciation,
     word_quality,
 )
@@ -50,6 +51,11 @@ class Attempt:
     assessment: UtteranceAssessment
     segments: Segments
     speech: tuple[SpeechSegment, ...]  # where the recording holds speech (VAD)
+
+    @property
+    def pronunciation(self) -> int:
+        """``speechace_score.pronunciation`` (2.2): the engine's estimate, lowered by unspoken words."""
+        return sentence_pronunciation(self.assessment.pronunciation, [w.spoken for w in self.words])
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ class PhoneListScore:
 def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> TextScore:
     attempt, foreign = _best_option(prepared, audio, engine)
     attempt, delivery = _analyse(attempt, audio, prepared.dialect, prepared.extras)
-    return TextScore(attempt, delivery, sentence_pronunciation(attempt.words), prepared.extras.intonation, foreign)
+    return TextScore(attempt, delivery, attempt.pronunciation, prepared.extras.intonation, foreign)
 
 
 def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> WordScore:
@@ -162,7 +168,7 @@ def _best_option(
         attempts.append(scored_attempt(analysis, segments, assessment, speech))
     if not attempts:
         raise failure or WordAlignmentError()
-    return max(attempts, key=lambda a: sentence_pronunciation(a.words)), foreign
+    return max(attempts, key=lambda a: a.pronunciation), foreign
 
 
 def _foreign_language(
@@ -243,7 +249,8 @@ def _fluency(attempt: Attempt, delivery: _DeliveryScorer) -> Fluency:
     segments = []
     for segment in metrics.segments:
         a, b = segment.segment
-        pronunciation = sentence_pronunciation(attempt.words[a:b]) if segment.span else 0
+        estimate = attempt.assessment.pronunciation
+        pronunciation = segment_pronunciation(estimate, attempt.words, (a, b)) if segment.span else 0
         segments.append(SegmentFluency(segment, pronunciation, delivery.score("fluency", segment, words[a:b])))
     overall = delivery.score("fluency", metrics.overall, words)
     recognised = [

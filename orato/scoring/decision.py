@@ -1,0 +1,119 @@
+"""Step 5 of scoring: decide, per phone, whether another sound (or none) was said instead.
+
+The scorer is fitted to speechocean762's ratings, where almost every phone is rated correct,
+so its output hugs the high end: a phone that is plainly another phone lands in the orange
+band and its word stays green (issue 20). This layer makes the decision the scorer does not:
+a logistic regression over the evidence of the expected phone against its competitors (the
+CTC head's and hama's GOP shares, the posteriors inside the aligned extent, the aligner's
+log-likelihood and duration) and the scorer's own estimate, fitted by ``training.decision``
+on readings with known substitutions. It reads no phone identity and no word probability
+(a plausible sentence must not hide a wrong sound), so French and Spanish can use it as is.
+
+A phone judged wrong goes to the red band, the lower the surer the decision; its word falls
+to where raters put a word with one wrong sound (speechocean762's experts give such words a
+median 3 of 10), and the sentence loses the words' falls spread over its words. Phones judged
+right keep the scorer's scores, so a native reading keeps its native band.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from orato.acoustic.phones import BLANK
+from orato.scoring.features import PhoneFeatures
+from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions
+
+# (feature group, column) of each input: expected phone's GOP share, best rival's and
+# deletion's (head and hama), mean and best posterior of the expected phone and the best
+# other phone's inside its extent (head and hama), the aligner's log-likelihood per frame
+# and log duration.
+INPUTS = (
+    *(("head_gop", c) for c in range(3)), *(("head_segment", c) for c in range(3)),
+    *(("hama_gop", c) for c in range(3)), *(("hama_segment", c) for c in range(3)),
+    ("alignment", 0), ("alignment", 1),
+)  # fmt: skip
+SPOKEN_COLUMN = 2  # of the alignment group
+GOP_SHARES = 3  # gop_features' first columns are summaries, then the 40 shares
+# A phone judged wrong at the decision's threshold scores this (0-100), falling linearly to 0
+# at certainty: the top of "poor, try again" (api-scoring.md 10.1).
+RED_TOP = 60.0
+# A word with a wrong sound scores at most this plus a share of that phone's score: experts
+# rate a word with one wrong sound 3 of 10 (median), 5 at the 90th percentile.
+WRONG_WORD_FLOOR = 30.0
+WRONG_WORD_SHARE = 0.5
+QUALITY_SCALE = 100.0
+
+
+@dataclass(frozen=True)
+class PhoneVerdicts:
+    probability: np.ndarray  # [n_phones] that another sound (or none) was said
+    wrong: np.ndarray  # [n_phones] bool: judged wrong
+    heard: np.ndarray  # [n_phones] class of the likeliest competitor (never the expected phone)
+
+
+@dataclass(frozen=True)
+class DecidedScores:
+    """Scores on the contract's 0-100 scale, before the unspoken-word rules."""
+
+    phones: np.ndarray
+    words: np.ndarray
+    sentence: float
+
+
+def decision_inputs(features: PhoneFeatures, predictions: Predictions) -> np.ndarray:
+    """``[n_phones, len(INPUTS) + 1]``: the evidence columns and the scorer's phone estimate."""
+    columns = [features.groups[group][:, column] for group, column in INPUTS]
+    columns.append(predictions.phone_accuracy / PHONE_SCALE)
+    return np.stack(columns, axis=1).astype(np.float64)
+
+
+def competitors(features: PhoneFeatures, hama_weight: float) -> np.ndarray:
+    """The likeliest sound other than the expected phone and deletion, by the head's GOP
+    shares and ``hama_weight`` times hama's (log shares added)."""
+    head = features.head_shares.astype(np.float64)
+    hama = np.log(np.maximum(features.groups["hama_gop"][:, GOP_SHARES:], 1e-30))
+    scores = head + hama_weight * hama
+    scores[np.arange(len(scores)), features.phone_index] = -np.inf
+    scores[:, BLANK] = -np.inf
+    heard: np.ndarray = np.argmax(scores, axis=1)
+    return heard
+
+
+class MispronunciationDecision:
+    """Weights: ``mean``, ``std``, ``coef``, ``intercept``, ``threshold``, ``hama_weight``."""
+
+    def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
+        self._w = {k: np.asarray(v, np.float64) for k, v in weights.items()}
+        self.threshold = float(self._w["threshold"])
+
+    def probability(self, inputs: np.ndarray) -> np.ndarray:
+        z = (inputs - self._w["mean"]) / self._w["std"] @ self._w["coef"] + self._w["intercept"]
+        probability: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+        return probability
+
+    def __call__(self, features: PhoneFeatures, predictions: Predictions) -> PhoneVerdicts:
+        probability = self.probability(decision_inputs(features, predictions))
+        heard = competitors(features, float(self._w["hama_weight"]))
+        spoken = features.groups["alignment"][:, SPOKEN_COLUMN] > 0  # an unspoken word scores 0 anyway
+        return PhoneVerdicts(probability, (probability >= self.threshold) & spoken, heard)
+
+
+def decided_scores(
+    predictions: Predictions, verdicts: PhoneVerdicts, word_of_phone: np.ndarray, threshold: float
+) -> DecidedScores:
+    """The scorer's estimates with the decision applied (module docstring)."""
+    phones = np.clip(predictions.phone_accuracy / PHONE_SCALE * QUALITY_SCALE, 0.0, QUALITY_SCALE)
+    words = np.clip(predictions.word_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE), 0.0, QUALITY_SCALE)
+    sentence = float(np.clip(predictions.sentence_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE), 0.0, QUALITY_SCALE))
+    certainty = (verdicts.probability - threshold) / max(1.0 - threshold, 1e-9)
+    red = RED_TOP * (1.0 - np.clip(certainty, 0.0, 1.0))
+    phones = np.where(verdicts.wrong, np.minimum(phones, red), phones)
+    decided = words.copy()
+    for phone in np.flatnonzero(verdicts.wrong):
+        word = word_of_phone[phone]
+        decided[word] = min(decided[word], WRONG_WORD_FLOOR + WRONG_WORD_SHARE * phones[phone])
+    sentence -= float((words - decided).sum()) / max(len(words), 1)
+    return DecidedScores(phones, decided, max(sentence, 0.0))

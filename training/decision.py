@@ -1,0 +1,364 @@
+"""Fit and measure the mispronunciation decision (issue 20) on readings with known swaps.
+
+    python -m training.decision --data ../shared/data/speechocean762-train
+
+Needs ``training.train`` (each fold's CTC head and scorer) and ``training.swaps`` (the
+swapped readings). Every reading, swapped or its unswapped twin, is scored by the head and
+scorer of the fold that never heard its speaker. The logistic regression is fitted on the
+readings of the folds other than HELD_OUT_FOLD; its threshold and the competitor weighting
+are chosen by leave-one-fold-out over those folds; then it is measured once on
+HELD_OUT_FOLD's speakers, as the API would answer (issue 20's table, on all swaps and on the
+ones a language model finds plausible), and written to ``orato/scoring/weights/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import pickle
+import wave
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from orato.acoustic.phones import phone_name
+from orato.audio import decode_audio
+from orato.errors import WordAlignmentError
+from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.ctc_head import CtcHead
+from orato.scoring.decision import (
+    DecidedScores,
+    MispronunciationDecision,
+    PhoneVerdicts,
+    competitors,
+    decided_scores,
+    decision_inputs,
+)
+from orato.scoring.engine import assessment
+from orato.scoring.evidence import Evidence, evidence_from_arrays, evidence_to_arrays, gather_evidence
+from orato.scoring.features import PhoneFeatures, phone_features
+from orato.scoring.results import NATIVE_LIKE_QUALITY, sentence_pronunciation, word_estimate
+from orato.scoring.rubric import round_half_up
+from orato.scoring.scorer import PhoneScorer, Predictions
+from orato.synthesis.base import Job
+from orato.synthesis.piper import VOICE, PiperProvider
+from training import extract
+from training.corpus import Utterance, load_corpus, speaker_folds
+from training.swaps import Swap, load_swaps, swap_path, swapped_script
+from training.train import CANDIDATES, CV_DIR, FOLDS, HEADS_DIR, HELD_OUT_FOLD, SEED, WEIGHTS_DIR
+
+CACHE = extract.CACHE_DIR / "decision" / "readings.pkl"
+PIPER_CACHE = extract.CACHE_DIR / "decision" / "piper.pkl"
+# Held-out swaps whose sentences the Piper voice also reads: a native-like reader, scored
+# against the sentence and against the swapped one.
+NATIVE_READINGS = 60
+L2 = 1.0
+NEWTON_STEPS = 25
+# Share of rightly said phones (the twins') the decision may call wrong: a reading of about 20
+# phones then loses a word in 1 of 10 readings at most, which keeps natives' sentences >= 90.
+FALSE_ALARM_BUDGET = 0.005
+HAMA_WEIGHTS = (0.0, 0.5, 1.0)
+GREEN, RED = 80, 70
+
+
+@dataclass
+class Reading:
+    """One reading scored against its script (swapped or not) by its fold's models."""
+
+    uttid: str
+    fold: int
+    swap: Swap | None
+    evidence: Evidence
+    features: PhoneFeatures
+    predictions: Predictions
+
+    @property
+    def spoken(self) -> list[bool]:
+        return [w.spoken for w in self.evidence.alignment.words]
+
+    def swapped_phone(self) -> int:
+        """Index (over the reading's phones) of the swapped phone."""
+        assert self.swap is not None
+        words = self.evidence.alignment.words
+        return sum(len(w.phones) for w in words[: self.swap.word]) + self.swap.position
+
+
+def _scored(evidence: Evidence, head: CtcHead, scorer: PhoneScorer, n_words: int) -> tuple[PhoneFeatures, Predictions]:
+    logp, hidden = head(evidence.states)
+    features = phone_features(evidence, logp, hidden, frozenset(scorer.groups))
+    return features, scorer(features, n_words)
+
+
+def build_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[Swap], scorer_name: str) -> list[Reading]:
+    """Every swap and its twin, scored by their fold's head and scorer (cached)."""
+    if CACHE.exists():
+        with CACHE.open("rb") as handle:
+            cached: list[Reading] = pickle.load(handle)
+            return cached
+    by_id = {u.uttid: u for u in corpus}
+    readings = []
+    for fold in range(FOLDS):
+        head = CtcHead(dict(np.load(HEADS_DIR / f"fold{fold}.npz")))
+        scorer = PhoneScorer(dict(np.load(CV_DIR / f"{scorer_name}.fold{fold}.npz")))
+        for swap in (s for s in swaps if folds[s.speaker] == fold):
+            utt = by_id[swap.uttid]
+            with np.load(extract.evidence_path(utt.uttid)) as arrays:
+                twin = evidence_from_arrays(dict(arrays), [w.phones for w in utt.words])
+            with np.load(swap_path(swap)) as arrays:
+                swapped = evidence_from_arrays(dict(arrays), swapped_script(utt, swap)[1])
+            for evidence, which in ((twin, None), (swapped, swap)):
+                features, predictions = _scored(evidence, head, scorer, len(utt.words))
+                readings.append(Reading(utt.uttid, fold, which, evidence, features, predictions))
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with CACHE.open("wb") as handle:
+        pickle.dump(readings, handle)
+    return readings
+
+
+def piper_samples(text: str) -> np.ndarray:
+    """``text`` read by the Piper voice without sampling noise, as the engine hears it."""
+    rendered = PiperProvider().render(Job(model="piper/default", voice=VOICE, text=text,
+                                          options={"noise_scale": 0.0, "noise_w": 0.0}))  # fmt: skip
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rendered.sample_rate)
+        out.writeframes((np.clip(rendered.samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return decode_audio(buffer.getvalue(), max_seconds=extract.MAX_CLIP_SECONDS).samples
+
+
+def piper_readings(corpus: list[Utterance], swaps: list[Swap], fold: int, scorer_name: str) -> list[Reading]:
+    """The Piper voice reading the first NATIVE_READINGS swaps' sentences of ``fold``, each
+    scored against its script and the swapped one by the fold's head and scorer (cached)."""
+    if PIPER_CACHE.exists():
+        with PIPER_CACHE.open("rb") as handle:
+            cached: list[Reading] = pickle.load(handle)
+            return cached
+    by_id = {u.uttid: u for u in corpus}
+    models = extract.extraction_models()
+    head = CtcHead(dict(np.load(HEADS_DIR / f"fold{fold}.npz")))
+    scorer = PhoneScorer(dict(np.load(CV_DIR / f"{scorer_name}.fold{fold}.npz")))
+    readings = []
+    for swap in swaps[:NATIVE_READINGS]:
+        utt = by_id[swap.uttid]
+        samples = piper_samples(" ".join(w.text.lower() for w in utt.words))
+        pair = []
+        for which, (texts, phones) in ((None, ([w.text for w in utt.words], [w.phones for w in utt.words])),
+                                       (swap, swapped_script(utt, swap))):  # fmt: skip
+            try:
+                gathered = gather_evidence(models, samples, texts, phones)
+            except WordAlignmentError:
+                break
+            evidence = evidence_from_arrays(evidence_to_arrays(gathered), phones)
+            features, predictions = _scored(evidence, head, scorer, len(utt.words))
+            pair.append(Reading(f"piper-{utt.uttid}", fold, which, evidence, features, predictions))
+        if len(pair) == 2:
+            readings.extend(pair)
+    PIPER_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with PIPER_CACHE.open("wb") as handle:
+        pickle.dump(readings, handle)
+    return readings
+
+
+def labelled(readings: Sequence[Reading]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inputs, labels (1: the swapped phone) and twin flags of every spoken phone."""
+    xs, ys, twins = [], [], []
+    for r in readings:
+        x = decision_inputs(r.features, r.predictions)
+        y = np.zeros(len(x))
+        if r.swap is not None:
+            y[r.swapped_phone()] = 1
+        said = r.features.groups["alignment"][:, 2] > 0
+        xs.append(x[said]), ys.append(y[said]), twins.append(np.full(said.sum(), r.swap is None))
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(twins)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """L2-penalised logistic regression on standardised inputs (Newton's method)."""
+    mean, std = x.mean(0), np.maximum(x.std(0), 1e-6)
+    z = np.concatenate([(x - mean) / std, np.ones((len(x), 1))], axis=1)
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], L2)
+    penalty[-1] = 0.0
+    for _ in range(NEWTON_STEPS):
+        p = 1 / (1 + np.exp(-np.clip(z @ w, -30, 30)))
+        gradient = z.T @ (p - y) + penalty * w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty)
+        w -= np.linalg.solve(hessian, gradient)
+    return {"mean": mean, "std": std, "coef": w[:-1], "intercept": np.asarray(w[-1])}
+
+
+def choose(readings: list[Reading]) -> tuple[float, float, dict[str, float]]:
+    """Threshold and competitor weighting by leave-one-fold-out over ``readings``' folds:
+    the threshold lets FALSE_ALARM_BUDGET of the twins' phones through, the weighting names
+    the said phone most often."""
+    probabilities, labels, twin_flags = [], [], []
+    heard_right = {h: 0 for h in HAMA_WEIGHTS}
+    swaps = 0
+    for fold in sorted({r.fold for r in readings}):
+        fit = fit_logistic(*labelled([r for r in readings if r.fold != fold])[:2])
+        model = MispronunciationDecision({**fit, "threshold": np.asarray(1.0), "hama_weight": np.asarray(0.0)})
+        x, y, twins = labelled([r for r in readings if r.fold == fold])
+        probabilities.append(model.probability(x)), labels.append(y), twin_flags.append(twins)
+    for r in (r for r in readings if r.swap is not None):
+        swaps += 1
+        for weight in HAMA_WEIGHTS:
+            heard = phone_name(int(competitors(r.features, weight)[r.swapped_phone()]))
+            heard_right[weight] += heard == r.swap.said_phone
+    p, y, twins = (np.concatenate(a) for a in (probabilities, labels, twin_flags))
+    threshold = float(np.quantile(p[twins], 1 - FALSE_ALARM_BUDGET))
+    hama_weight = max(HAMA_WEIGHTS, key=heard_right.__getitem__)
+    inner = {
+        "threshold": round(threshold, 4), "hama_weight": hama_weight,
+        "swapped_phones_flagged": round(float((p[y == 1] >= threshold).mean()), 3),
+        "twin_phones_flagged": round(float((p[twins] >= threshold).mean()), 4),
+        "heard_right_by_hama_weight": {str(k): round(v / max(swaps, 1), 3) for k, v in heard_right.items()},
+    }  # fmt: skip
+    return threshold, hama_weight, inner
+
+
+# --- the issue's table, as the API answers -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a client reads of one reading: phone scores and sounds, word scores, sentence."""
+
+    phone_scores: list[float]
+    phone_heard: list[str]
+    word_scores: list[int]
+    pronunciation: int
+
+
+Answerer = Callable[[Reading], Answer]
+
+
+def answer_now(r: Reading) -> Answer:
+    """The rules before this work: word = mean of its phones, sentence = mean of its words,
+    no decision (sound_most_like: the head's likeliest sound, the expected one included)."""
+    verdicts = PhoneVerdicts(np.zeros(len(r.features.phone_index)), np.zeros(len(r.features.phone_index), bool),
+                             np.zeros(len(r.features.phone_index), int))  # fmt: skip
+    a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, 1.0))
+    phones = [[_phone_score(p.quality_score) for p in w.phones] for w in a.words]
+    words = [round_half_up(sum(q) / len(q)) if w.spoken else 0 for w, q in zip(a.words, phones, strict=True)]
+    return _answer(a, words, round_half_up(sum(words) / len(words)))
+
+
+def answerer(decision: MispronunciationDecision | None) -> Answerer:
+    """The revised contract's answer: the engine's word and sentence estimates, with the
+    decision when one is given."""
+
+    def answer(r: Reading) -> Answer:
+        n = len(r.features.phone_index)
+        if decision is None:
+            verdicts = PhoneVerdicts(np.zeros(n), np.zeros(n, bool), np.zeros(n, int))
+            threshold = 1.0
+        else:
+            verdicts, threshold = decision(r.features, r.predictions), decision.threshold
+        a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, threshold))
+        return _answer(a, [word_estimate(w) for w in a.words], sentence_pronunciation(a.pronunciation, r.spoken))
+
+    return answer
+
+
+def _assessed(r: Reading, verdicts: PhoneVerdicts, scores: DecidedScores) -> UtteranceAssessment:
+    features = r.features
+    if not len(features.head_insertions):
+        features = PhoneFeatures(features.groups, features.utterance, features.phone_index, features.word_of_phone,
+                                 features.head_shares, np.full((len(features.phone_index), 1), -np.inf))  # fmt: skip
+    return assessment(r.evidence, features, r.predictions, verdicts, scores)
+
+
+def _phone_score(quality: float) -> float:
+    return round(min(max(quality, 0.0), 100.0), 1)
+
+
+def _answer(a: UtteranceAssessment, words: list[int], pronunciation: int) -> Answer:
+    scores, heard = [], []
+    for word in a.words:
+        for phone in word.phones:
+            scores.append(_phone_score(phone.quality_score))
+            # as results.scored_phones: a native-like phone names itself, an unspoken one silence
+            native_like = scores[-1] >= NATIVE_LIKE_QUALITY
+            heard.append("SIL" if not word.spoken else phone.phone if native_like else phone.sound_most_like)
+    return Answer(scores, heard, words, pronunciation)
+
+
+def table(readings: list[Reading], answer: Answerer) -> dict[str, float]:
+    """Issue 20's figures over the swaps of ``readings`` and their twins."""
+    twins = {r.uttid: answer(r) for r in readings if r.swap is None}
+    rows = []
+    for r in readings:
+        if r.swap is None:
+            continue
+        a, phone = answer(r), r.swapped_phone()
+        rows.append((a.phone_scores[phone], a.phone_heard[phone], a.word_scores[r.swap.word],
+                     twins[r.uttid].pronunciation - a.pronunciation, r.swap))  # fmt: skip
+    twin_phones = np.concatenate([t.phone_scores for t in twins.values()])
+    swapped = np.asarray([row[0] for row in rows])
+    words = np.asarray([row[2] for row in rows])
+    return {
+        "swaps": len(rows), "readings": len(twins),
+        "twin_median_word": float(np.median(np.concatenate([t.word_scores for t in twins.values()]))),
+        "twin_p10_sentence": float(np.percentile([t.pronunciation for t in twins.values()], 10)),
+        "auc": round(auc(swapped, twin_phones), 3),
+        "swapped_phone_median": float(np.median(swapped)),
+        "swapped_words_green": round(float((words >= GREEN).mean()), 3),
+        "swapped_words_red": round(float((words < RED).mean()), 3),
+        "sentence_drop_median": float(np.median([row[3] for row in rows])),
+        "sentence_drop_zero_share": round(float(np.mean([row[3] <= 0 for row in rows])), 3),
+        "heard_names_said": round(float(np.mean([row[1].upper() == row[4].said_phone for row in rows])), 3),
+        "at_95_naming_script_phone": int(sum(row[0] >= 95 and row[1].upper() == row[4].script_phone for row in rows)),
+    }  # fmt: skip
+
+
+def auc(wrong: np.ndarray, right: np.ndarray) -> float:
+    """Probability that a wrong phone scores below a right one (ties count half)."""
+    right = np.sort(right)
+    below = np.searchsorted(right, wrong, side="right")
+    ties = below - np.searchsorted(right, wrong, side="left")
+    return float(((len(right) - below) + 0.5 * ties).sum() / (len(wrong) * len(right)))
+
+
+def plausible_only(readings: list[Reading]) -> list[Reading]:
+    """Item 3: the swaps a language model alone finds as plausible as the truth, with twins."""
+    kept = {r.uttid for r in readings if r.swap is not None and r.swap.plausible}
+    return [r for r in readings if r.uttid in kept]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--scorer", default=next(iter(CANDIDATES)), help="feature set of training.train's scorers")
+    parser.add_argument("--natives", action="store_true", help="also the Piper voice's readings (a few minutes)")
+    args = parser.parse_args(argv)
+    corpus = load_corpus(args.data)
+    folds = speaker_folds(corpus, FOLDS, SEED)
+    readings = build_readings(corpus, folds, load_swaps(), args.scorer)
+    tuning = [r for r in readings if r.fold != HELD_OUT_FOLD]
+    held_out = [r for r in readings if r.fold == HELD_OUT_FOLD]
+    threshold, hama_weight, inner = choose(tuning)
+    fit = fit_logistic(*labelled(tuning)[:2])
+    weights = {**fit, "threshold": np.asarray(threshold), "hama_weight": np.asarray(hama_weight)}
+    decision = MispronunciationDecision(weights)
+    answers = {"now": answer_now, "estimates": answerer(None), "decision": answerer(decision)}
+    report: dict[str, object] = {
+        "held_out_fold": HELD_OUT_FOLD, "false_alarm_budget": FALSE_ALARM_BUDGET, "inner_folds": inner,
+        "all_swaps": {name: table(held_out, a) for name, a in answers.items()},
+        "plausible_swaps": {name: table(plausible_only(held_out), a) for name, a in answers.items()},
+    }  # fmt: skip
+    if args.natives:
+        held_out_swaps = [r.swap for r in held_out if r.swap is not None]
+        piper = piper_readings(corpus, held_out_swaps, HELD_OUT_FOLD, args.scorer)
+        report["piper_all_swaps"] = {name: table(piper, a) for name, a in answers.items()}
+        report["piper_plausible_swaps"] = {name: table(plausible_only(piper), a) for name, a in answers.items()}
+    np.savez(WEIGHTS_DIR / "decision.npz", **weights)
+    (WEIGHTS_DIR / "decision_report.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
