@@ -63,6 +63,7 @@ from orato.scoring.fluency import (
 from orato.scoring.render import word_json
 from orato.scoring.results import ScoredWord, WordVerdict, scored_word
 from orato.scoring.rubric import round_half_up, speaking_rubrics
+from orato.scoring.script_span import Hearing
 from orato.scoring.scripted import spoken_language_check
 from orato.scoring.service import require_engine_dialect
 from orato.scoring.speech_language import LANGUAGE_KEYS, LanguageJudge, LanguageReport, load_language_judge
@@ -186,7 +187,8 @@ def score_speech(
     if not analysis.words:
         raise NoSpeechError()
     track = prosody_track(audio.samples)
-    assessment = engine.assess(audio, analysis.expected_words())
+    # The transcript is what the recording holds: no part of it lies outside these words.
+    assessment = engine.assess(audio, analysis.expected_words(), Hearing.of(transcript))
     words = _heard_words(transcript, analysis, assessment, track, prepared)
     segments = _sentences(analysis)
     proficiency = (assessment.accuracy, assessment.total)
