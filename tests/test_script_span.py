@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
@@ -10,8 +12,8 @@ from orato.acoustic.whisper import TimedWord
 from orato.scoring.script_span import (
     LOUD_FRAMES_OUTSIDE,
     LOUD_FRAMES_PER_PHONE,
+    place_script,
     script_span,
-    script_window,
     speech_beyond_script,
 )
 
@@ -35,7 +37,9 @@ TAYLOR = "taylor had so many homework assignments that she had no time to watch 
     ],
 )
 def test_the_script_is_found_among_the_heard_words(heard: list[str], script: list[str], span: tuple[int, int]) -> None:
-    assert script_span(heard, script) == span
+    run = script_span(heard, script)
+    assert run is not None
+    assert (run.first, run.last) == span
 
 
 def test_a_script_that_was_not_said_is_not_placed() -> None:
@@ -43,21 +47,55 @@ def test_a_script_that_was_not_said_is_not_placed() -> None:
     assert script_span([], ["taylor"]) is None
 
 
-def _timed(words: list[str], gap: float = 0.2, length: float = 0.3) -> list[TimedWord]:
-    """Words of ``length`` seconds with ``gap`` seconds between them, from 0.5 s."""
-    return [TimedWord(w, 0.5 + i * (gap + length), 0.5 + i * (gap + length) + length) for i, w in enumerate(words)]
+def _timed(words: list[str]) -> list[TimedWord]:
+    """Words of 0.3 s with 0.2 s between them, from 0.5 s (Whisper's times; only their order is used)."""
+    return [TimedWord(w, 0.5 + i * 0.5, 0.8 + i * 0.5) for i, w in enumerate(words)]
 
 
-def test_the_window_runs_midway_through_the_pauses_around_the_script() -> None:
-    heard = _timed(TAYLOR)  # word i spans 0.5 + 0.5 i .. 0.8 + 0.5 i seconds
-    assert script_window(heard, ["Taylor", "had"], 800) == (0, 140)  # to midway between 1.3 and 1.5 s
-    assert script_window(heard, ["watch", "TV."], 800) == (640, 800)  # from midway between 6.3 and 6.5 s
-    # A part starts on a 20 ms frame (Whisper's), before the midway point when that is odd.
-    assert script_window(_timed(TAYLOR, gap=0.22), ["watch", "TV."], 900) == (662, 900)  # midway: 6.63 s
+class ScriptedAligner:
+    """Aligns every word list as consecutive 20-frame words from frame 50 (a pause of 10
+    frames between them) and scores a list best when the script stands where ``right`` says."""
+
+    def __init__(self, right: list[list[str]]) -> None:
+        self.right = right
+        self.asked: list[list[list[str]]] = []
+
+    def align(self, samples: np.ndarray, words: Sequence[Sequence[str]]) -> Alignment:
+        self.asked.append([list(w) for w in words])
+        placed = tuple(
+            AlignedWord(i, True, (AlignedPhone(w[0], 50 + 30 * i, 70 + 30 * i, -1.0),)) for i, w in enumerate(words)
+        )
+        return Alignment(placed, 1000, False, 0.0 if [list(w) for w in words] == self.right else -1.0)
 
 
-def test_no_window_when_the_script_is_all_that_was_heard() -> None:
-    assert script_window(_timed(["taylor", "had"]), ["Taylor", "had"], 200) is None
+SCRIPT = [["T", "EY", "L", "ER"], ["HH", "AE", "D"]]
+
+
+def test_the_script_takes_the_place_of_the_heard_run_that_explains_the_recording_best() -> None:
+    heard = _timed(["tailor", "had", "so", "many"])
+    so, many = [["S", "OW"], ["M", "EH", "N", "IY"]]
+    aligner = ScriptedAligner([*SCRIPT, so, many])
+    part = place_script(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard)
+    assert part is not None
+    # The script's two words at frames 50-70 and 80-100; "so" starts at 110: midway is 105.
+    assert part.window == (0, 105)
+    assert [(w.index, w.start, w.end) for w in part.alignment.words] == [(0, 50, 70), (1, 80, 100)]
+
+
+def test_the_window_starts_midway_through_the_pause_before_the_script_on_a_20_ms_frame() -> None:
+    heard = _timed(["so", "many", "tailor", "had"])
+    aligner = ScriptedAligner([["S", "OW"], ["M", "EH", "N", "IY"], *SCRIPT])
+    part = place_script(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard)
+    assert part is not None
+    # "many" ends at 100, "Taylor" starts at 110: midway 105, back to 104; the end is the recording's.
+    assert part.window == (104, 1000)
+    assert part.alignment.words[0].start == 110 - 104
+
+
+def test_no_part_when_whisper_heard_only_the_script() -> None:
+    aligner = ScriptedAligner(SCRIPT)
+    assert place_script(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], _timed(["Taylor", "had"])) is None
+    assert aligner.asked == []
 
 
 def _alignment(start: int, end: int, n_phones: int, n_frames: int) -> Alignment:

@@ -29,9 +29,8 @@ from orato.acoustic.aligner import FRAME_SECONDS as ALIGN_FRAME_SECONDS
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner, loud_frames
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, EncodedAudio, WhisperFeatures
-from orato.errors import WordAlignmentError
 from orato.registry import models as registry
-from orato.scoring.script_span import Hearing, script_window, speech_beyond_script
+from orato.scoring.script_span import Hearing, ScriptPart, place_script, speech_beyond_script
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
 SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
@@ -93,32 +92,35 @@ def gather_evidence(
         hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
-    window = _script_part(models, samples, texts, alignment, hearing)
-    if window is None:
+    part = _script_part(models, samples, texts, phones, alignment, hearing)
+    if part is None:
         return Evidence(alignment, hama, encoded.states, _word_log_probs(models, encoded, texts, alignment))
-    part = samples[window[0] * SAMPLES_PER_ALIGN_FRAME : window[1] * SAMPLES_PER_ALIGN_FRAME]
-    try:  # the script's part aligned alone: extents and HMM scores as for a reading of the script
-        alignment = models.aligner.align(part, phones)
-    except WordAlignmentError:
-        alignment = alignment.within(*window)
+    window = part.window
+    alignment = part.alignment
+    part_samples = samples[window[0] * SAMPLES_PER_ALIGN_FRAME : window[1] * SAMPLES_PER_ALIGN_FRAME]
     # The CTC head reads the whole recording's encoder states (the same frames give the same
     # posteriors whatever the script); Whisper's decoder reads the part alone, which is all the
     # script text it is forced with can describe.
     first = window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
-    part_encoded = models.whisper.encode(part)
+    part_encoded = models.whisper.encode(part_samples)
     states = encoded.states[first : first + len(part_encoded.states)]
     return Evidence(alignment, hama, states, _word_log_probs(models, part_encoded, texts, alignment), window)
 
 
 def _script_part(
-    models: EvidenceModels, samples: np.ndarray, texts: Sequence[str], alignment: Alignment, hearing: Hearing | None
-) -> tuple[int, int] | None:
-    """The 10 ms frames of the script's part of the recording, or None for all of them."""
+    models: EvidenceModels,
+    samples: np.ndarray,
+    texts: Sequence[str],
+    phones: Sequence[Sequence[str]],
+    alignment: Alignment,
+    hearing: Hearing | None,
+) -> ScriptPart | None:
+    """The script's own part of the recording where it holds more; None: all of it."""
     if hearing is None and models.transcriber is not None:
         hearing = Hearing.by(models.transcriber, samples)
     if hearing is None or not speech_beyond_script(loud_frames(samples), alignment):
         return None
-    return script_window(hearing.words(), texts, alignment.n_frames)
+    return place_script(models.aligner, samples, phones, texts, hearing.words())
 
 
 def _word_log_probs(
