@@ -5,7 +5,8 @@ sends "Taylor had" for the whole Taylor sentence) or only the last ones. Each ch
 speechocean762 reading is scored through ``orato score-batch`` four times: against its whole
 text, its first two words, its first three and its last three. A part's words should get the
 scores the whole reading gives them; the report counts the words whose ``quality_score``
-moved by more than five points, and where.
+moved by more than five points, and among the words said well (90 or more in the whole
+reading) those lowered by more than five.
 
 Readings come from fold 0 of the corpus's speaker folds (``speaker_folds(k=4, seed=762)``, the
 speakers the shipped CTC head never saw), those of at least ``MIN_WORDS`` words, a fixed random
@@ -32,6 +33,7 @@ from training.corpus import Utterance, audio_path, load_corpus, speaker_folds
 FOLDS, FOLD_SEED, SUBSET_SEED, HELD_OUT_FOLD = 4, 762, 12, 0
 MIN_WORDS = 7
 MAX_CHANGE = 5.0  # points, 0-100: the bound
+WELL_SAID = 90.0  # a word scoring this much in the whole reading was said well
 # Which words of the reading each part is: (name, slice).
 PARTS = {"first2": slice(0, 2), "first3": slice(0, 3), "last3": slice(-3, None)}
 
@@ -92,9 +94,12 @@ def report(results: Path) -> str:
         chosen = [c for c in found if part is None or c.part == part]
         moved = np.abs([c.change for c in chosen])
         over = [c for c in chosen if abs(c.change) > MAX_CHANGE]
+        well = [c for c in chosen if c.whole >= WELL_SAID]
+        lowered = [c for c in well if c.change < -MAX_CHANGE]
         lines.append(
             f"{part or 'all':>7}: words {len(chosen)}, |change| median {np.median(moved):.1f}, "
-            f"95th pct {np.percentile(moved, 95):.1f}, max {moved.max():.1f}, over {MAX_CHANGE:g}: {len(over)}"
+            f"95th pct {np.percentile(moved, 95):.1f}, max {moved.max():.1f}, over {MAX_CHANGE:g}: {len(over)}; "
+            f"said well (>= {WELL_SAID:g}) {len(well)}, lowered by more than {MAX_CHANGE:g}: {len(lowered)}"
         )
     lines.append("largest changes:")
     for c in sorted(found, key=lambda c: -abs(c.change))[:15]:

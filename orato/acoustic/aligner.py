@@ -11,7 +11,6 @@ with wide beams; one that still fails is a :class:`WordAlignmentError`.
 from __future__ import annotations
 
 import enum
-import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,9 +34,6 @@ WORD_SKIP_PROBABILITY = 1e-30
 # honour ("impossible duration"), which made 2 of 3 fixture clips fail; Viterbi alone is right.
 DEFAULT_BEAMS: dict[str, float] = {}
 WIDE_BEAMS = {"beam": 1e-100, "wbeam": 1e-80, "pbeam": 1e-100}
-# pocketsphinx's Python binding hands the path score back as a probability; its log is taken
-# with this floor, so a path too unlikely for a double is merely very unlikely.
-MIN_PATH_PROBABILITY = 1e-300
 WORD_PREFIX = "_orato_"  # dictionary names of the expected words: never a CMUdict entry
 # A reader who stops early (or a recording cut off) leaves every later word unsaid. The word
 # pass may leave the script after any spoken word through this silent "stop" word, so the
@@ -96,10 +92,6 @@ class Alignment:
     words: tuple[AlignedWord, ...]
     n_frames: int  # 10 ms frames in the audio
     wide_beams: bool  # True when the default beams failed and the retry succeeded
-    # The word pass's path score (log, in pocketsphinx's scaled units): how well these words
-    # explain the whole recording, comparable between word lists aligned on the same audio;
-    # 0 where not known (evidence read back from a training cache).
-    path_score: float = 0.0
 
     @property
     def phones(self) -> list[AlignedPhone]:
@@ -114,7 +106,7 @@ class Alignment:
             ))  # fmt: skip
             for w in self.words
         )
-        return Alignment(words, end - start, self.wide_beams, self.path_score)
+        return Alignment(words, end - start, self.wide_beams)
 
 
 class _AlignmentFailed(Exception):
@@ -200,7 +192,7 @@ def _align(
     # Held until the state pass is done: the decoder keeps only a borrowed pointer to it, and
     # freeing it earlier crashes the phone pass.
     fsg = _script_grammar(decoder, names, grammar)
-    spoken, said, path_score = _word_pass(decoder, pcm, len(names))
+    spoken, said = _word_pass(decoder, pcm, len(names))
     if not any(spoken):
         raise _AlignmentFailed("no word matched the audio")
     if not all(spoken):  # the state pass needs a hypothesis without skips: redo the word pass
@@ -219,7 +211,7 @@ def _align(
     if len(spoken_phones) != sum(spoken):
         raise _AlignmentFailed("the phone pass lost words")
     del fsg
-    return Alignment(_with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams, path_score)
+    return Alignment(_with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams)
 
 
 def _dictionary_name(decoder: Decoder, phones: Sequence[str]) -> str:
@@ -256,12 +248,12 @@ def _stop_word(decoder: Decoder) -> str:
     return STOP_WORD
 
 
-def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], list[str], float]:
-    """Which script words the audio holds, decoded with the active grammar, the script words
-    the decoder found, in order, for the state pass, and the path's score."""
+def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], list[str]]:
+    """Which script words the audio holds, decoded with the active grammar, and the script
+    words the decoder found, in order, for the state pass."""
     _decode(decoder, pcm)
-    segments, hypothesis = decoder.seg(), decoder.hyp()
-    if segments is None or hypothesis is None:  # the search ended without any hypothesis
+    segments = decoder.seg()
+    if segments is None:  # the search ended without any hypothesis
         raise _AlignmentFailed("no hypothesis")
     spoken: list[bool] = []
     said: list[str] = []
@@ -276,7 +268,7 @@ def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], 
             said.append(word)
     if len(spoken) != n_words:  # the search stopped short of the grammar's end
         raise _AlignmentFailed("the word pass did not reach the end of the script")
-    return spoken, said, math.log(max(hypothesis.score, MIN_PATH_PROBABILITY))
+    return spoken, said
 
 
 def _decode(decoder: Decoder, pcm: bytes) -> None:

@@ -30,7 +30,7 @@ from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAl
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, EncodedAudio, WhisperFeatures
 from orato.registry import models as registry
-from orato.scoring.script_span import Hearing, ScriptPart, place_script, speech_beyond_script
+from orato.scoring.script_span import Hearing, ScriptPart, script_parts, speech_beyond_script
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
 SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
@@ -92,35 +92,44 @@ def gather_evidence(
         hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
-    part = _script_part(models, samples, texts, phones, alignment, hearing)
-    if part is None:
+    parts = _script_parts(models, samples, texts, phones, alignment, hearing)
+    if not parts:
         return Evidence(alignment, hama, encoded.states, _word_log_probs(models, encoded, texts, alignment))
-    window = part.window
-    alignment = part.alignment
-    part_samples = samples[window[0] * SAMPLES_PER_ALIGN_FRAME : window[1] * SAMPLES_PER_ALIGN_FRAME]
-    # The CTC head reads the whole recording's encoder states (the same frames give the same
-    # posteriors whatever the script); Whisper's decoder reads the part alone, which is all the
-    # script text it is forced with can describe.
-    first = window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
-    part_encoded = models.whisper.encode(part_samples)
+    # Whisper's decoder listens to each candidate part, forced with the script: the script's
+    # words are likeliest where they were said. It reads the part alone, which is all the
+    # script text can describe; the CTC head reads the whole recording's encoder states (the
+    # same frames give the same posteriors whatever the script).
+    part, part_encoded, log_probs = max(
+        (_listened(models, samples, texts, part) for part in parts), key=lambda heard: float(heard[2][:, 0].mean())
+    )
+    first = part.window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
     states = encoded.states[first : first + len(part_encoded.states)]
-    return Evidence(alignment, hama, states, _word_log_probs(models, part_encoded, texts, alignment), window)
+    return Evidence(part.alignment, hama, states, log_probs, part.window)
 
 
-def _script_part(
+def _script_parts(
     models: EvidenceModels,
     samples: np.ndarray,
     texts: Sequence[str],
     phones: Sequence[Sequence[str]],
     alignment: Alignment,
     hearing: Hearing | None,
-) -> ScriptPart | None:
-    """The script's own part of the recording where it holds more; None: all of it."""
+) -> list[ScriptPart]:
+    """Where the script may have been said in a recording that holds more; none: all of it."""
     if hearing is None and models.transcriber is not None:
         hearing = Hearing.by(models.transcriber, samples)
     if hearing is None or not speech_beyond_script(loud_frames(samples), alignment):
-        return None
-    return place_script(models.aligner, samples, phones, texts, hearing.words())
+        return []
+    return script_parts(models.aligner, samples, phones, texts, hearing.words())
+
+
+def _listened(
+    models: EvidenceModels, samples: np.ndarray, texts: Sequence[str], part: ScriptPart
+) -> tuple[ScriptPart, EncodedAudio, np.ndarray]:
+    """The part's encoder states and the script's word log-probabilities in it."""
+    start, end = part.window
+    encoded = models.whisper.encode(samples[start * SAMPLES_PER_ALIGN_FRAME : end * SAMPLES_PER_ALIGN_FRAME])
+    return part, encoded, _word_log_probs(models, encoded, texts, part.alignment)
 
 
 def _word_log_probs(

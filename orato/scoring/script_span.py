@@ -9,11 +9,14 @@ tried before, fitted learner speech better than the script did and took the scri
 
 What works is what a reading of the whole text does: other words around the script. Whisper
 says which words the recording holds and roughly when; the script takes the place of the run
-of heard words that says it (found by letters, or the first or last words: whichever places
-the script so that the whole recording is explained best, by the aligner's path score), the
-heard words around it are aligned with it, and the script's evidence then comes from its own
-part of the recording (:func:`orato.scoring.evidence.gather_evidence`). Whisper runs only when
-the alignment suggests speech beyond the script, as it costs about as much as the scoring.
+of heard words that says it (found by letters; where Whisper misheard the script, the first
+or the last words are candidates too), the heard words around it are aligned with it, and
+the script's evidence comes from its own part of the recording. Of several candidate parts,
+the one where Whisper's decoder, forced with the script, finds its words likeliest is kept
+(:func:`orato.scoring.evidence.gather_evidence`); the aligner's path score, tried first,
+chose the wrong part for 2 of 30 readings scored against their last words (it explains other
+speech with silence too cheaply to tell). Whisper runs only when the alignment suggests
+speech beyond the script, as it costs about as much as the scoring.
 """
 
 from __future__ import annotations
@@ -106,17 +109,14 @@ class ScriptPart:
     window: tuple[int, int]
 
 
-def place_script(
+def script_parts(
     aligner: WordAligner, samples: np.ndarray, script: Sequence[Sequence[str]], texts: Sequence[str],
     heard: Sequence[TimedWord],
-) -> ScriptPart | None:
-    """The script's part of ``samples`` among the ``heard`` words (of the candidate runs, the
-    one whose alignment has the best path score), or None where Whisper heard nothing but
-    the script. The script alone is no candidate: the aligner's silence explains other
-    speech more cheaply than the script explains itself, so it would win without placing
-    the script better."""
+) -> list[ScriptPart]:
+    """The script placed among the ``heard`` words, once per candidate run it may stand for
+    (the caller listens to each); none where Whisper heard nothing but the script."""
     context = [_pronounced(word.text) for word in heard]
-    best: tuple[Alignment, int] | None = None
+    parts = []
     for first, last in _candidate_runs([word.text for word in heard], texts):
         before = [phones for phones in context[:first] if phones]
         after = [phones for phones in context[last + 1 :] if phones]
@@ -126,17 +126,16 @@ def place_script(
             found = aligner.align(samples, [*before, *script, *after])
         except WordAlignmentError:
             continue
-        if best is None or found.path_score > best[0].path_score:
-            best = (found, len(before))
-    return None if best is None else _script_part(*best, len(script))
+        part = _script_part(found, len(before), len(script))
+        if part is not None:
+            parts.append(part)
+    return parts
 
 
 def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> list[tuple[int, int]]:
     """Runs of heard words the script may stand for: the one its letters match, alone when
     Whisper heard every script word there; else that one, the first words and the last ones
-    (as many as the script has), for the aligner to choose from. Its path score alone chose
-    the wrong run for 2 of 30 readings scored against their first words (it squeezed them
-    into the last words), where Whisper had heard each of them."""
+    (as many as the script has): clients send the first or the last words of a reading."""
     m, k = len(heard), len(texts)
     run = script_span([_letters(w) for w in heard], [_letters(w) for w in texts])
     if run is not None and run.every_word_heard:
