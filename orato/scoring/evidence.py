@@ -120,7 +120,7 @@ def _script_parts(
         hearing = Hearing.by(models.transcriber, samples)
     if hearing is None or not speech_beyond_script(loud_frames(samples), alignment):
         return []
-    return script_parts(models.aligner, samples, phones, texts, hearing.words())
+    return script_parts(models.aligner, samples, phones, texts, hearing.words(), alignment)
 
 
 def _listened(

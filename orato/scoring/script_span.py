@@ -29,7 +29,7 @@ from typing import Protocol
 import numpy as np
 from faster_whisper import WhisperModel
 
-from orato.acoustic.aligner import AlignedWord, Alignment
+from orato.acoustic.aligner import FRAME_SECONDS, AlignedWord, Alignment
 from orato.acoustic.transcribe import Transcript
 from orato.acoustic.whisper import TimedWord, word_timestamps
 from orato.errors import WordAlignmentError
@@ -111,10 +111,13 @@ class ScriptPart:
 
 def script_parts(
     aligner: WordAligner, samples: np.ndarray, script: Sequence[Sequence[str]], texts: Sequence[str],
-    heard: Sequence[TimedWord],
+    heard: Sequence[TimedWord], alone: Alignment,
 ) -> list[ScriptPart]:
-    """The script placed among the ``heard`` words, once per candidate run it may stand for
-    (the caller listens to each); none where Whisper heard nothing but the script."""
+    """The script placed among the ``heard`` words, once per candidate run it may stand for,
+    and where the aligner put it ``alone`` (the caller listens to each); none where Whisper
+    heard nothing but the script. The alone placement, windowed by the heard words around
+    it, is right where Whisper misheard the script itself: "he's up against" heard as
+    "here is the upper piece" put the first word of every run elsewhere."""
     context = [_pronounced(word.text) for word in heard]
     parts = []
     for first, last in _candidate_runs([word.text for word in heard], texts):
@@ -126,10 +129,16 @@ def script_parts(
             found = aligner.align(samples, [*before, *script, *after])
         except WordAlignmentError:
             continue
-        part = _script_part(found, len(before), len(script))
-        if part is not None:
-            parts.append(part)
-    return parts
+        spoken_before = [w.end for w in found.words[: len(before)] if w.spoken]
+        spoken_after = [w.start for w in found.words[len(before) + len(script) :] if w.spoken]
+        parts.append(_script_part(found, len(before), len(script), spoken_before[-1:], spoken_after[:1]))
+    if parts:
+        heard_frames = [(_frame(word.start), _frame(word.end)) for word in heard]
+        said = [w for w in alone.words if w.spoken]
+        ends_before = [end for _, end in heard_frames if end <= said[0].start]
+        starts_after = [start for start, _ in heard_frames if start >= said[-1].end]
+        parts.append(_script_part(alone, 0, len(script), ends_before[-1:], starts_after[:1]))
+    return [part for part in parts if part is not None]
 
 
 def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> list[tuple[int, int]]:
@@ -144,17 +153,18 @@ def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> list[tuple[in
     return list(dict.fromkeys([(run.first, run.last), *ends] if run else ends))
 
 
-def _script_part(found: Alignment, n_before: int, n_script: int) -> ScriptPart | None:
-    """The script's words of ``found`` (the heard words around them left out) and the window
-    from midway through the pause before them to midway through the pause after."""
+def _script_part(
+    found: Alignment, n_before: int, n_script: int, end_before: list[int], start_after: list[int]
+) -> ScriptPart | None:
+    """The script's words of ``found`` (any words around them left out) and the window from
+    midway through the pause before them (after the sound that ends at ``end_before``, if
+    any) to midway through the pause after them (before ``start_after``)."""
     words = found.words[n_before : n_before + n_script]
     said = [w for w in words if w.spoken]
     if not said:
         return None
-    before = [w.end for w in found.words[:n_before] if w.spoken]
-    after = [w.start for w in found.words[n_before + n_script :] if w.spoken]
-    start = (before[-1] + said[0].start) // 2 if before else 0
-    end = (said[-1].end + after[0] + 1) // 2 if after else found.n_frames
+    start = (end_before[0] + said[0].start) // 2 if end_before else 0
+    end = (said[-1].end + start_after[0] + 1) // 2 if start_after else found.n_frames
     end = min(max(end, said[-1].end + SCRIPT_EDGE_FRAMES), found.n_frames)
     start -= start % ENCODER_FRAMES
     script = Alignment(
@@ -233,3 +243,8 @@ def _similarity(a: str, b: str) -> float:
 
 def _letters(word: str) -> str:
     return "".join(c for c in word.lower() if c.isalnum())
+
+
+def _frame(seconds: float) -> int:
+    """The 10 ms frame a time falls in."""
+    return int(seconds / FRAME_SECONDS)
