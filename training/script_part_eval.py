@@ -10,9 +10,13 @@ reading) those lowered by more than five.
 
 Readings come from fold 0 of the corpus's speaker folds (``speaker_folds(k=4, seed=762)``, the
 speakers the shipped CTC head never saw), those of at least ``MIN_WORDS`` words, a fixed random
-subset. The manifest names the audio in ``../shared/data`` by path; nothing is copied.
+subset; the figures reported are of a second subset (another seed) that leaves out the readings
+the method was tuned on. The manifest names the audio in ``../shared/data`` by path; nothing
+is copied.
 
-    python -m training.script_part_eval manifest ../shared/data/speechocean762-train --count 80 --out parts.jsonl
+    python -m training.script_part_eval manifest ../shared/data/speechocean762-train --count 30 --out tuned.jsonl
+    python -m training.script_part_eval manifest ../shared/data/speechocean762-train --count 30 --seed 13 \
+        --leave-out tuned.jsonl --out parts.jsonl
     orato score-batch parts.jsonl --out parts-scored.jsonl --workers 2
     python -m training.script_part_eval report parts-scored.jsonl
 """
@@ -38,16 +42,18 @@ WELL_SAID = 90.0  # a word scoring this much in the whole reading was said well
 PARTS = {"first2": slice(0, 2), "first3": slice(0, 3), "last3": slice(-3, None)}
 
 
-def readings(data: Path, count: int) -> list[Utterance]:
-    """The fixed subset: held-out speakers' readings of MIN_WORDS words or more."""
+def readings(data: Path, count: int, seed: int = SUBSET_SEED) -> list[Utterance]:
+    """A fixed subset: held-out speakers' readings of MIN_WORDS words or more."""
     utterances = load_corpus(data)
     folds = speaker_folds(utterances, FOLDS, FOLD_SEED)
     held_out = [u for u in utterances if folds[u.speaker] == HELD_OUT_FOLD and len(u.words) >= MIN_WORDS]
-    return sorted(random.Random(SUBSET_SEED).sample(held_out, min(count, len(held_out))), key=lambda u: u.uttid)
+    return sorted(random.Random(seed).sample(held_out, min(count, len(held_out))), key=lambda u: u.uttid)
 
 
-def manifest_lines(data: Path, count: int) -> Iterator[dict[str, str]]:
-    for utterance in readings(data, count):
+def manifest_lines(data: Path, count: int, seed: int, leave_out: frozenset[str]) -> Iterator[dict[str, str]]:
+    for utterance in readings(data, count + len(leave_out), seed):
+        if utterance.uttid in leave_out:
+            continue
         words = [w.text.lower() for w in utterance.words]
         audio = str(audio_path(data, utterance.uttid).resolve())
         yield {"id": f"{utterance.uttid}/whole", "audio": audio, "text": " ".join(words)}
@@ -113,12 +119,18 @@ def main() -> None:
     build = commands.add_parser("manifest", help="write the score-batch manifest")
     build.add_argument("data", type=Path)
     build.add_argument("--count", type=int, default=80)
+    build.add_argument("--seed", type=int, default=SUBSET_SEED)
+    build.add_argument("--leave-out", type=Path, help="a manifest whose readings to leave out (those tuned on)")
     build.add_argument("--out", type=Path, required=True)
     summary = commands.add_parser("report", help="compare the part words with the whole readings")
     summary.add_argument("results", type=Path)
     args = parser.parse_args()
     if args.command == "manifest":
-        args.out.write_text("".join(json.dumps(line) + "\n" for line in manifest_lines(args.data, args.count)))
+        leave_out = frozenset(
+            json.loads(line)["id"].split("/")[0] for line in (args.leave_out.read_text().splitlines() if args.leave_out else [])
+        )
+        lines = list(manifest_lines(args.data, args.count, args.seed, leave_out))
+        args.out.write_text("".join(json.dumps(line) + "\n" for line in lines[: args.count * (1 + len(PARTS))]))
     else:
         print(report(args.results))
 

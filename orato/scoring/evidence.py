@@ -95,12 +95,14 @@ def gather_evidence(
     parts = _script_parts(models, samples, texts, phones, alignment, hearing)
     if not parts:
         return Evidence(alignment, hama, encoded.states, _word_log_probs(models, encoded, texts, alignment))
-    # Whisper's decoder listens to each candidate part, forced with the script: the script's
-    # words are likeliest where they were said. It reads the part alone, which is all the
-    # script text can describe; the CTC head reads the whole recording's encoder states (the
-    # same frames give the same posteriors whatever the script).
+    # Of the candidate parts, one where the aligner found every word (a part cut too short
+    # leaves one unspoken), and of those the one where Whisper's decoder, forced with the
+    # script, finds its words likeliest: they are likeliest where they were said. It reads the
+    # part alone, which is all the script text can describe; the CTC head reads the whole
+    # recording's encoder states (the same frames give the same posteriors whatever the script).
     part, part_encoded, log_probs = max(
-        (_listened(models, samples, texts, part) for part in parts), key=lambda heard: float(heard[2][:, 0].mean())
+        (_listened(models, samples, texts, part) for part in parts),
+        key=lambda heard: (sum(w.spoken for w in heard[0].alignment.words), float(heard[2][:, 0].mean())),
     )
     first = part.window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
     states = encoded.states[first : first + len(part_encoded.states)]
