@@ -79,19 +79,17 @@ ALONE = Alignment(
 def test_the_script_takes_the_place_of_the_heard_run_that_says_it() -> None:
     aligner = ConsecutiveAligner()
     heard = _timed(["tailor", "had", "so", "many"])  # at 0.5-0.8, 1.0-1.3, 1.5-1.8 and 2.0-2.3 s
-    part, alone = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE)
+    [part] = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE)
     assert aligner.asked == [[*SCRIPT, SO, MANY]]  # the heard words around the script are aligned with it
     # The script's two words at frames 50-70 and 80-100; "so" starts at 110: midway is 105.
     assert part.window == (0, 105)
     assert [(w.index, w.start, w.end) for w in part.alignment.words] == [(0, 50, 70), (1, 80, 100)]
-    # Alone, between the heard words that end at 230 (before it) and none after.
-    assert alone.window == (264, 1000)
-    assert [(w.start, w.end) for w in alone.alignment.words] == [(36, 56), (66, 86)]
+
 
 
 def test_the_window_starts_midway_through_the_pause_before_the_script_on_a_20_ms_frame() -> None:
     aligner = ConsecutiveAligner()
-    part, _ = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], _timed(["so", "many", "tailor", "had"]), ALONE)
+    [part] = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], _timed(["so", "many", "tailor", "had"]), ALONE)
     # "many" ends at 100, "Taylor" starts at 110: midway 105, back to 104; the end is the recording's.
     assert part.window == (104, 1000)
     assert part.alignment.words[0].start == 110 - 104
@@ -100,9 +98,12 @@ def test_the_window_starts_midway_through_the_pause_before_the_script_on_a_20_ms
 def test_a_misheard_script_is_tried_at_both_ends_of_what_was_heard() -> None:
     aligner = ConsecutiveAligner()
     heard = _timed(["tailor", "of", "so", "many"])  # "had" was not heard
-    parts = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE)
-    assert len(parts) == 3  # both runs and the script alone
+    *runs, alone = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE)
+    assert len(runs) == 2  # both ends of what was heard, then the script alone
     assert aligner.asked == [[*SCRIPT, SO, MANY], [["T", "EY", "L", "ER"], ["AH", "V"], *SCRIPT]]
+    # Alone, after the heard words (the last ends at 230), none after it.
+    assert alone.window == (264, 1000)
+    assert [(w.start, w.end) for w in alone.alignment.words] == [(36, 56), (66, 86)]
 
 
 def test_no_part_when_whisper_heard_only_the_script() -> None:

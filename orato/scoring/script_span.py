@@ -114,13 +114,16 @@ def script_parts(
     heard: Sequence[TimedWord], alone: Alignment,
 ) -> list[ScriptPart]:
     """The script placed among the ``heard`` words, once per candidate run it may stand for,
-    and where the aligner put it ``alone`` (the caller listens to each); none where Whisper
-    heard nothing but the script. The alone placement, windowed by the heard words around
-    it, is right where Whisper misheard the script itself: "he's up against" heard as
-    "here is the upper piece" put the first word of every run elsewhere."""
+    and, where Whisper did not hear every script word, where the aligner put it ``alone``
+    (the caller listens to each); none where Whisper heard nothing but the script. The alone
+    placement, windowed by the heard words around it, is right where Whisper misheard the
+    script itself: "he's up against" heard as "here is the upper piece" put the first word
+    of every run elsewhere. Where Whisper heard every word, the run it heard them in is
+    believed: the aligner alone stretched "he put a" over "smile", and Whisper preferred it."""
     context = [_pronounced(word.text) for word in heard]
+    runs, every_word_heard = _candidate_runs([word.text for word in heard], texts)
     parts = []
-    for first, last in _candidate_runs([word.text for word in heard], texts):
+    for first, last in runs:
         before = [phones for phones in context[:first] if phones]
         after = [phones for phones in context[last + 1 :] if phones]
         if not before and not after:
@@ -132,7 +135,7 @@ def script_parts(
         spoken_before = [w.end for w in found.words[: len(before)] if w.spoken]
         spoken_after = [w.start for w in found.words[len(before) + len(script) :] if w.spoken]
         parts.append(_script_part(found, len(before), len(script), spoken_before[-1:], spoken_after[:1]))
-    if parts:
+    if parts and not every_word_heard:
         heard_frames = [(_frame(word.start), _frame(word.end)) for word in heard]
         said = [w for w in alone.words if w.spoken]
         ends_before = [end for _, end in heard_frames if end <= said[0].start]
@@ -141,16 +144,16 @@ def script_parts(
     return [part for part in parts if part is not None]
 
 
-def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> list[tuple[int, int]]:
-    """Runs of heard words the script may stand for: the one its letters match, alone when
-    Whisper heard every script word there; else that one, the first words and the last ones
-    (as many as the script has): clients send the first or the last words of a reading."""
+def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> tuple[list[tuple[int, int]], bool]:
+    """Runs of heard words the script may stand for, and whether Whisper heard every script
+    word: then the run its letters match, alone; else that one (if any), the first words and
+    the last ones (as many as the script has): clients send the first or the last words."""
     m, k = len(heard), len(texts)
     run = script_span([_letters(w) for w in heard], [_letters(w) for w in texts])
     if run is not None and run.every_word_heard:
-        return [(run.first, run.last)]
+        return [(run.first, run.last)], True
     ends = [(0, min(k, m) - 1), (max(m - k, 0), m - 1)]
-    return list(dict.fromkeys([(run.first, run.last), *ends] if run else ends))
+    return list(dict.fromkeys([(run.first, run.last), *ends] if run else ends)), False
 
 
 def _script_part(
