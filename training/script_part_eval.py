@@ -84,17 +84,21 @@ def changes(scored: dict[str, dict]) -> Iterator[WordChange]:
     for item_id, result in sorted(scored.items()):
         reading, part = item_id.split("/")
         whole = scored.get(f"{reading}/whole")
-        if part == "whole" or whole is None or result["response"].get("status") != "success":
+        if part == "whole" or whole is None or not (_succeeded(whole) and _succeeded(result)):
             continue
         reference = word_scores(whole)[PARTS[part]]
         for (word, alone), (_, in_whole) in zip(word_scores(result), reference, strict=True):
             yield WordChange(reading, part, word, in_whole, alone)
 
 
+def _succeeded(result: dict) -> bool:
+    return bool(result["response"].get("status") == "success")
+
+
 def report(results: Path) -> str:
     scored = {r["id"]: r for r in map(json.loads, results.read_text().splitlines())}
     found = list(changes(scored))
-    failed = sorted(i for i, r in scored.items() if r["response"].get("status") != "success")
+    failed = sorted(i for i, r in scored.items() if not _succeeded(r))
     lines = [f"readings: {len({c.reading for c in found})}; part words: {len(found)}; failed items: {failed}"]
     for part in [*PARTS, None]:
         chosen = [c for c in found if part is None or c.part == part]
