@@ -1,19 +1,22 @@
 """Regenerate the parts of the API reference under docs/ that the code can state itself.
 
-``docs/routes.md`` (every route the server answers, from its OpenAPI document) and the error
-registry table of ``docs/errors.md`` section 4 (from the ``OratoError`` subclasses) are written
-from the code, so they cannot drift from it. ``tests/test_docs.py`` fails when a generated part
+``docs/routes.md`` (every route the server answers, from its OpenAPI document), the error
+registry table of ``docs/errors.md`` section 4 (from the ``OratoError`` subclasses) and
+``docs/openapi.json`` (the document itself, for client generators) are written from the code,
+so they cannot drift from it. ``tests/test_docs.py`` fails when a generated part
 is stale. Usage: ``python -m tools.reference`` rewrites them; ``--check`` only reports.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from orato import errors
 from orato.api.app import create_app
@@ -45,10 +48,19 @@ def error_table() -> str:
     return "\n".join(rows)
 
 
-def route_table() -> str:
+def openapi_document() -> dict[str, Any]:
+    """What a server with the default settings serves at ``/openapi.json``."""
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings(data_dir=Path(data_dir), secret_key="reference", preload_engine=False)
-        paths = create_app(settings).openapi()["paths"]
+        return create_app(settings).openapi()
+
+
+def openapi_json() -> str:
+    return json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+def route_table() -> str:
+    paths = openapi_document()["paths"]
     rows = ["| Method | Path | What it does |", "|---|---|---|"]
     for path, operations in paths.items():
         for method, operation in operations.items():
@@ -70,9 +82,19 @@ def regenerate(text: str, name: str, content: str) -> str:
     return pattern.sub(lambda _: f"{BEGIN.format(name=name)}\n{content}\n{END}", text)
 
 
+WHOLE: dict[str, Callable[[], str]] = {"openapi.json": openapi_json}
+
+
 def stale_documents(write: bool) -> list[str]:
     """Names of the generated parts whose document differs from the code (rewritten when ``write``)."""
     stale = []
+    for document, produce in WHOLE.items():
+        path = DOCS / document
+        fresh = produce()
+        if not path.exists() or path.read_text() != fresh:
+            stale.append(document)
+            if write:
+                path.write_text(fresh)
     for name, (document, produce) in GENERATED.items():
         path = DOCS / document
         current = path.read_text()

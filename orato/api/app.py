@@ -19,6 +19,7 @@ from orato.api.context import RequestContextMiddleware
 from orato.api.errors import install_error_handlers
 from orato.api.idempotency import install_replay_handler
 from orato.api.openapi import install_openapi
+from orato.api.reference_page import install_reference_pages
 from orato.api.routes import assessment, demo, logs, platform, resources, scoring, synthesis, task, writing
 from orato.audio import load_vad_model
 from orato.lang import english_lexicon
@@ -133,11 +134,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Speech assessment and synthesis API",
         lifespan=lifespan,
         redirect_slashes=False,
+        docs_url=None,  # served offline by install_reference_pages
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
     install_replay_handler(app)
     install_openapi(app)
+    install_reference_pages(app)
     app.include_router(platform.router)
     app.include_router(assessment.router)
     app.include_router(scoring.router)

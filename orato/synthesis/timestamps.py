@@ -84,6 +84,8 @@ def _caller_items(
 ) -> list[Item] | None:
     groups = word_groups(text, audio_tags)
     names = item_texts(text.caller, audio_tags)
+    if not names:
+        return []  # a text without words ("×", "%") has nothing to time, whatever was spoken
     if times is None or groups is None or len(times) != len(spoken_words(text.spoken, audio_tags)):
         return None
     times = tighten(rendered.samples, rendered.sample_rate, times)

@@ -12,6 +12,8 @@ from orato.api.auth import authenticate
 from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
+from orato.api.openapi import merged, reply
+from orato.api.wire_assessment import Envelope, ValidateTextSuccess
 from orato.api.work import run_engine
 from orato.dialect_support import dialects
 from orato.errors import UnknownWordsError
@@ -32,16 +34,29 @@ _IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
 }
 _USER_ID = {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}}
-_SUCCESS = {
-    "200": {
-        "description": "Success",
-        "headers": {"Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}},
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AssessmentSuccess"}}},
-    }
-}
+_REPLAYED = {"Idempotent-Replayed": {"description": "true on a replay", "schema": {"type": "string"}}}
+
+
+def answers(model: type[Envelope]) -> dict[str, Any]:
+    """The ``openapi_extra`` of an assessment endpoint's success (api-scoring.md 1.5)."""
+    return reply(model, headers=_REPLAYED)
+
+
+# What a JSON body's member may be besides the form's string (orato.api.forms._as_text): a
+# number or boolean is read as its text, a list of strings joined with commas, null as not sent.
+_JSON_SCALARS = ({"type": ["number", "boolean", "null"]}, {"type": "array", "items": {"type": "string"}})
+
+
+def json_form(schema: dict[str, Any]) -> dict[str, Any]:
+    """The JSON encoding of a form's ``schema`` (api-scoring.md 1.3). Unknown members are
+    ignored, but like every member they must be a string, number, boolean or string list."""
+    properties = {name: {"anyOf": [field, *_JSON_SCALARS]} for name, field in schema["properties"].items()}
+    return {**schema, "properties": properties, "additionalProperties": {"anyOf": [{"type": "string"}, *_JSON_SCALARS]}}
+
+
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
-    "dialect": {"type": "string", "enum": list(dialects("markup"))},
+    "dialect": {"type": "string", "enum": list(dialects("markup")), "default": "en-us"},
     "markup_language": {"type": "string", "enum": ["arpa_mark"]},
     "question_info": {"type": "string", "maxLength": 256},
 }
@@ -58,11 +73,10 @@ _VALIDATE_TEXT_DOC = {
     "requestBody": {
         "required": False,
         "content": {
-            media: {"schema": {"type": "object", "properties": _VALIDATE_TEXT_FIELDS}}
-            for media in ("application/x-www-form-urlencoded", "application/json")
+            "application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": _VALIDATE_TEXT_FIELDS}},
+            "application/json": {"schema": json_form({"type": "object", "properties": _VALIDATE_TEXT_FIELDS})},
         },
     },
-    "responses": _SUCCESS,
 }
 
 
@@ -78,12 +92,13 @@ def any_encoding_doc(
         "description": description,
         "parameters": [
             {"name": "task_type", "in": "query", "schema": task_type},
-            {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects)}},
+            {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects), "default": "en-us"}},
             _USER_ID,
         ],
         "requestBody": {"required": True, "content": {
             "multipart/form-data": {"schema": {**schema, "properties": {**fields, **binary}}},
-            **{media: {"schema": schema} for media in ("application/x-www-form-urlencoded", "application/json")},
+            "application/x-www-form-urlencoded": {"schema": schema},
+            "application/json": {"schema": json_form(schema)},
         }},
     }  # fmt: skip
 
@@ -126,7 +141,8 @@ async def begin(request: Request, version: str, feature: str) -> RequestBody:
     return body
 
 
-@assessment_route("/validating/text/{version}/json", summary="Validate text", **_VALIDATE_TEXT_DOC)
+@assessment_route("/validating/text/{version}/json", summary="Validate text",
+                  **merged(_VALIDATE_TEXT_DOC, answers(ValidateTextSuccess)))
 async def validate_text(request: Request, version: str) -> JSONResponse:
     body = await begin(request, version, "pronunciation")
     await body.close()

@@ -13,8 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from orato.api.auth import authenticate
 from orato.api.json_body import read_json
+from orato.api.openapi import json_body, merged, reply
 from orato.api.routes.platform import iso_timestamp
 from orato.api.routes.resources import page_params
+from orato.api.wire_synthesis import FeedbackReceipt, Listing, LogEntry, One
 from orato.errors import InvalidParametersError
 from orato.store.logs import LogFilters
 from orato.store.pages import Page
@@ -81,7 +83,7 @@ def _moment(value: str | None, name: str) -> datetime | None:
     return moment
 
 
-@router.get("/v1/logs")
+@router.get("/v1/logs", openapi_extra=reply(Listing[LogEntry]))
 async def list_logs(request: Request) -> dict[str, Any]:
     principal = await authenticate(request, "synthesis")
     limit, cursor = page_params(request)
@@ -90,7 +92,7 @@ async def list_logs(request: Request) -> dict[str, Any]:
     return page.envelope(log_json)
 
 
-@router.get("/v1/logs/{request_id}")
+@router.get("/v1/logs/{request_id}", openapi_extra=reply(One[LogEntry]))
 async def get_log(request: Request, request_id: str) -> dict[str, Any]:
     principal = await authenticate(request, "synthesis")
     row = await run_in_threadpool(request.app.state.services.logs.get, principal.organisation_id, request_id)
@@ -104,7 +106,7 @@ class FeedbackBody(Strict):
     feedbackId: uuid.UUID | None = None
 
 
-@router.post("/v1/feedback")
+@router.post("/v1/feedback", status_code=201, openapi_extra=merged(json_body(FeedbackBody), reply(FeedbackReceipt, 201)))
 async def feedback(request: Request) -> JSONResponse:
     principal = await authenticate(request, "synthesis")
     body = await read_json(request, FeedbackBody)

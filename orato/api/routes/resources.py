@@ -9,12 +9,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from orato.api.auth import authenticate
 from orato.api.json_body import read_json
+from orato.api.openapi import json_body, merged, reply
 from orato.api.routes.platform import iso_timestamp
+from orato.api.wire_synthesis import Dictionary, Listing, One, ProviderKey, Rule, Ruleset, Voice
 from orato.errors import InvalidParametersError, NotFoundError, invalid_at
 from orato.moderation.config import RulesetConfig
 from orato.store.pages import Page
@@ -56,11 +59,26 @@ def _stamps(row: Any) -> dict[str, str]:
 Tag = Annotated[str, Field(min_length=1, max_length=50)]
 
 
+# A member that may be left out but not sent as null: `_sent` and `_voice_columns` refuse null.
+NotNull = SkipJsonSchema[None]
+
+
+def required(*names: str) -> ConfigDict:
+    """A create's required members, for the schema; the route checks them (``_sent``) in its words."""
+    return ConfigDict(json_schema_extra={"required": list(names)})
+
+
+def required_members(model: type[Strict]) -> tuple[str, ...]:
+    extra = model.model_config.get("json_schema_extra")
+    names = extra.get("required") if isinstance(extra, dict) else None
+    return tuple(str(name) for name in names) if isinstance(names, list) else ()
+
+
 class VoiceFields(Strict):
-    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    provider: str | None = None
+    title: Annotated[str, Field(min_length=1, max_length=200)] | NotNull = None
+    provider: str | NotNull = None
     model: str | None = None
-    voice_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    voice_id: Annotated[str, Field(min_length=1, max_length=256)] | NotNull = None
     tags: Annotated[list[Tag], Field(max_length=20)] | None = None
     gender: Literal["male", "female"] | None = None
     description: Annotated[str, Field(max_length=1000)] | None = None
@@ -82,9 +100,9 @@ def _voice_columns(request: Request, body: VoiceFields, current: dict[str, Any] 
     """Validated like a create, whether created or re-skinned (9.2)."""
     sent = body.model_dump(exclude_unset=True)
     merged = {**(current or {}), **sent}
-    for required in ("title", "provider", "voice_id"):
-        if merged.get(required) is None:
-            raise invalid_at([required], "is required")
+    for name in required_members(VoiceCreate):
+        if merged.get(name) is None:
+            raise invalid_at([name], "is required")
     provider = _stores(request).providers.get(merged["provider"])
     if provider is None:
         raise invalid_at(["provider"], "is not a provider this server offers")
@@ -106,7 +124,8 @@ def _voice_columns(request: Request, body: VoiceFields, current: dict[str, Any] 
 
 
 class VoiceCreate(VoiceFields):
-    mediaId: Any = None
+    model_config = required("title", "provider", "voice_id")
+    mediaId: SkipJsonSchema[Any] = None  # cloning is not offered: any value is refused
 
     @field_validator("mediaId")
     @classmethod
@@ -114,14 +133,14 @@ class VoiceCreate(VoiceFields):
         raise ValueError("voice cloning is not offered")
 
 
-@router.get("/v1/voices")
+@router.get("/v1/voices", openapi_extra=reply(Listing[Voice]))
 async def list_voices(request: Request) -> dict[str, Any]:
     org = await _org(request)
     limit, cursor = page_params(request)
     return _list(await run_in_threadpool(_stores(request).voices.page, org, limit, cursor), voice_json)
 
 
-@router.post("/v1/voices")
+@router.post("/v1/voices", status_code=201, openapi_extra=merged(json_body(VoiceCreate), reply(One[Voice], 201)))
 async def create_voice(request: Request) -> JSONResponse:
     org = await _org(request)
     body = await read_json(request, VoiceCreate)
@@ -129,13 +148,13 @@ async def create_voice(request: Request) -> JSONResponse:
     return _one(await run_in_threadpool(_stores(request).voices.create, org, columns), voice_json, 201)
 
 
-@router.get("/v1/voices/{voice_id}")
+@router.get("/v1/voices/{voice_id}", openapi_extra=reply(One[Voice]))
 async def get_voice(request: Request, voice_id: str) -> JSONResponse:
     org = await _org(request)
     return _one(await run_in_threadpool(_stores(request).voices.get, org, voice_id), voice_json)
 
 
-@router.put("/v1/voices/{voice_id}")
+@router.put("/v1/voices/{voice_id}", openapi_extra=merged(json_body(VoiceFields), reply(One[Voice])))
 async def update_voice(request: Request, voice_id: str) -> JSONResponse:
     org = await _org(request)
     voices = _stores(request).voices
@@ -172,14 +191,14 @@ def _remote_provider(request: Request, provider_id: str) -> str:
     return provider_id
 
 
-@router.get("/v1/api-keys")
+@router.get("/v1/api-keys", openapi_extra=reply(Listing[ProviderKey]))
 async def list_keys(request: Request) -> dict[str, Any]:
     org = await _org(request)
     limit, cursor = page_params(request)
     return _list(await run_in_threadpool(_stores(request).provider_keys.page, org, limit, cursor), key_json)
 
 
-@router.put("/v1/api-keys/{provider_id}")
+@router.put("/v1/api-keys/{provider_id}", openapi_extra=merged(json_body(KeyBody), reply(One[ProviderKey])))
 async def put_key(request: Request, provider_id: str) -> JSONResponse:
     org = await _org(request)
     _remote_provider(request, provider_id)
@@ -200,21 +219,30 @@ async def delete_key(request: Request, provider_id: str) -> Response:
 
 
 class DictionaryFields(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)] | NotNull = None
     description: Annotated[str, Field(max_length=1000)] | None = None
-    is_default: bool | None = None
+    is_default: bool | NotNull = None
+
+
+class DictionaryCreate(DictionaryFields):
+    model_config = required("name")
 
 
 class RuleFields(Strict):
-    word: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    replacement: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    case_sensitive: bool | None = None
+    word: Annotated[str, Field(min_length=1, max_length=100)] | NotNull = None
+    replacement: Annotated[str, Field(min_length=1, max_length=200)] | NotNull = None
+    case_sensitive: bool | NotNull = None
 
 
-def _sent(body: Strict, required: tuple[str, ...], nullable: tuple[str, ...] = ("description",)) -> dict[str, Any]:
-    """Members sent; null is allowed only where the member is optional."""
+class RuleCreate(RuleFields):
+    model_config = required("word", "replacement")
+
+
+def _sent(body: Strict, nullable: tuple[str, ...] = ("description",)) -> dict[str, Any]:
+    """Members sent: the body model's required ones (:func:`required`), null only where the
+    member is optional."""
     sent = body.model_dump(exclude_unset=True)
-    for name in required:
+    for name in required_members(type(body)):
         if name not in sent:
             raise invalid_at([name], "is required")
     for name, value in sent.items():
@@ -241,7 +269,7 @@ def rule_json(rule: Any) -> dict[str, Any]:
 DICTIONARIES = "/v1/pronunciation-dictionaries"
 
 
-@router.get(DICTIONARIES)
+@router.get(DICTIONARIES, openapi_extra=reply(Listing[Dictionary]))
 async def list_dictionaries(request: Request) -> dict[str, Any]:
     org = await _org(request)
     limit, cursor = page_params(request)
@@ -249,27 +277,27 @@ async def list_dictionaries(request: Request) -> dict[str, Any]:
     return await run_in_threadpool(_list, page, _dictionary_renderer(request))
 
 
-@router.post(DICTIONARIES)
+@router.post(DICTIONARIES, status_code=201, openapi_extra=merged(json_body(DictionaryCreate), reply(One[Dictionary], 201)))
 async def create_dictionary(request: Request) -> JSONResponse:
     org = await _org(request)
-    fields = _sent(await read_json(request, DictionaryFields), ("name",))
+    fields = _sent(await read_json(request, DictionaryCreate))
     fields.setdefault("is_default", False)
     row = await run_in_threadpool(_stores(request).dictionaries.create, org, fields)
     return _one(row, _dictionary_renderer(request), 201)
 
 
-@router.get(DICTIONARIES + "/{dictionary_id}")
+@router.get(DICTIONARIES + "/{dictionary_id}", openapi_extra=reply(One[Dictionary]))
 async def get_dictionary(request: Request, dictionary_id: str) -> JSONResponse:
     org = await _org(request)
     row = await run_in_threadpool(_stores(request).dictionaries.get, org, dictionary_id)
     return _one(row, _dictionary_renderer(request))
 
 
-@router.put(DICTIONARIES + "/{dictionary_id}")
+@router.put(DICTIONARIES + "/{dictionary_id}", openapi_extra=merged(json_body(DictionaryFields), reply(One[Dictionary])))
 async def update_dictionary(request: Request, dictionary_id: str) -> JSONResponse:
     org = await _org(request)
     await run_in_threadpool(_stores(request).dictionaries.get, org, dictionary_id)
-    fields = _sent(await read_json(request, DictionaryFields), ())
+    fields = _sent(await read_json(request, DictionaryFields))
     row = await run_in_threadpool(_stores(request).dictionaries.update, org, dictionary_id, fields)
     return _one(row, _dictionary_renderer(request))
 
@@ -281,7 +309,7 @@ async def delete_dictionary(request: Request, dictionary_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.get(DICTIONARIES + "/{dictionary_id}/rules")
+@router.get(DICTIONARIES + "/{dictionary_id}/rules", openapi_extra=reply(Listing[Rule]))
 async def list_rules(request: Request, dictionary_id: str) -> dict[str, Any]:
     org = await _org(request)
     limit, cursor = page_params(request)
@@ -289,28 +317,30 @@ async def list_rules(request: Request, dictionary_id: str) -> dict[str, Any]:
     return _list(page, rule_json)
 
 
-@router.post(DICTIONARIES + "/{dictionary_id}/rules")
+@router.post(DICTIONARIES + "/{dictionary_id}/rules", status_code=201,
+             openapi_extra=merged(json_body(RuleCreate), reply(One[Rule], 201)))
 async def create_rule(request: Request, dictionary_id: str) -> JSONResponse:
     org = await _org(request)
     await run_in_threadpool(_stores(request).dictionaries.get, org, dictionary_id)
-    fields = _sent(await read_json(request, RuleFields), ("word", "replacement"), ())
+    fields = _sent(await read_json(request, RuleCreate), ())
     fields.setdefault("case_sensitive", False)
     rule = await run_in_threadpool(_stores(request).dictionaries.add_rule, org, dictionary_id, fields)
     return _one(rule, rule_json, 201)
 
 
-@router.get(DICTIONARIES + "/{dictionary_id}/rules/{rule_id}")
+@router.get(DICTIONARIES + "/{dictionary_id}/rules/{rule_id}", openapi_extra=reply(One[Rule]))
 async def get_rule(request: Request, dictionary_id: str, rule_id: str) -> JSONResponse:
     org = await _org(request)
     return _one(await run_in_threadpool(_stores(request).dictionaries.get_rule, org, dictionary_id, rule_id), rule_json)
 
 
-@router.put(DICTIONARIES + "/{dictionary_id}/rules/{rule_id}")
+@router.put(DICTIONARIES + "/{dictionary_id}/rules/{rule_id}",
+            openapi_extra=merged(json_body(RuleFields), reply(One[Rule])))
 async def update_rule(request: Request, dictionary_id: str, rule_id: str) -> JSONResponse:
     org = await _org(request)
     store = _stores(request).dictionaries
     await run_in_threadpool(store.get_rule, org, dictionary_id, rule_id)
-    fields = _sent(await read_json(request, RuleFields), (), ())
+    fields = _sent(await read_json(request, RuleFields), ())
     return _one(await run_in_threadpool(store.update_rule, org, dictionary_id, rule_id, fields), rule_json)
 
 
@@ -325,10 +355,14 @@ async def delete_rule(request: Request, dictionary_id: str, rule_id: str) -> Res
 
 
 class RulesetFields(Strict):
-    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=100)] | NotNull = None
     description: Annotated[str, Field(max_length=1000)] | None = None
-    is_default: bool | None = None
-    config: RulesetConfig | None = None
+    is_default: bool | NotNull = None
+    config: RulesetConfig | NotNull = None
+
+
+class RulesetCreate(RulesetFields):
+    model_config = required("name")
 
 
 def ruleset_json(row: Any) -> dict[str, Any]:
@@ -336,8 +370,8 @@ def ruleset_json(row: Any) -> dict[str, Any]:
             "is_default": row.is_default, "config": row.config, **_stamps(row)}
 
 
-def _ruleset_fields(body: RulesetFields, required: tuple[str, ...]) -> dict[str, Any]:
-    fields = _sent(body, required)
+def _ruleset_fields(body: RulesetFields) -> dict[str, Any]:
+    fields = _sent(body)
     if "config" in fields:
         fields["config"] = (body.config or RulesetConfig()).model_dump(exclude_none=True)
     return fields
@@ -346,35 +380,35 @@ def _ruleset_fields(body: RulesetFields, required: tuple[str, ...]) -> dict[str,
 RULESETS = "/v1/moderation/rulesets"
 
 
-@router.get(RULESETS)
+@router.get(RULESETS, openapi_extra=reply(Listing[Ruleset]))
 async def list_rulesets(request: Request) -> dict[str, Any]:
     org = await _org(request)
     limit, cursor = page_params(request)
     return _list(await run_in_threadpool(_stores(request).rulesets.page, org, limit, cursor), ruleset_json)
 
 
-@router.post(RULESETS)
+@router.post(RULESETS, status_code=201, openapi_extra=merged(json_body(RulesetCreate), reply(Ruleset, 201)))
 async def create_ruleset(request: Request) -> JSONResponse:
     """The one create that answers with the bare object (decision 4)."""
     org = await _org(request)
-    fields = _ruleset_fields(await read_json(request, RulesetFields), ("name",))
+    fields = _ruleset_fields(await read_json(request, RulesetCreate))
     fields.setdefault("config", RulesetConfig().model_dump(exclude_none=True))
     fields.setdefault("is_default", False)
     row = await run_in_threadpool(_stores(request).rulesets.create, org, fields)
     return JSONResponse(ruleset_json(row), status_code=201)
 
 
-@router.get(RULESETS + "/{ruleset_id}")
+@router.get(RULESETS + "/{ruleset_id}", openapi_extra=reply(One[Ruleset]))
 async def get_ruleset(request: Request, ruleset_id: str) -> JSONResponse:
     org = await _org(request)
     return _one(await run_in_threadpool(_stores(request).rulesets.get, org, ruleset_id), ruleset_json)
 
 
-@router.put(RULESETS + "/{ruleset_id}")
+@router.put(RULESETS + "/{ruleset_id}", openapi_extra=merged(json_body(RulesetFields), reply(One[Ruleset])))
 async def update_ruleset(request: Request, ruleset_id: str) -> JSONResponse:
     org = await _org(request)
     await run_in_threadpool(_stores(request).rulesets.get, org, ruleset_id)
-    fields = _ruleset_fields(await read_json(request, RulesetFields), ())
+    fields = _ruleset_fields(await read_json(request, RulesetFields))
     return _one(await run_in_threadpool(_stores(request).rulesets.update, org, ruleset_id, fields), ruleset_json)
 
 

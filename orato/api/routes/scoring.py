@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse
 
 from orato.api.audio import receive_audio
 from orato.api.forms import RequestBody
-from orato.api.routes.assessment import begin, log_identifiers, success
+from orato.api.openapi import merged
+from orato.api.routes.assessment import answers, begin, log_identifiers, success
+from orato.api.wire_assessment import Envelope, SpeechScoreSuccess, TextScoreSuccess, WordScoreSuccess
 from orato.api.work import run_engine
 from orato.audio import DecodedAudio
 from orato.dialect_support import dialects
@@ -30,16 +32,16 @@ from orato.store.keys import Principal
 
 router = APIRouter()
 
-FLAG_SCHEMA = {"type": "string", "enum": ["0", "1", "true", "false"]}
+FLAG_SCHEMA = {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"}
 _MARKUP = {"type": "string", "enum": ["arpa_mark"]}
 _QUERY = [
-    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects())}},
+    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects()), "default": "en-us"}},
     {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
     {"name": "key", "in": "query", "schema": {"type": "string"}},
 ]
 
 
-def _multipart(text_param: str | None, **options: dict[str, Any]) -> dict[str, Any]:
+def _multipart(text_param: str | None, answer: type[Envelope], **options: dict[str, Any]) -> dict[str, Any]:
     """OpenAPI description of an audio endpoint's form (for /docs and schema-driven tests)."""
     properties = {
         **({text_param: {"type": "string"}} if text_param else {}),
@@ -49,7 +51,8 @@ def _multipart(text_param: str | None, **options: dict[str, Any]) -> dict[str, A
     }
     required = [text_param, "user_audio_file"] if text_param else ["user_audio_file"]
     schema = {"type": "object", "required": required, "properties": properties}
-    return {"parameters": _QUERY, "requestBody": {"content": {"multipart/form-data": {"schema": schema}}}}
+    body = {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+    return merged({"parameters": _QUERY, "requestBody": body}, answers(answer))
 
 
 async def _scored(
@@ -86,8 +89,9 @@ def _score_with_engine(
 
 
 @router.post("/api/scoring/text/{version}/json", summary="Score text", openapi_extra=_multipart(
-    "text", no_mc=FLAG_SCHEMA, include_unknown_words=FLAG_SCHEMA, include_fluency=FLAG_SCHEMA, include_intonation=FLAG_SCHEMA,
-    detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA, include_interference_metrics=FLAG_SCHEMA, markup_language=_MARKUP,
+    "text", TextScoreSuccess, no_mc=FLAG_SCHEMA, include_unknown_words=FLAG_SCHEMA, include_fluency=FLAG_SCHEMA,
+    include_intonation=FLAG_SCHEMA, detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA,
+    include_interference_metrics=FLAG_SCHEMA, markup_language=_MARKUP,
 ))  # fmt: skip
 @router.post("/scoring/text/{version}/json", include_in_schema=False)
 async def text(request: Request, version: str) -> JSONResponse:
@@ -99,7 +103,7 @@ async def text(request: Request, version: str) -> JSONResponse:
 
 
 @router.post("/api/scoring/word/{version}/json", summary="Score word", openapi_extra=_multipart(
-    "word", include_unknown_words=FLAG_SCHEMA, include_interference_metrics=FLAG_SCHEMA, markup_language=_MARKUP,
+    "word", WordScoreSuccess, include_unknown_words=FLAG_SCHEMA, include_interference_metrics=FLAG_SCHEMA, markup_language=_MARKUP,
 ))  # fmt: skip
 @router.post("/scoring/word/{version}/json", include_in_schema=False)
 async def word(request: Request, version: str) -> JSONResponse:
@@ -110,7 +114,7 @@ async def word(request: Request, version: str) -> JSONResponse:
 
 
 @router.post("/api/scoring/phone_list/{version}/json", summary="Score phone list",
-             openapi_extra=_multipart("phone_list"))  # fmt: skip
+             openapi_extra=_multipart("phone_list", WordScoreSuccess))  # fmt: skip
 @router.post("/scoring/phone_list/{version}/json", include_in_schema=False)
 async def phone_list(request: Request, version: str) -> JSONResponse:
     return await _scored(
@@ -120,9 +124,9 @@ async def phone_list(request: Request, version: str) -> JSONResponse:
 
 
 @router.post("/api/scoring/speech/{version}/json", summary="Score speech", openapi_extra=_multipart(
-    None, include_ielts_feedback=FLAG_SCHEMA, detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA,
+    None, SpeechScoreSuccess, include_ielts_feedback=FLAG_SCHEMA, detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA,
     relevance_context={"type": "string", "maxLength": MAX_RELEVANCE_CHARS},
-    pronunciation_score_mode={"type": "string", "enum": ["default", "strict"]},
+    pronunciation_score_mode={"type": "string", "enum": ["default", "strict"], "default": "default"},
 ))  # fmt: skip
 @router.post("/scoring/speech/{version}/json", include_in_schema=False)
 async def speech(request: Request, version: str) -> JSONResponse:

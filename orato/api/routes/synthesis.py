@@ -9,10 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import RootModel
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from orato.api.auth import authenticate
 from orato.api.json_body import read_json
+from orato.api.openapi import audio_reply, json_body, merged, reply
+from orato.api.wire_synthesis import ProviderList, SplitConversation, TimedConversation, TimedSpeech
 from orato.errors import OratoError
 from orato.store.keys import Principal
 from orato.synthesis import audio
@@ -22,6 +25,15 @@ from orato.synthesis.service import Synthesis, TurnResult, encode_clip, speech_t
 from orato.synthesis.timestamps import Item
 
 router = APIRouter()
+_AUDIO = ("audio/wav", "audio/mpeg", "application/octet-stream")
+_AUDIO_HEADERS = {
+    "X-Audio-Sample-Rate": {"description": "Samples per second.", "schema": {"type": "string"}},
+    "X-Audio-Duration-Ms": {"description": "The clip's length.", "schema": {"type": "string"}},
+}
+
+
+class TimedConversationAnswer(RootModel[TimedConversation | SplitConversation]):
+    """The joined clip with its timestamps, or (``split: true``) one segment per turn."""
 
 
 def _synthesis(request: Request) -> Synthesis:
@@ -62,13 +74,16 @@ async def _speech(request: Request, timed: bool) -> tuple[SpeechRequest, TurnRes
     return body, result, (outcome, warnings), encoded
 
 
-@router.post("/v1/audio/speech", summary="Synthesise speech (audio bytes)")
+@router.post("/v1/audio/speech", summary="Synthesise speech (audio bytes)", response_class=Response,
+             openapi_extra=merged(json_body(SpeechRequest), audio_reply(
+                 "The clip, in the output format asked for", *_AUDIO, headers=_AUDIO_HEADERS)))
 async def speech(request: Request) -> Response:
     _, _, _, encoded = await _speech(request, timed=False)
     return Response(encoded.data, media_type=encoded.media_type, headers=_audio_headers(encoded))
 
 
-@router.post("/v1/audio/speech/with-timestamps", summary="Synthesise speech with word timestamps (JSON)")
+@router.post("/v1/audio/speech/with-timestamps", summary="Synthesise speech with word timestamps (JSON)",
+             openapi_extra=merged(json_body(SpeechRequest), reply(TimedSpeech)))
 async def speech_with_timestamps(request: Request) -> JSONResponse:
     _, _, (outcome, warnings), encoded = await _speech(request, timed=True)
     items: list[Item] = outcome.items or []
@@ -80,7 +95,8 @@ async def speech_with_timestamps(request: Request) -> JSONResponse:
     })
 
 
-@router.post("/v1/audio/speech/stream", summary="Stream speech as it is produced")
+@router.post("/v1/audio/speech/stream", summary="Stream speech as it is produced", response_class=StreamingResponse,
+             openapi_extra=merged(json_body(StreamRequest), audio_reply("Audio in the provider's stream format", *_AUDIO[:2])))
 async def speech_stream(request: Request) -> StreamingResponse:
     principal, body = await _begin(request, StreamRequest)
     synthesis = _synthesis(request)
@@ -109,12 +125,15 @@ async def _recording(request: Request, first: bytes, chunks: Iterator[bytes]) ->
 # --- conversations ------------------------------------------------------------------------
 
 
-@router.post("/v1/audio/conversation", summary="Render several turns as one clip or as segments")
+@router.post("/v1/audio/conversation", summary="Render several turns as one clip or as segments", response_class=Response,
+             openapi_extra=merged(json_body(ConversationRequest), audio_reply(
+                 "The joined clip; with split: true, the segments as JSON", *_AUDIO, json_model=SplitConversation, headers=_AUDIO_HEADERS)))
 async def conversation(request: Request) -> Response:
     return await _conversation(request, timed=False)
 
 
-@router.post("/v1/audio/conversation/with-timestamps", summary="Conversation with word timestamps (JSON)")
+@router.post("/v1/audio/conversation/with-timestamps", summary="Conversation with word timestamps (JSON)",
+             openapi_extra=merged(json_body(ConversationRequest), reply(TimedConversationAnswer)))
 async def conversation_with_timestamps(request: Request) -> Response:
     return await _conversation(request, timed=True)
 
@@ -186,7 +205,7 @@ def _record_turns(request: Request, principal: Principal, results: list[TurnResu
 # --- catalogue ----------------------------------------------------------------------------
 
 
-@router.get("/v1/audio/providers", summary="Providers with this organisation's access")
+@router.get("/v1/audio/providers", summary="Providers with this organisation's access", openapi_extra=reply(ProviderList))
 async def providers(request: Request) -> dict[str, Any]:
     principal = await authenticate(request, "synthesis")
     services = request.app.state.services

@@ -14,8 +14,10 @@ from fastapi.responses import JSONResponse
 
 from orato.api.audio import receive_audio
 from orato.api.forms import AUDIO_PART, RequestBody
-from orato.api.routes.assessment import any_encoding_doc, begin, log_identifiers, success
+from orato.api.openapi import merged
+from orato.api.routes.assessment import answers, any_encoding_doc, begin, log_identifiers, success
 from orato.api.routes.scoring import FLAG_SCHEMA
+from orato.api.wire_assessment import TaskScoreSuccess
 from orato.api.work import run_engine
 from orato.audio import DecodedAudio
 from orato.dialect_support import dialects
@@ -44,7 +46,7 @@ _FIELDS: dict[str, Any] = {
     "user_audio_text": {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_TEXT_CHARS},
     "include_speech_score": FLAG_SCHEMA,
     "include_ielts_feedback": FLAG_SCHEMA,
-    "pronunciation_score_mode": {"type": "string", "enum": ["default", "strict"]},
+    "pronunciation_score_mode": {"type": "string", "enum": ["default", "strict"], "default": "default"},
     "detect_dialect": FLAG_SCHEMA,
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},
@@ -56,7 +58,7 @@ _DOC = any_encoding_doc(
 )
 
 
-@router.post("/api/scoring/task/{version}/json", summary="Score task", openapi_extra=_DOC)
+@router.post("/api/scoring/task/{version}/json", summary="Score task", openapi_extra=merged(_DOC, answers(TaskScoreSuccess)))
 @router.post("/scoring/task/{version}/json", include_in_schema=False)
 async def task(request: Request, version: str) -> JSONResponse:
     body: RequestBody = await begin(request, version, "task")

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from orato.api.forms import RequestBody
-from orato.api.routes.assessment import any_encoding_doc, begin, log_identifiers, success
+from orato.api.openapi import merged
+from orato.api.routes.assessment import answers, any_encoding_doc, begin, log_identifiers, success
 from orato.api.routes.scoring import FLAG_SCHEMA
+from orato.api.wire_assessment import WritingScoreSuccess
 from orato.api.work import run_engine
 from orato.dialect_support import dialects
 from orato.params import Params
@@ -35,7 +37,7 @@ _FIELDS: dict[str, Any] = {
     "answer": {"type": "string", "minLength": 1, "maxLength": 4096},
     "include_feedback": FLAG_SCHEMA,
     "include_metrics": {"type": "string", "description": f"Any of {', '.join(METRICS)}: comma-separated or a JSON array."},
-    "score_mode": {"type": "string", "enum": ["standard", "enhanced"]},
+    "score_mode": {"type": "string", "enum": ["standard", "enhanced"], "default": "standard"},
     "detect_dialect": FLAG_SCHEMA,
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},
@@ -47,7 +49,7 @@ _DOC = any_encoding_doc(
 )
 
 
-@router.post("/api/scoring/writing/{version}/json", summary="Score writing", openapi_extra=_DOC)
+@router.post("/api/scoring/writing/{version}/json", summary="Score writing", openapi_extra=merged(_DOC, answers(WritingScoreSuccess)))
 @router.post("/scoring/writing/{version}/json", include_in_schema=False)
 async def writing(request: Request, version: str) -> JSONResponse:
     body: RequestBody = await begin(request, version, "writing")
