@@ -26,9 +26,16 @@ pytestmark = pytest.mark.slow
 TAYLOR = "Taylor had so many homework assignments that she had no time to watch TV"
 SHARED = shared_data()
 # Readings of seven words or more from speechocean762's training split, scored against their first and last words.
-SPEECHOCEAN_READINGS = ("009600113", "022420086", "026210299")
-MAX_WORD_SCORE_CHANGE = 5.0  # points, 0-100
-# A phone this good in the whole reading was said well.
+# The last two, of fold 0, lost words entirely to the phone loop tried before (a word said well
+# scored 0): its first words squeezed into 18 frames mid-recording, and its last words placed
+# over others.
+SPEECHOCEAN_READINGS = ("009600113", "022420086", "026210299", "096150028", "024300082")
+MAX_WORD_SCORE_CHANGE = 5.0  # points, 0-100, for a word said well in the whole reading
+# Other words may move twice as far: the scorer weighs a word with the rest of its utterance
+# (its speech rate and pauses), so a middling word reads differently next to two words than
+# next to ten ("yield" of 009600113: 86 in the whole reading, 81 after "going to").
+MAX_OTHER_WORD_SCORE_CHANGE = 10.0
+# A word or phone this good in the whole reading was said well.
 WELL_SAID_QUALITY = 90.0
 PART_WORDS = 3
 # The part is aligned on its own, so its first word may start a few 10 ms frames away.
@@ -66,7 +73,8 @@ def test_words_scored_without_the_rest_of_the_reading_keep_their_scores(engine: 
         alone = _assess(engine, audio, words[part])
         for said, reference in zip(alone.words, whole.words[part], strict=True):
             assert said.spoken
-            assert abs(said.quality_score - reference.quality_score) <= MAX_WORD_SCORE_CHANGE, (name, part)
+            bound = MAX_WORD_SCORE_CHANGE if reference.quality_score >= WELL_SAID_QUALITY else MAX_OTHER_WORD_SCORE_CHANGE
+            assert abs(said.quality_score - reference.quality_score) <= bound, (name, part, said.quality_score)
             # The same frames: the words were found where the whole reading has them.
             assert abs(said.phones[0].start_frame - reference.phones[0].start_frame) <= SAME_PLACE_FRAMES
             for phone, before in zip(said.phones, reference.phones, strict=True):

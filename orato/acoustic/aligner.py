@@ -57,21 +57,6 @@ LOUD_BELOW_PEAK_DB = 30.0
 # none after the guard.
 STOP_GUARD_FRAMES = 10
 STOP_LOUD_FRAMES_PER_UNSAID_PHONE = 3
-# Speech outside the script (a client that sends only the first words of what was read, or
-# the last ones) has no word of the grammar to go to: the decoder squeezes it into silence and
-# filler models and may then place the script words anywhere (the Taylor sentence scored
-# against "watch TV" put "watch TV" over "Taylor had"). When a second of loud sound lies
-# outside the aligned script, the words are aligned again, none of them skippable, with a free
-# phone loop before and after them; a side keeps its loop only when the loop took a second of
-# loud sound there (a hesitation or a learner's short word it took instead of the script's is
-# less), and the words are aligned once more with the loops that stay. The loop's extents go
-# with the alignment (Alignment.unscripted) so that the scoring evidence can leave them out.
-# Its phones are costly: a free loop fits a learner's words better than the script does. At
-# 1e-10 the Taylor sentence's "watch TV" and "Taylor had" found their words; at 1e-30 "watch"
-# still went over "many"; at 1e-50 the loop was never used.
-UNSCRIPTED_PREFIX = "_unscripted_"
-UNSCRIPTED_MIN_LOUD_FRAMES = 100
-UNSCRIPTED_PHONE_PROBABILITY = 1e-10
 
 
 @dataclass(frozen=True)
@@ -107,9 +92,6 @@ class Alignment:
     words: tuple[AlignedWord, ...]
     n_frames: int  # 10 ms frames in the audio
     wide_beams: bool  # True when the default beams failed and the retry succeeded
-    # Half-open 10 ms extents of speech before or after the script that no script word
-    # explains (the free phone loop took it); empty when the script covers the speech.
-    unscripted: tuple[tuple[int, int], ...] = ()
 
     @property
     def phones(self) -> list[AlignedPhone]:
@@ -147,32 +129,13 @@ class PhoneAligner:
         if unknown:
             raise ValueError(f"phones outside the acoustic model: {sorted(unknown)}")
         pcm = (np.clip(samples, -1.0, 1.0) * INT16_SCALE).astype(np.int16).tobytes()
-        loud = _loud_frames(samples)
         with self._lock:
             alignment = self._align(pcm, words, _Grammar.STOPPABLE)
             if alignment is None:
                 raise WordAlignmentError()
-            if not _stop_believed(loud, alignment):
+            if not _stop_believed(loud_frames(samples), alignment):
                 alignment = self._align(pcm, words, _Grammar.WHOLE) or alignment
-            if sum(_loud_outside(loud, alignment)) >= UNSCRIPTED_MIN_LOUD_FRAMES:
-                return self._open_ended(pcm, words, loud) or alignment
             return alignment
-
-    def _open_ended(self, pcm: bytes, words: Sequence[Sequence[str]], loud: np.ndarray) -> Alignment | None:
-        """The words with unscripted speech on the sides where the phone loop finds enough of
-        it (see UNSCRIPTED_MIN_LOUD_FRAMES); None when neither side has that much."""
-        grammar = _Grammar.OPEN_BOTH
-        for _ in range(2):
-            found = self._align(pcm, words, grammar)
-            if found is None:
-                return None
-            sides = tuple(n >= UNSCRIPTED_MIN_LOUD_FRAMES for n in _loud_outside(loud, found))
-            if sides == _LOOP_SIDES.get(grammar):
-                return found
-            if sides not in _OPEN_GRAMMAR:
-                return None
-            grammar = _OPEN_GRAMMAR[sides]
-        return None
 
     def _align(self, pcm: bytes, words: Sequence[Sequence[str]], grammar: _Grammar) -> Alignment | None:
         """Default beams, then wide ones; None when neither aligns."""
@@ -193,19 +156,9 @@ class _Grammar(enum.Enum):
 
     STOPPABLE = "any word may be skipped, and the reader may stop after any word"
     WHOLE = "any word may be skipped"
-    OPEN_BOTH = "every word is said, with unscripted speech before and after"
-    OPEN_BEFORE = "every word is said, with unscripted speech before"
-    OPEN_AFTER = "every word is said, with unscripted speech after"
 
 
-# Where each open grammar has its phone loop: (before the script, after it).
-_LOOP_SIDES = {
-    _Grammar.OPEN_BOTH: (True, True), _Grammar.OPEN_BEFORE: (True, False), _Grammar.OPEN_AFTER: (False, True),
-}  # fmt: skip
-_OPEN_GRAMMAR = {sides: grammar for grammar, sides in _LOOP_SIDES.items()}
-
-
-def _loud_frames(samples: np.ndarray) -> np.ndarray:
+def loud_frames(samples: np.ndarray) -> np.ndarray:
     """Per 10 ms frame: whether its energy is near the clip's loud speech."""
     hop = int(SAMPLE_RATE * FRAME_SECONDS)
     n = len(samples) // hop
@@ -226,12 +179,6 @@ def _stop_believed(loud: np.ndarray, alignment: Alignment) -> bool:
     after = int(np.count_nonzero(loud[said[-1].end :]))
     after_guard = int(np.count_nonzero(loud[said[-1].end + STOP_GUARD_FRAMES :]))
     return after <= STOP_MAX_LOUD_FRAMES_AFTER and after_guard < room
-
-
-def _loud_outside(loud: np.ndarray, alignment: Alignment) -> tuple[int, int]:
-    """Loud frames before the first spoken word and after the last one."""
-    said = [w for w in alignment.words if w.spoken]
-    return int(np.count_nonzero(loud[: said[0].start])), int(np.count_nonzero(loud[said[-1].end :]))
 
 
 def load_aligner() -> PhoneAligner:
@@ -256,29 +203,15 @@ def _align(
     except RuntimeError as exc:  # the word pass's hypothesis admits no state alignment
         raise _AlignmentFailed(str(exc)) from exc
     _decode(decoder, pcm)
-    spoken_phones: list[tuple[AlignedPhone, ...]] = []
-    loop: list[tuple[int, int]] = []
-    for word in decoder.get_alignment():  # one pass: the entries are views into the iterator
-        if word.name.startswith(WORD_PREFIX):
-            spoken_phones.append(tuple(
-                AlignedPhone(p.name, p.start, p.start + p.duration, float(p.score)) for p in word
-            ))  # fmt: skip
-        elif word.name.startswith(UNSCRIPTED_PREFIX):
-            loop.append((word.start, word.start + word.duration))
+    spoken_phones = [
+        tuple(AlignedPhone(p.name, p.start, p.start + p.duration, float(p.score)) for p in word)
+        for word in decoder.get_alignment()  # one pass: the entries are views into the iterator
+        if word.name.startswith(WORD_PREFIX)
+    ]
     if len(spoken_phones) != sum(spoken):
         raise _AlignmentFailed("the phone pass lost words")
     del fsg
-    unscripted = _either_side(loop, spoken_phones[0][0].start)
-    return Alignment(
-        _with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams, unscripted
-    )
-
-
-def _either_side(extents: list[tuple[int, int]], script_start: int) -> tuple[tuple[int, int], ...]:
-    """The loop's phones as one run before the script and one after (pauses inside a run
-    belong to it); the loop only ever stands before or after the script."""
-    sides = ([e for e in extents if e[1] <= script_start], [e for e in extents if e[0] >= script_start])
-    return tuple((side[0][0], side[-1][1]) for side in sides if side)
+    return Alignment(_with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams)
 
 
 def _dictionary_name(decoder: Decoder, phones: Sequence[str]) -> str:
@@ -300,13 +233,9 @@ def _script_grammar(decoder: Decoder, names: list[str], grammar: _Grammar) -> Fs
     transitions: list[tuple[int, int, float] | tuple[int, int, float, str]] = []
     for state, name in enumerate(names):
         transitions.append((state, state + 1, 1.0 - WORD_SKIP_PROBABILITY, name))
-        if grammar not in _LOOP_SIDES:
-            transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
+        transitions.append((state, state + 1, WORD_SKIP_PROBABILITY))  # epsilon: a skip
         if grammar is _Grammar.STOPPABLE and 0 < state:
             transitions.append((state, final, STOP_PROBABILITY, _stop_word(decoder)))
-    for looped, state in zip(_LOOP_SIDES.get(grammar, (False, False)), (0, final), strict=True):
-        if looped:  # a phone loop on the first or the final state
-            transitions += [(state, state, UNSCRIPTED_PHONE_PROBABILITY, _loop_word(decoder, p)) for p in PHONE_INDEX]
     fsg = decoder.create_fsg("script", 0, final, transitions)
     decoder.add_fsg("script", fsg)
     decoder.activate_search("script")
@@ -319,16 +248,9 @@ def _stop_word(decoder: Decoder) -> str:
     return STOP_WORD
 
 
-def _loop_word(decoder: Decoder, phone: str) -> str:
-    name = UNSCRIPTED_PREFIX + phone
-    if decoder.lookup_word(name) is None:
-        decoder.add_word(name, phone, update=True)
-    return name
-
-
 def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], list[str]]:
-    """Which script words the audio holds, decoded with the active grammar, and the words the
-    decoder found (script words and loop phones, in order), for the state pass."""
+    """Which script words the audio holds, decoded with the active grammar, and the script
+    words the decoder found, in order, for the state pass."""
     _decode(decoder, pcm)
     segments = decoder.seg()
     if segments is None:  # the search ended without any hypothesis
@@ -343,7 +265,6 @@ def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], 
             spoken.append(False)
         elif word.startswith(WORD_PREFIX):
             spoken.append(True)
-        if word.startswith((WORD_PREFIX, UNSCRIPTED_PREFIX)):
             said.append(word)
     if len(spoken) != n_words:  # the search stopped short of the grammar's end
         raise _AlignmentFailed("the word pass did not reach the end of the script")

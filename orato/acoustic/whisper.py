@@ -202,12 +202,14 @@ def word_timestamps(model: WhisperModel, samples: np.ndarray, language: str | No
     """Whisper's word timings for 16 kHz mono audio.
 
     No prompt: given the expected text as ``initial_prompt``, Whisper treats it as already said
-    and skips the matching opening of the audio.
+    and skips the matching opening of the audio. Greedy, never sampled: faster-whisper's
+    temperature fallback would give the same audio other words from one call to the next.
     """
     segments, _ = model.transcribe(
         samples,
         language=language,
         beam_size=1,
+        temperature=0.0,
         word_timestamps=True,
         condition_on_previous_text=False,
         vad_filter=False,

@@ -17,7 +17,7 @@ from orato.acoustic.aligner import load_aligner
 from orato.acoustic.hama_posteriors import load_hama
 from orato.acoustic.language import language_probabilities
 from orato.acoustic.phones import BLANK, phone_name
-from orato.acoustic.whisper import load_whisper
+from orato.acoustic.whisper import load_whisper, whisper_model
 from orato.audio import DecodedAudio, SpeechSegment
 from orato.lang import ExpectedWord
 from orato.registry import models
@@ -31,6 +31,7 @@ from orato.scoring.decision import DecidedScores, MispronunciationDecision, Phon
 from orato.scoring.evidence import Evidence, EvidenceModels, gather_evidence
 from orato.scoring.features import PhoneFeatures, phone_features
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, PhoneScorer, Predictions
+from orato.scoring.script_span import Hearing
 from orato.settings import Settings
 
 WEIGHTS_PACKAGE = "orato.scoring.weights"
@@ -64,8 +65,17 @@ class PronunciationEngine:
         from the Whisper model the scoring already holds."""
         return language_probabilities(self._models.whisper, audio.samples, speech)
 
-    def assess(self, audio: DecodedAudio, words: Sequence[ExpectedWord]) -> UtteranceAssessment:
-        """Score ``audio`` against the expected ``words``.
+    def hearing(self, audio: DecodedAudio) -> Hearing:
+        """Whisper's words of ``audio``, transcribed on first need: one for all the scripts a
+        request tries on the same recording (multiple choice)."""
+        assert self._models.transcriber is not None, "the engine holds a transcriber"
+        return Hearing.by(self._models.transcriber, audio.samples)
+
+    def assess(
+        self, audio: DecodedAudio, words: Sequence[ExpectedWord], hearing: Hearing | None = None
+    ) -> UtteranceAssessment:
+        """Score ``audio`` against the expected ``words``; ``hearing`` says what the recording
+        holds where it may hold more than the words (by default, Whisper is asked on need).
 
         Raises :class:`~orato.errors.WordAlignmentError` when the speech cannot be matched to
         the words. Checking that the audio holds speech at all is the caller's job.
@@ -73,7 +83,7 @@ class PronunciationEngine:
         if not words:
             raise ValueError("at least one expected word is required")
         evidence = gather_evidence(
-            self._models, audio.samples, [w.text for w in words], [w.phones for w in words]
+            self._models, audio.samples, [w.text for w in words], [w.phones for w in words], hearing
         )
         head_logp, head_hidden = self._head(evidence.states)
         features = phone_features(
@@ -150,5 +160,6 @@ def load_engine(settings: Settings) -> PronunciationEngine:
         load_aligner(),
         load_hama() if needs_hama else None,
         load_whisper(model_cache_dir(settings)),
+        whisper_model(model_cache_dir(settings)),
     )
     return PronunciationEngine(evidence_models, head, scorer, decision)

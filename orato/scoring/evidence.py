@@ -4,9 +4,10 @@ The result is model output only (extents, posteriors, states, log-probabilities)
 fitted, so training can cache it on disk once and refit the scorers from it many times; the
 engine computes the same thing for one request.
 
-Evidence comes from the script's own part of the recording. When the aligner finds speech
+Evidence comes from the script's own part of the recording. When the recording holds speech
 before or after the script (a client that sends only the first words of what was read), the
-models see the recording without it, as if the reader had said just the script: the CTC
+part is found with the recogniser (:mod:`orato.scoring.script_span`) and the models see the
+recording without the rest, as if the reader had said just the script: the CTC
 GOP would otherwise force the script's phones over the unscripted speech and name its
 sounds as the script's rivals, and Whisper's decoder would read the script against words it
 does not hold (issue 12 item 3: "Taylor had" in the Taylor sentence scored 78 and 50
@@ -22,23 +23,17 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
+from faster_whisper import WhisperModel
 
 from orato.acoustic.aligner import FRAME_SECONDS as ALIGN_FRAME_SECONDS
-from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
+from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner, loud_frames
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, EncodedAudio, WhisperFeatures
-from orato.errors import WordAlignmentError
 from orato.registry import models as registry
+from orato.scoring.script_span import Hearing, ScriptPart, script_parts, speech_beyond_script
 
 ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
 SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
-# The script's part of a recording reaches at least this far (10 ms frames) past its last
-# aligned sound: CTC posteriors of a word's last sound run past the aligner's end. With no
-# margin, the Taylor sentence's "so" scored 87 against "Taylor had so" (100 in the whole
-# sentence); with 4, 99; with 8, 96, as the next word's onset came in. Before the first sound
-# the same margin let the end of the word before in ("to" in "to watch TV" got an inserted M
-# from "time"), so the part starts no earlier than the midpoint of the pause.
-SCRIPT_EDGE_FRAMES = 4
 
 
 @dataclass(frozen=True)
@@ -73,10 +68,17 @@ class EvidenceModels:
     aligner: PhoneAligner
     hama: HamaPhonePosteriors | None  # None: the shipped scorer does not use it
     whisper: WhisperFeatures
+    # Finds the script's part of a recording that holds more (script_span) where the caller
+    # gives no Hearing; None: the whole recording is taken for the script.
+    transcriber: WhisperModel | None = None
 
 
 def gather_evidence(
-    models: EvidenceModels, samples: np.ndarray, texts: Sequence[str], phones: Sequence[Sequence[str]]
+    models: EvidenceModels,
+    samples: np.ndarray,
+    texts: Sequence[str],
+    phones: Sequence[Sequence[str]],
+    hearing: Hearing | None = None,
 ) -> Evidence:
     """Raises :class:`~orato.errors.WordAlignmentError` when the phones cannot be aligned.
 
@@ -90,21 +92,46 @@ def gather_evidence(
         hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
-    window = script_window(alignment)
-    if window is None:
+    parts = _script_parts(models, samples, texts, phones, alignment, hearing)
+    if not parts:
         return Evidence(alignment, hama, encoded.states, _word_log_probs(models, encoded, texts, alignment))
-    part = samples[window[0] * SAMPLES_PER_ALIGN_FRAME : window[1] * SAMPLES_PER_ALIGN_FRAME]
-    try:  # the script's part aligned alone: extents and HMM scores as for a reading of the script
-        alignment = models.aligner.align(part, phones)
-    except WordAlignmentError:
-        alignment = alignment.within(*window)
-    # The CTC head reads the whole recording's encoder states (the same frames give the same
-    # posteriors whatever the script); Whisper's decoder reads the part alone, which is all the
-    # script text it is forced with can describe.
-    first = window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
-    part_encoded = models.whisper.encode(part)
+    # Of the candidate parts, one where the aligner found every word (a part cut too short
+    # leaves one unspoken), and of those the one where Whisper's decoder, forced with the
+    # script, finds its words likeliest: they are likeliest where they were said. It reads the
+    # part alone, which is all the script text can describe; the CTC head reads the whole
+    # recording's encoder states (the same frames give the same posteriors whatever the script).
+    part, part_encoded, log_probs = max(
+        (_listened(models, samples, texts, part) for part in parts),
+        key=lambda heard: (sum(w.spoken for w in heard[0].alignment.words), float(heard[2][:, 0].mean())),
+    )
+    first = part.window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
     states = encoded.states[first : first + len(part_encoded.states)]
-    return Evidence(alignment, hama, states, _word_log_probs(models, part_encoded, texts, alignment), window)
+    return Evidence(part.alignment, hama, states, log_probs, part.window)
+
+
+def _script_parts(
+    models: EvidenceModels,
+    samples: np.ndarray,
+    texts: Sequence[str],
+    phones: Sequence[Sequence[str]],
+    alignment: Alignment,
+    hearing: Hearing | None,
+) -> list[ScriptPart]:
+    """Where the script may have been said in a recording that holds more; none: all of it."""
+    if hearing is None and models.transcriber is not None:
+        hearing = Hearing.by(models.transcriber, samples)
+    if hearing is None or not speech_beyond_script(loud_frames(samples), alignment):
+        return []
+    return script_parts(models.aligner, samples, phones, texts, hearing.words(), alignment)
+
+
+def _listened(
+    models: EvidenceModels, samples: np.ndarray, texts: Sequence[str], part: ScriptPart
+) -> tuple[ScriptPart, EncodedAudio, np.ndarray]:
+    """The part's encoder states and the script's word log-probabilities in it."""
+    start, end = part.window
+    encoded = models.whisper.encode(samples[start * SAMPLES_PER_ALIGN_FRAME : end * SAMPLES_PER_ALIGN_FRAME])
+    return part, encoded, _word_log_probs(models, encoded, texts, part.alignment)
 
 
 def _word_log_probs(
@@ -112,24 +139,6 @@ def _word_log_probs(
 ) -> np.ndarray:
     middles = [(w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words]
     return models.whisper.word_log_probs(encoded, texts, middles)
-
-
-def script_window(alignment: Alignment) -> tuple[int, int] | None:
-    """The 10 ms frames whose evidence belongs to the script: None (all of them) unless the
-    aligner found unscripted speech, which is cut off midway through the pause between it
-    and the script (at least SCRIPT_EDGE_FRAMES after the script). The start falls on a 20 ms
-    frame so the models' frames stay in step."""
-    if not alignment.unscripted:
-        return None
-    said = [w for w in alignment.words if w.spoken]
-    first, last = said[0].start, said[-1].end
-    start, end = 0, alignment.n_frames
-    for run_start, run_end in alignment.unscripted:
-        if run_end <= first:
-            start = (run_end + first) // 2
-        else:
-            end = min(max((last + run_start + 1) // 2, last + SCRIPT_EDGE_FRAMES), alignment.n_frames)
-    return start - start % ALIGN_FRAMES_PER_ENCODER_FRAME, end
 
 
 def evidence_to_arrays(evidence: Evidence) -> dict[str, np.ndarray]:

@@ -159,9 +159,10 @@ def _best_option(
     foreign = _foreign_language(prepared, audio, engine, speech)
     attempts: list[Attempt] = []
     failure: OratoError | None = None
+    hearing = engine.hearing(audio)  # asked at most once, whichever options need it
     for analysis, segments in zip(prepared.options, prepared.segments, strict=True):
         try:
-            assessment = engine.assess(audio, analysis.expected_words())  # evidence and alignment
+            assessment = engine.assess(audio, analysis.expected_words(), hearing)  # evidence and alignment
         except WordAlignmentError as error:
             failure = error
             continue

@@ -72,6 +72,7 @@ from orato.scoring.fluency import (
 from orato.scoring.render import word_json
 from orato.scoring.results import ScoredWord, WordVerdict, scored_word
 from orato.scoring.rubric import round_half_up, speaking_rubrics
+from orato.scoring.script_span import Hearing
 from orato.scoring.scripted import spoken_language_check
 from orato.scoring.service import require_engine_dialect
 from orato.scoring.speech_language import LANGUAGE_KEYS, LanguageJudge, LanguageReport, load_language_judge
@@ -200,7 +201,7 @@ def score_speech(
     if not analysis.words:
         raise NoSpeechError()
     track = prosody_track(audio.samples)
-    assessment = _assess_speech(engine, audio, speech, analysis)
+    assessment = _assess_speech(engine, audio, speech, analysis, transcript)
     words = _heard_words(transcript, analysis, assessment, track, prepared)
     segments = _sentences(analysis)
     proficiency = (assessment.accuracy, assessment.total)
@@ -233,12 +234,18 @@ def load_speech_models(settings: Settings) -> None:
 
 
 def _assess_speech(
-    engine: PronunciationEngine, audio: DecodedAudio, speech: Sequence[SpeechSegment], analysis: ScriptAnalysis
+    engine: PronunciationEngine,
+    audio: DecodedAudio,
+    speech: Sequence[SpeechSegment],
+    analysis: ScriptAnalysis,
+    transcript: Transcript,
 ) -> UtteranceAssessment:
     """The engine on the recording from the first stretch of speech to the last (module
-    docstring), its frames counted from the start of the whole recording."""
+    docstring), its frames counted from the start of the whole recording. The transcript is
+    what the recording holds: no part of it lies outside these words."""
     part, offset = speech_part(audio, speech)
-    return _shifted(engine.assess(part, analysis.expected_words()), offset)
+    hearing = Hearing.of(transcript, shift_seconds=offset * FRAME_SECONDS)
+    return _shifted(engine.assess(part, analysis.expected_words(), hearing), offset)
 
 
 def speech_part(audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> tuple[DecodedAudio, int]:
