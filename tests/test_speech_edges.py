@@ -23,6 +23,7 @@ from orato.lang import ExpectedWord
 from orato.params import Params
 from orato.scoring import PronunciationEngine
 from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.script_span import Hearing
 from orato.scoring.speech import EDGE_SECONDS, prepare_speech, score_speech
 from orato.scoring.speech_language import load_language_judge
 
@@ -46,9 +47,11 @@ def test_noise_around_an_answer_is_not_scored_and_times_count_from_the_recording
     assessed: list[float] = []  # seconds of audio the engine was given
     real_assess = engine.assess
 
-    def watched_assess(audio: DecodedAudio, words: Sequence[ExpectedWord]) -> UtteranceAssessment:
+    def watched_assess(
+        audio: DecodedAudio, words: Sequence[ExpectedWord], hearing: Hearing | None = None
+    ) -> UtteranceAssessment:
         assessed.append(audio.duration_seconds)
-        return real_assess(audio, words)
+        return real_assess(audio, words, hearing)
 
     monkeypatch.setattr(engine, "assess", watched_assess)
     recogniser, judge = whisper_model(tmp_path / "models"), load_language_judge()

@@ -250,7 +250,15 @@ def _stop_word(decoder: Decoder) -> str:
 
 def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], list[str]]:
     """Which script words the audio holds, decoded with the active grammar, and the script
-    words the decoder found, in order, for the state pass."""
+    words the decoder found, in order, for the state pass.
+
+    The audio is decoded twice and the second search is read: pocketsphinx carries search
+    state from one utterance into the next, so the same clip aligned in a fresh decoder,
+    after another clip and after itself gave up to three different alignments (a word moved
+    by 1.1 s; 2 of 5 clips in 3 orders). After a first pass over the same audio, the state
+    is the audio's own and every order gave one alignment.
+    """
+    _decode(decoder, pcm)
     _decode(decoder, pcm)
     segments = decoder.seg()
     if segments is None:  # the search ended without any hypothesis

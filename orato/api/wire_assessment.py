@@ -119,6 +119,15 @@ class DetectedDialect(Wire):
     lang_id: str
 
 
+class ScoreIssue(Wire):
+    """9.9: a warning that leaves the answer a success; clients accept unlisted messages."""
+
+    status: Literal["warning"]
+    short_message: str
+    detail_message: str
+    source: str
+
+
 class TextScoreBody(Rubrics):
     """2.3-2.10: ``text_score``."""
 
@@ -128,7 +137,7 @@ class TextScoreBody(Rubrics):
     detected_dialect: DetectedDialect | None = None
     interference_ratio: float | None = Field(default=None, ge=0, le=10)
     fidelity_class: str | None = None
-    score_issue_list: list[str] | None = None
+    score_issue_list: list[ScoreIssue] | None = None
     fluency: Fluency | None = None
 
 
@@ -160,7 +169,7 @@ class SpeechScoreBody(Rubrics):
     transcript: str
     word_score_list: list[HeardWord]
     fluency: Fluency
-    score_issue_list: list[str]
+    score_issue_list: list[ScoreIssue]
     relevance: Relevance | None = None
     grammar: FeedbackNode | None = None
     vocab: FeedbackNode | None = None

@@ -48,6 +48,10 @@ LOUD_FRAMES_PER_PHONE = 25.0
 # A script word and a heard word match when their letters agree this much (difflib's ratio):
 # "taylor"/"tailor" 0.83, "had"/"has" 0.67, "had"/"so" 0.
 WORD_MATCH = 0.5
+# Heard surely: a short word matches much by chance ("he's" and "the" 0.67, "up" and "upper"
+# 0.57), so a run is believed without other candidates only where every script word matched
+# this much ("taylor"/"tailor" 0.83).
+SURE_MATCH = 0.8
 # A script word Whisper did not hear, or a heard word inside the script's run that is not in
 # the script, costs this much against a matching word's gain (up to 1).
 GAP_COST = 0.6
@@ -121,7 +125,7 @@ def script_parts(
     (the caller listens to each); none where Whisper heard nothing but the script. The alone
     placement, windowed by the heard words around it, is right where Whisper misheard the
     script itself: "he's up against" heard as "here is the upper piece" put the first word
-    of every run elsewhere. Where Whisper heard every word, the run it heard them in is
+    of every run elsewhere. Where Whisper surely heard every word, the run it heard them in is
     believed: the aligner alone stretched "he put a" over "smile", and Whisper preferred it."""
     context = [_pronounced(word.text) for word in heard]
     runs, every_word_heard = _candidate_runs([word.text for word in heard], texts)
@@ -194,7 +198,7 @@ class HeardRun:
 
     first: int
     last: int
-    every_word_heard: bool  # each script word matched a heard word by WORD_MATCH or more
+    every_word_heard: bool  # each script word matched a heard word by SURE_MATCH or more
 
 
 def script_span(heard: Sequence[str], script: Sequence[str]) -> HeardRun | None:
@@ -236,10 +240,11 @@ def _trace(best: np.ndarray, gain: np.ndarray, end: int) -> HeardRun | None:
     heard_well = sum(gain[s, h] >= 2 * WORD_MATCH - 1 for s, h in paired)
     if heard_well < MIN_HEARD_SHARE * gain.shape[0]:
         return None
+    heard_surely = sum(gain[s, h] >= 2 * SURE_MATCH - 1 for s, h in paired)
     (last_word, last), (first_word, first) = paired[0], paired[-1]
     return HeardRun(
         max(first - first_word, 0), min(last + gain.shape[0] - 1 - last_word, gain.shape[1] - 1),
-        heard_well == gain.shape[0],
+        heard_surely == gain.shape[0],
     )  # fmt: skip
 
 
