@@ -10,6 +10,7 @@ import pytest
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment
 from orato.acoustic.whisper import TimedWord
 from orato.scoring.script_span import (
+    FIRST_WORD_LOG_PROB,
     LOUD_FRAMES_OUTSIDE,
     LOUD_FRAMES_PER_PHONE,
     script_parts,
@@ -118,12 +119,15 @@ def _alignment(start: int, end: int, n_phones: int, n_frames: int) -> Alignment:
     return Alignment((AlignedWord(0, True, phones),), n_frames, False)
 
 
+LIKELY = np.array([[-1.0, -2.0]])  # the script's one word as Whisper expects it
+
+
 def test_speech_is_suspected_beyond_the_script_when_loud_sound_lies_outside_it() -> None:
     loud = np.zeros(1000, bool)
     loud[100:300] = True
-    assert not speech_beyond_script(loud, _alignment(90, 310, 10, 1000))
+    assert not speech_beyond_script(loud, _alignment(90, 310, 10, 1000), LIKELY)
     loud[400 : 400 + LOUD_FRAMES_OUTSIDE] = True
-    assert speech_beyond_script(loud, _alignment(90, 310, 10, 1000))
+    assert speech_beyond_script(loud, _alignment(90, 310, 10, 1000), LIKELY)
 
 
 def test_speech_is_suspected_when_a_few_phones_cover_much_loud_sound() -> None:
@@ -131,5 +135,12 @@ def test_speech_is_suspected_when_a_few_phones_cover_much_loud_sound() -> None:
     loud = np.zeros(1000, bool)
     loud[100:900] = True
     n_phones = int(800 / LOUD_FRAMES_PER_PHONE) + 1
-    assert not speech_beyond_script(loud, _alignment(90, 910, n_phones, 1000))
-    assert speech_beyond_script(loud, _alignment(90, 910, n_phones // 2, 1000))
+    assert not speech_beyond_script(loud, _alignment(90, 910, n_phones, 1000), LIKELY)
+    assert speech_beyond_script(loud, _alignment(90, 910, n_phones // 2, 1000), LIKELY)
+
+
+def test_speech_is_suspected_when_whisper_expects_other_words_before_the_script() -> None:
+    loud = np.zeros(1000, bool)
+    loud[100:300] = True
+    unlikely = np.array([[FIRST_WORD_LOG_PROB - 1, FIRST_WORD_LOG_PROB - 3]])
+    assert speech_beyond_script(loud, _alignment(90, 310, 10, 1000), unlikely)

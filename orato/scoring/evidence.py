@@ -92,9 +92,10 @@ def gather_evidence(
         hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
-    parts = _script_parts(models, samples, texts, phones, alignment, hearing)
+    log_probs = _word_log_probs(models, encoded, texts, alignment)
+    parts = _script_parts(models, samples, texts, phones, alignment, hearing, log_probs)
     if not parts:
-        return Evidence(alignment, hama, encoded.states, _word_log_probs(models, encoded, texts, alignment))
+        return Evidence(alignment, hama, encoded.states, log_probs)
     # Of the candidate parts, one where the aligner found every word (a part cut too short
     # leaves one unspoken), and of those the one where Whisper's decoder, forced with the
     # script, finds its words likeliest: they are likeliest where they were said. It reads the
@@ -116,11 +117,12 @@ def _script_parts(
     phones: Sequence[Sequence[str]],
     alignment: Alignment,
     hearing: Hearing | None,
+    log_probs: np.ndarray,
 ) -> list[ScriptPart]:
     """Where the script may have been said in a recording that holds more; none: all of it."""
     if hearing is None and models.transcriber is not None:
         hearing = Hearing.by(models.transcriber, samples)
-    if hearing is None or not speech_beyond_script(loud_frames(samples), alignment):
+    if hearing is None or not speech_beyond_script(loud_frames(samples), alignment, log_probs):
         return []
     return script_parts(models.aligner, samples, phones, texts, hearing.words(), alignment)
 

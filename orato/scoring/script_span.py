@@ -45,6 +45,12 @@ LOUD_FRAMES_OUTSIDE = 100
 # Over this, Whisper is asked (about 6 % of whole readings pay its cost and keep their
 # alignment, as the script is all that Whisper hears in them).
 LOUD_FRAMES_PER_PHONE = 25.0
+# Or Whisper's decoder, forced with the script over the whole recording, finds its first word
+# unlikely: other words come first, which the aligner may have stretched the script over (no
+# loud sound is then outside it). Mean token log-probability of the first word: whole readings
+# -2.3 at the median and -7.1 at the 10th percentile, the last three words of the same readings
+# -10.8 and -13.1 (speechocean762 fold 0, 20 readings each).
+FIRST_WORD_LOG_PROB = -8.0
 # A script word and a heard word match when their letters agree this much (difflib's ratio):
 # "taylor"/"tailor" 0.83, "had"/"has" 0.67, "had"/"so" 0.
 WORD_MATCH = 0.5
@@ -93,12 +99,18 @@ class Hearing:
         return self._words
 
 
-def speech_beyond_script(loud: np.ndarray, alignment: Alignment) -> bool:
-    """Whether the recording may hold speech that the script's words do not cover."""
+def speech_beyond_script(loud: np.ndarray, alignment: Alignment, word_log_probs: np.ndarray) -> bool:
+    """Whether the recording may hold speech that the script's words do not cover, from the
+    loud frames, the alignment and the script's word log-probabilities over the whole
+    recording (``[words, 2]``: mean and minimum per word)."""
     said = [w for w in alignment.words if w.spoken]
     outside = np.count_nonzero(loud[: said[0].start]) + np.count_nonzero(loud[said[-1].end :])
     n_phones = len(alignment.phones)
-    return bool(outside >= LOUD_FRAMES_OUTSIDE or np.count_nonzero(loud) > LOUD_FRAMES_PER_PHONE * n_phones)
+    return bool(
+        outside >= LOUD_FRAMES_OUTSIDE
+        or np.count_nonzero(loud) > LOUD_FRAMES_PER_PHONE * n_phones
+        or word_log_probs[0, 0] < FIRST_WORD_LOG_PROB
+    )
 
 
 class WordAligner(Protocol):
