@@ -17,9 +17,13 @@ from functools import lru_cache
 
 from orato.registry import models
 
-# Voice identifiers of the bundled data (``espeak-ng-data/lang/gmw``). The language code
-# "en-gb" is not accepted by espeak_SetVoiceByName; the identifier is.
-VOICES = {"en-gb": "gmw/en", "en-us": "gmw/en-US"}
+# Voice identifiers of the bundled data (``espeak-ng-data/lang/gmw``, ``roa``). The language
+# code "en-gb" is not accepted by espeak_SetVoiceByName; the identifier is. espeak-ng has no
+# Canadian French: fr-ca reads as French, and its own sounds come from rules (orato.lang).
+VOICES = {
+    "en-gb": "gmw/en", "en-us": "gmw/en-US",
+    "fr-fr": "roa/fr", "fr-ca": "roa/fr", "es-es": "roa/es", "es-mx": "roa/es-419",
+}
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
@@ -93,7 +97,7 @@ def available() -> bool:
 
 @lru_cache(maxsize=65536)
 def ipa_words(text: str, dialect: str) -> tuple[str, ...]:
-    """espeak-ng's IPA for ``text`` in ``dialect`` ("en-us", "en-gb"), one string per spoken word.
+    """espeak-ng's IPA for ``text`` in ``dialect`` (a key of VOICES), one string per spoken word.
 
     A digit string comes back spelled out ("42" -> ``f_ˈɔː_t_i``, ``t_ˈuː``). Raises
     :class:`EspeakUnavailable` when the library cannot be used, ValueError for an over-long text.

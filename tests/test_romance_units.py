@@ -1,0 +1,46 @@
+"""The French/Spanish acoustic units: espeak-ng's IPA and the contract's phones meet in them."""
+
+from __future__ import annotations
+
+import pytest
+
+from orato.lang import espeak
+from orato.lang.phones import phone_set
+from orato.lang.romance_units import CONTRACT_UNITS, UNIT_INDEX, UNITS, contract_units, espeak_units
+
+
+@pytest.mark.parametrize("dialect", ["fr-fr", "es-es", "es-mx"])
+def test_every_contract_phone_owns_known_units(dialect: str) -> None:
+    language = "fr" if dialect.startswith("fr") else "es"
+    for code in phone_set(dialect).phones:
+        units = contract_units(code, language)
+        assert units and all(u in UNIT_INDEX for u in units)
+    assert set(CONTRACT_UNITS[language]) == set(phone_set("es-es" if language == "es" else "fr-fr").phones)
+
+
+def test_units_are_distinct_and_blank_is_zero() -> None:
+    assert len(set(UNITS)) == len(UNITS)
+    assert sorted(UNIT_INDEX.values()) == list(range(1, len(UNITS) + 1))
+
+
+def test_espeak_spellings_read_as_units() -> None:
+    assert espeak_units("_y_ˈi_t", "fr") == ("ɥ", "i", "t")  # huit: y before a vowel is the glide
+    assert espeak_units("t_y", "fr") == ("t", "y")  # tu: the vowel
+    assert espeak_units("(en)_p_ˈɑː_k_ɪ_ŋ_(fr)", "fr") == ("p", "a", "k", "i", "ŋ")
+    assert espeak_units("ʎ_ˈa_β_e", "es") == ("ʎ", "a", "b", "e")
+    assert espeak_units("r_ˈeɪ", "es") == ("r", "e", "j")  # rey: EE YI
+    assert espeak_units("k_w_a_ɾ_ˌɛ_n_t_a", "es") == ("k", "w", "a", "ɾ", "e", "n", "t", "a")
+
+
+def test_an_unknown_symbol_is_refused() -> None:
+    with pytest.raises(ValueError):
+        espeak_units("p_ʘ", "fr")
+    with pytest.raises(ValueError):
+        espeak_units("θ_a", "fr")  # a Spanish-only unit in French
+
+
+@pytest.mark.skipif(not espeak.available(), reason="espeak-ng is not loadable here")
+def test_espeak_reads_every_dialect() -> None:
+    assert espeak_units(espeak.ipa_words("llave", "es-es")[0], "es") == ("ʎ", "a", "b", "e")
+    assert espeak_units(espeak.ipa_words("llave", "es-mx")[0], "es") == ("j", "a", "b", "e")
+    assert espeak_units(espeak.ipa_words("rue", "fr-ca")[0], "fr") == ("ʁ", "y")
