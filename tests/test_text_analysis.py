@@ -55,6 +55,28 @@ def test_speech_drops_what_a_recogniser_writes_and_writing_keeps_it(models: Text
     assert "TYPOS" in written and written & {"CASING", "PUNCTUATION", "TYPOGRAPHY"}
 
 
+@pytest.mark.parametrize(
+    ("dialect", "text"),
+    [
+        ("fr-fr", "Les enfant joue dans le jardin et j'ai acheter des pomme rouje."),
+        ("fr-ca", "Les enfant joue dans le jardin et j'ai acheter des pomme rouje."),
+        ("es-es", "Los niño juega en el jardín y compré unas manzana rojja."),
+        ("es-mx", "Los niño juega en el jardín y compré unas manzana rojja."),
+    ],
+)
+def test_french_and_spanish_errors_count_as_grammar_and_a_recogniser_spelling_is_dropped(
+    models: TextModels, dialect: str, text: str
+) -> None:
+    """Each language's rules name their categories their own way (CAT_GRAMMAIRE, AGREEMENT_NOUNS):
+    agreement errors must land in the grammar rate the scorers read, misspellings in spelling."""
+    written = analyze(text, dialect, "writing", models)
+    spoken = analyze(text, dialect, "speech", models)
+    assert written.features["err_grammar"] > 0 and spoken.features["err_grammar"] > 0
+    assert written.features["err_spelling"] > 0
+    misspelt = "rouje" if dialect.startswith("fr") else "rojja"
+    assert misspelt in {i.matched_text for i in written.issues} - {i.matched_text for i in spoken.issues}
+
+
 def test_british_spellings_pass_in_en_gb_and_real_misspellings_do_not(models: TextModels) -> None:
     text = "My favourite colour is grey and I realise the centre is nice, but my freind disagrees."
     gb = [i.matched_text for i in analyze(text, "en-gb", "writing", models).issues if i.category_id == "TYPOS"]

@@ -21,7 +21,7 @@ from orato.text.cohesion import (
     pronoun_share,
 )
 from orato.text.embeddings import SentenceEncoder
-from orato.text.grammar import GrammarChecker, GrammarIssue, Source
+from orato.text.grammar import ERROR_GROUPS, GrammarChecker, GrammarIssue, Source
 from orato.text.structures import Structures, structures
 from orato.text.tokens import Sentence, Token, paragraph_count, sentences
 from orato.text.vocabulary import (
@@ -33,24 +33,15 @@ from orato.text.vocabulary import (
     word_level,
 )
 
-# LanguageTool category ids, grouped into the error rates the scorers learn from.
-ERROR_GROUPS: dict[str, frozenset[str]] = {
-    "grammar": frozenset({"GRAMMAR"}),
-    "confused": frozenset({"CONFUSED_WORDS"}),
-    "collocation": frozenset({"COLLOCATIONS"}),
-    "style": frozenset({"STYLE", "REDUNDANCY", "PLAIN_ENGLISH", "NONSTANDARD_PHRASES", "SEMANTICS"}),
-    "spelling": frozenset({"TYPOS"}),
-    "punctuation": frozenset({"PUNCTUATION"}),
-    "casing": frozenset({"CASING"}),
-    "typography": frozenset({"TYPOGRAPHY"}),
-}
 GRAMMAR_KINDS = {
     "agreement": "Subject-Verb Agreement",
     "verb_form": "Verb Tense Consistency",
     "articles": "Articles and Determiners",
 }
 # Categories whose errors are the learner's in speech and writing alike.
-LEARNER_CATEGORIES = frozenset({"GRAMMAR", "CONFUSED_WORDS", "COLLOCATIONS", "MISC", "NONSTANDARD_PHRASES"})
+LEARNER_CATEGORIES = (
+    ERROR_GROUPS["grammar"] | ERROR_GROUPS["confused"] | ERROR_GROUPS["collocation"] | {"MISC", "NONSTANDARD_PHRASES"}
+)
 # Features read through English word lists (CEFR-J levels, connectives, closed word classes,
 # function words): meaningless for Spanish, so the scorers hold them at their training mean
 # there (api-scoring.md 1.9: es-es writing; see weights/MODEL_CARD.md).
@@ -92,7 +83,7 @@ class TextAnalysis:
 def analyze(
     text: str, dialect: str, source: Source, checker: GrammarChecker, encoder: SentenceEncoder
 ) -> TextAnalysis:
-    """Analyse ``text`` written (or said) in ``dialect`` (en-us, en-gb or es-es)."""
+    """Analyse ``text`` written (or said) in ``dialect`` (any of the six with rules here)."""
     found = sentences(text)
     tokens = tuple(t for s in found for t in s.tokens)
     issues = checker.check(text, dialect, source)

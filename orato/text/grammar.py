@@ -21,10 +21,29 @@ from typing import Literal, Protocol
 
 Source = Literal["speech", "writing"]
 
-# LanguageTool category ids whose errors a recogniser, not a speaker, makes.
-RECOGNISER_CATEGORIES = frozenset({"TYPOS", "CASING", "PUNCTUATION", "TYPOGRAPHY"})
-# LanguageTool's locale for each contract dialect with rules on this server.
-ENGINE_LOCALES = {"en-us": "en-US", "en-gb": "en-US", "es-es": "es", "es-mx": "es"}
+# LanguageTool's category ids, grouped into the error kinds the scorers learn from. Each
+# language's rules name their categories in their own way (French ``CAT_GRAMMAIRE``, Spanish
+# ``AGREEMENT_NOUNS``), so every language's ids are listed under the kind they are.
+ERROR_GROUPS: dict[str, frozenset[str]] = {
+    "grammar": frozenset({"GRAMMAR", "AGREEMENT", "CAT_GRAMMAIRE", "CAT_ELISION", "AGREEMENT_NOUNS",
+                          "AGREEMENT_VERBS", "PREPOSITIONS"}),
+    "confused": frozenset({"CONFUSED_WORDS", "CAT_HOMONYMES_PARONYMES", "CONFUSIONS", "CONFUSIONS2", "CONTEXT"}),
+    "collocation": frozenset({"COLLOCATIONS", "CAT_TOURS_CRITIQUES", "INCORRECT_EXPRESSIONS"}),
+    "style": frozenset({"STYLE", "REDUNDANCY", "PLAIN_ENGLISH", "NONSTANDARD_PHRASES", "SEMANTICS",
+                        "CAT_PLEONASMES", "REPETITIONS_STYLE", "CAT_CALQUES", "CAT_ANGLICISMES_FOREIGN_TERMS",
+                        "CAT_ARCHAISMES", "CAT_REGIONALISMES", "REDUNDANCIES", "PREFERABLE_EXPRESSIONS",
+                        "LANGUAGE_VARIANTS", "CAMBIOS_NORMA"}),
+    "spelling": frozenset({"TYPOS", "MISSPELLING", "MULTITOKEN_SPELLING", "DIACRITICS"}),
+    "punctuation": frozenset({"PUNCTUATION", "PONCTUATION_VIRGULE", "PONCTUATION_POINT", "PONCTUATION_STYLE_OS"}),
+    "casing": frozenset({"CASING", "CAT_MAJUSCULES"}),
+    "typography": frozenset({"TYPOGRAPHY", "CAT_TYPOGRAPHIE"}),
+}  # fmt: skip
+# The categories whose errors a recogniser, not a speaker, makes.
+RECOGNISER_CATEGORIES = (
+    ERROR_GROUPS["spelling"] | ERROR_GROUPS["punctuation"] | ERROR_GROUPS["casing"] | ERROR_GROUPS["typography"]
+)
+# LanguageTool's locale for each contract dialect (the rules of fr-FR serve Canadian French too).
+ENGINE_LOCALES = {"en-us": "en-US", "en-gb": "en-US", "fr-fr": "fr", "fr-ca": "fr", "es-es": "es", "es-mx": "es"}
 _US_SPELLER = "MORFOLOGIK_RULE_EN_US"
 _SUGGESTION_TAG = re.compile(r"</?suggestion>")
 
@@ -103,7 +122,7 @@ def _issue(text: str, match: dict[str, object], char_at: Sequence[int]) -> Gramm
 
 
 def load_grammar_checker() -> GrammarChecker:
-    """English (en-us, en-gb) and Spanish (es-es) rules, and the British spellings of `breame`."""
+    """English, French and Spanish rules, and the British spellings of `breame`."""
     import lt_py  # type: ignore[import-untyped]
     from breame.spelling import BRITISH_ENGLISH_SPELLINGS  # type: ignore[import-untyped]
 
