@@ -51,7 +51,7 @@ VOICES: dict[str, tuple[type[LocalProvider], str, str, dict[str, float]]] = {
 }
 NATIVE_VOICE = "piper"
 NATIVE_READINGS = 60
-DEFAULT_COUNT = 60
+DEFAULT_COUNT = 30
 AUDIOS = ("true", "swap")  # which sentence the voice read
 
 log = logging.getLogger("training.voices")
