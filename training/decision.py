@@ -1,6 +1,6 @@
 """Fit and measure the mispronunciation decision (issue 20) on readings with known swaps.
 
-    python -m training.decision --data ../shared/data/speechocean762-train
+    python -m training.decision --data ../shared/data/speechocean762-train --natives [--voices]
 
 Needs ``training.train`` (each fold's CTC head and scorer) and ``training.swaps`` (the
 swapped readings). Every reading, swapped or its unswapped twin, is scored by the head and
@@ -14,19 +14,16 @@ ones a language model finds plausible), and written to ``orato/scoring/weights/`
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import pickle
-import wave
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 
 import numpy as np
 
 from orato.acoustic.phones import phone_name
-from orato.audio import decode_audio
-from orato.errors import WordAlignmentError
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import (
@@ -38,28 +35,27 @@ from orato.scoring.decision import (
     decision_inputs,
 )
 from orato.scoring.engine import assessment
-from orato.scoring.evidence import Evidence, evidence_from_arrays, evidence_to_arrays, gather_evidence
+from orato.scoring.evidence import Evidence, evidence_from_arrays
 from orato.scoring.features import PhoneFeatures, phone_features
 from orato.scoring.results import NATIVE_LIKE_QUALITY, sentence_pronunciation, word_estimate
 from orato.scoring.rubric import round_half_up
 from orato.scoring.scorer import PhoneScorer, Predictions
-from orato.synthesis.base import Job
-from orato.synthesis.piper import VOICE, PiperProvider
 from training import extract
 from training.corpus import Utterance, load_corpus, speaker_folds
 from training.swaps import Swap, load_swaps, swap_path, swapped_script
 from training.train import CANDIDATES, CV_DIR, FOLDS, HEADS_DIR, HELD_OUT_FOLD, SEED, WEIGHTS_DIR
+from training.voices import AUDIOS, NATIVE_VOICE, VOICES, reading_path, reverse, script_of
 
-CACHE = extract.CACHE_DIR / "decision" / "readings.pkl"
-PIPER_CACHE = extract.CACHE_DIR / "decision" / "piper.pkl"
-# Held-out swaps whose sentences the Piper voice also reads: a native-like reader, scored
-# against the sentence and against the swapped one.
-NATIVE_READINGS = 60
+CACHE_DIR = extract.CACHE_DIR / "decision"
 L2 = 1.0
 NEWTON_STEPS = 25
 # Share of rightly said phones (the twins') the decision may call wrong: a reading of about 20
 # phones then loses a word in 1 of 10 readings at most, which keeps natives' sentences >= 90.
 FALSE_ALARM_BUDGET = 0.005
+# Share of rightly said phones whose competitor may be likelier by the contested margin (and
+# so shown short of native-like): a reading of about 20 phones has one such phone in 1 of
+# 2.5 readings, while nearly every substituted phone the decision lets pass is contested.
+CONTESTED_BUDGET = 0.02
 HAMA_WEIGHTS = (0.0, 0.5, 1.0)
 GREEN, RED = 80, 70
 
@@ -74,6 +70,7 @@ class Reading:
     evidence: Evidence
     features: PhoneFeatures
     predictions: Predictions
+    voice: str | None = None  # a local voice's reading (training.voices), not a person's
 
     @property
     def spoken(self) -> list[bool]:
@@ -92,74 +89,88 @@ def _scored(evidence: Evidence, head: CtcHead, scorer: PhoneScorer, n_words: int
     return features, scorer(features, n_words)
 
 
-def build_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[Swap], scorer_name: str) -> list[Reading]:
-    """Every swap and its twin, scored by their fold's head and scorer (cached)."""
-    if CACHE.exists():
-        with CACHE.open("rb") as handle:
-            cached: list[Reading] = pickle.load(handle)
-            return cached
-    by_id = {u.uttid: u for u in corpus}
-    readings = []
-    for fold in range(FOLDS):
+@dataclass(frozen=True)
+class FoldModels:
+    """Each fold's head and scorer: ``training.train``'s (the fold's speakers unheard), or
+    with ``shipped`` the shipped ones for every fold, where training.train's are not cached
+    (its extraction of the whole corpus did not fit a session): the shipped head is fold 0's,
+    but the shipped scorer heard every fold, fold 0 included."""
+
+    scorer_name: str
+    shipped: bool = False
+
+    def __call__(self, fold: int) -> tuple[CtcHead, PhoneScorer]:
+        if self.shipped:
+            return CtcHead(dict(np.load(WEIGHTS_DIR / "ctc_head.npz"))), PhoneScorer(dict(np.load(WEIGHTS_DIR / "scorer.npz")))
         head = CtcHead(dict(np.load(HEADS_DIR / f"fold{fold}.npz")))
-        scorer = PhoneScorer(dict(np.load(CV_DIR / f"{scorer_name}.fold{fold}.npz")))
-        for swap in (s for s in swaps if folds[s.speaker] == fold):
-            utt = by_id[swap.uttid]
-            with np.load(extract.evidence_path(utt.uttid)) as arrays:
-                twin = evidence_from_arrays(dict(arrays), [w.phones for w in utt.words])
-            with np.load(swap_path(swap)) as arrays:
-                swapped = evidence_from_arrays(dict(arrays), swapped_script(utt, swap)[1])
-            for evidence, which in ((twin, None), (swapped, swap)):
-                features, predictions = _scored(evidence, head, scorer, len(utt.words))
-                readings.append(Reading(utt.uttid, fold, which, evidence, features, predictions))
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with CACHE.open("wb") as handle:
-        pickle.dump(readings, handle)
-    return readings
+        return head, PhoneScorer(dict(np.load(CV_DIR / f"{self.scorer_name}.fold{fold}.npz")))
+
+    def cached(self, name: str, build: Callable[[], list[Reading]]) -> list[Reading]:
+        """``build()``'s readings, pickled under ``name`` (one cache per kind of models)."""
+        path = CACHE_DIR / f"{name}{'.shipped' if self.shipped else ''}.pkl"
+        if path.exists():
+            with path.open("rb") as handle:
+                cached: list[Reading] = pickle.load(handle)
+                return cached
+        readings = build()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as handle:
+            pickle.dump(readings, handle)
+        return readings
 
 
-def piper_samples(text: str) -> np.ndarray:
-    """``text`` read by the Piper voice without sampling noise, as the engine hears it."""
-    rendered = PiperProvider().render(Job(model="piper/default", voice=VOICE, text=text,
-                                          options={"noise_scale": 0.0, "noise_w": 0.0}))  # fmt: skip
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1), out.setsampwidth(2), out.setframerate(rendered.sample_rate)
-        out.writeframes((np.clip(rendered.samples, -1, 1) * 32767).astype("<i2").tobytes())
-    return decode_audio(buffer.getvalue(), max_seconds=extract.MAX_CLIP_SECONDS).samples
+def build_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[Swap], models: FoldModels) -> list[Reading]:
+    """Every swap and its twin, scored by their fold's head and scorer (cached)."""
+
+    def build() -> list[Reading]:
+        by_id = {u.uttid: u for u in corpus}
+        readings = []
+        for fold in range(FOLDS):
+            head, scorer = models(fold)
+            for swap in (s for s in swaps if folds[s.speaker] == fold):
+                utt = by_id[swap.uttid]
+                with np.load(extract.evidence_path(utt.uttid)) as arrays:
+                    twin = evidence_from_arrays(dict(arrays), [w.phones for w in utt.words])
+                with np.load(swap_path(swap)) as arrays:
+                    swapped = evidence_from_arrays(dict(arrays), swapped_script(utt, swap)[1])
+                for evidence, which in ((twin, None), (swapped, swap)):
+                    features, predictions = _scored(evidence, head, scorer, len(utt.words))
+                    readings.append(Reading(utt.uttid, fold, which, evidence, features, predictions))
+        return readings
+
+    return models.cached("readings", build)
 
 
-def piper_readings(corpus: list[Utterance], swaps: list[Swap], fold: int, scorer_name: str) -> list[Reading]:
-    """The Piper voice reading the first NATIVE_READINGS swaps' sentences of ``fold``, each
-    scored against its script and the swapped one by the fold's head and scorer (cached)."""
-    if PIPER_CACHE.exists():
-        with PIPER_CACHE.open("rb") as handle:
-            cached: list[Reading] = pickle.load(handle)
-            return cached
-    by_id = {u.uttid: u for u in corpus}
-    models = extract.extraction_models()
-    head = CtcHead(dict(np.load(HEADS_DIR / f"fold{fold}.npz")))
-    scorer = PhoneScorer(dict(np.load(CV_DIR / f"{scorer_name}.fold{fold}.npz")))
-    readings = []
-    for swap in swaps[:NATIVE_READINGS]:
-        utt = by_id[swap.uttid]
-        samples = piper_samples(" ".join(w.text.lower() for w in utt.words))
-        pair = []
-        for which, (texts, phones) in ((None, ([w.text for w in utt.words], [w.phones for w in utt.words])),
-                                       (swap, swapped_script(utt, swap))):  # fmt: skip
-            try:
-                gathered = gather_evidence(models, samples, texts, phones)
-            except WordAlignmentError:
-                break
-            evidence = evidence_from_arrays(evidence_to_arrays(gathered), phones)
-            features, predictions = _scored(evidence, head, scorer, len(utt.words))
-            pair.append(Reading(f"piper-{utt.uttid}", fold, which, evidence, features, predictions))
-        if len(pair) == 2:
-            readings.extend(pair)
-    PIPER_CACHE.parent.mkdir(parents=True, exist_ok=True)
-    with PIPER_CACHE.open("wb") as handle:
-        pickle.dump(readings, handle)
-    return readings
+def voice_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[Swap], models: FoldModels) -> list[Reading]:
+    """Every cached reading of ``training.voices``, each with its twin (the voice's reading
+    of its own script), scored by the head and scorer of the sentence's fold (cached)."""
+
+    def build() -> list[Reading]:
+        by_id = {u.uttid: u for u in corpus}
+        readings = []
+        for fold in range(FOLDS):
+            head, scorer = models(fold)
+            for swap, voice, audio in product((s for s in swaps if folds[s.speaker] == fold), VOICES, AUDIOS):
+                other = "swap" if audio == "true" else "true"
+                paths = [reading_path(voice, swap, audio, script) for script in (audio, other)]
+                if not all(p.exists() for p in paths):
+                    continue
+                utt = by_id[swap.uttid]
+                swapped = swap if audio == "true" else reverse(swap)
+                for path, script, which in zip(paths, (audio, other), (None, swapped), strict=True):
+                    with np.load(path) as arrays:
+                        evidence = evidence_from_arrays(dict(arrays), script_of(utt, swap, script)[1])
+                    features, predictions = _scored(evidence, head, scorer, len(utt.words))
+                    readings.append(Reading(f"{voice}-{audio}-{utt.uttid}", fold, which, evidence, features,
+                                            predictions, voice))  # fmt: skip
+        return readings
+
+    return models.cached("voices", build)
+
+
+def natives(readings: list[Reading]) -> list[Reading]:
+    """The held-out table's native readings: Piper reading the sentences as written."""
+    return [r for r in readings if r.uttid.startswith(f"{NATIVE_VOICE}-true-")]
 
 
 def labelled(readings: Sequence[Reading]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -190,33 +201,52 @@ def fit_logistic(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     return {"mean": mean, "std": std, "coef": w[:-1], "intercept": np.asarray(w[-1])}
 
 
-def choose(readings: list[Reading]) -> tuple[float, float, dict[str, float]]:
-    """Threshold and competitor weighting by leave-one-fold-out over ``readings``' folds:
-    the threshold lets FALSE_ALARM_BUDGET of the twins' phones through, the weighting names
-    the said phone most often."""
+def choose(readings: list[Reading]) -> tuple[dict[str, np.ndarray], dict[str, object]]:
+    """Threshold, competitor weightings and contested margin over ``readings``' folds: the
+    threshold lets FALSE_ALARM_BUDGET of the twins' phones through (leave-one-fold-out), the
+    naming weighting names the said phone most often, the contest's weighting puts the most
+    swapped phones beyond the margin that contests CONTESTED_BUDGET of the twins' phones (both
+    of people's readings only)."""
     probabilities, labels, twin_flags = [], [], []
     heard_right = {h: 0 for h in HAMA_WEIGHTS}
     swaps = 0
     for fold in sorted({r.fold for r in readings}):
         fit = fit_logistic(*labelled([r for r in readings if r.fold != fold])[:2])
-        model = MispronunciationDecision({**fit, "threshold": np.asarray(1.0), "hama_weight": np.asarray(0.0)})
+        model = MispronunciationDecision({**fit, "threshold": np.asarray(1.0)})
         x, y, twins = labelled([r for r in readings if r.fold == fold])
         probabilities.append(model.probability(x)), labels.append(y), twin_flags.append(twins)
     for r in (r for r in readings if r.swap is not None):
         swaps += 1
         for weight in HAMA_WEIGHTS:
-            heard = phone_name(int(competitors(r.features, weight)[r.swapped_phone()]))
+            heard = phone_name(int(competitors(r.features, weight)[0][r.swapped_phone()]))
             heard_right[weight] += heard == r.swap.said_phone
     p, y, twins = (np.concatenate(a) for a in (probabilities, labels, twin_flags))
     threshold = float(np.quantile(p[twins], 1 - FALSE_ALARM_BUDGET))
     hama_weight = max(HAMA_WEIGHTS, key=heard_right.__getitem__)
+    people = [r for r in readings if r.voice is None]  # a synthetic voice's odd phones would set the margin
+    contests = {weight: contested_margin(people, weight) for weight in HAMA_WEIGHTS}
+    contested_weight = max(HAMA_WEIGHTS, key=lambda w: contests[w][1])
     inner = {
         "threshold": round(threshold, 4), "hama_weight": hama_weight,
         "swapped_phones_flagged": round(float((p[y == 1] >= threshold).mean()), 3),
         "twin_phones_flagged": round(float((p[twins] >= threshold).mean()), 4),
         "heard_right_by_hama_weight": {str(k): round(v / max(swaps, 1), 3) for k, v in heard_right.items()},
+        "contested_margin_and_swaps_beyond_by_hama_weight": {str(k): [round(m, 3), round(s, 3)]
+                                                             for k, (m, s) in contests.items()},
     }  # fmt: skip
-    return threshold, hama_weight, inner
+    chosen = {"threshold": threshold, "hama_weight": hama_weight,
+              "contested_hama_weight": contested_weight, "contested_margin": contests[contested_weight][0]}  # fmt: skip
+    return {k: np.asarray(v) for k, v in chosen.items()}, inner
+
+
+def contested_margin(readings: list[Reading], hama_weight: float) -> tuple[float, float]:
+    """The margin by which a competitor is likelier than the expected phone in only
+    CONTESTED_BUDGET of the twins' phones, and the share of swapped phones beyond it."""
+    twins = [competitors(r.features, hama_weight)[1][r.features.groups["alignment"][:, 2] > 0]
+             for r in readings if r.swap is None]  # fmt: skip
+    margin = float(np.quantile(np.concatenate(twins), 1 - CONTESTED_BUDGET))
+    swapped = [competitors(r.features, hama_weight)[1][r.swapped_phone()] for r in readings if r.swap is not None]
+    return margin, float(np.mean(np.asarray(swapped) > margin))
 
 
 # --- the issue's table, as the API answers -------------------------------------------------
@@ -235,11 +265,15 @@ class Answer:
 Answerer = Callable[[Reading], Answer]
 
 
+def no_verdicts(n: int) -> PhoneVerdicts:
+    """Every phone judged right and uncontested: the scorer's estimates as they are."""
+    return PhoneVerdicts(np.zeros(n), np.zeros(n, bool), np.zeros(n, int), np.zeros(n, bool))
+
+
 def answer_now(r: Reading) -> Answer:
     """The rules before this work: word = mean of its phones, sentence = mean of its words,
     no decision (sound_most_like: the head's likeliest sound, the expected one included)."""
-    verdicts = PhoneVerdicts(np.zeros(len(r.features.phone_index)), np.zeros(len(r.features.phone_index), bool),
-                             np.zeros(len(r.features.phone_index), int))  # fmt: skip
+    verdicts = no_verdicts(len(r.features.phone_index))
     a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, 1.0))
     phones = [[_phone_score(p.quality_score) for p in w.phones] for w in a.words]
     words = [round_half_up(sum(q) / len(q)) if w.spoken else 0 for w, q in zip(a.words, phones, strict=True)]
@@ -253,7 +287,7 @@ def answerer(decision: MispronunciationDecision | None) -> Answerer:
     def answer(r: Reading) -> Answer:
         n = len(r.features.phone_index)
         if decision is None:
-            verdicts = PhoneVerdicts(np.zeros(n), np.zeros(n, bool), np.zeros(n, int))
+            verdicts = no_verdicts(n)
             threshold = 1.0
         else:
             verdicts, threshold = decision(r.features, r.predictions), decision.threshold
@@ -332,26 +366,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--scorer", default=next(iter(CANDIDATES)), help="feature set of training.train's scorers")
-    parser.add_argument("--natives", action="store_true", help="also the Piper voice's readings (a few minutes)")
+    parser.add_argument("--natives", action="store_true", help="also the table on Piper's readings (training.voices)")
+    parser.add_argument("--voices", action="store_true", help="also fit on the voices' readings of the tuning folds")
+    parser.add_argument("--shipped", action="store_true", help="the shipped head and scorer for every fold (FoldModels)")
     args = parser.parse_args(argv)
     corpus = load_corpus(args.data)
     folds = speaker_folds(corpus, FOLDS, SEED)
-    readings = build_readings(corpus, folds, load_swaps(), args.scorer)
-    tuning = [r for r in readings if r.fold != HELD_OUT_FOLD]
+    swaps = load_swaps()
+    models = FoldModels(args.scorer, args.shipped)
+    readings = build_readings(corpus, folds, swaps, models)
+    voiced = voice_readings(corpus, folds, swaps, models) if args.natives or args.voices else []
+    tuning = [r for r in readings + (voiced if args.voices else []) if r.fold != HELD_OUT_FOLD]
     held_out = [r for r in readings if r.fold == HELD_OUT_FOLD]
-    threshold, hama_weight, inner = choose(tuning)
-    fit = fit_logistic(*labelled(tuning)[:2])
-    weights = {**fit, "threshold": np.asarray(threshold), "hama_weight": np.asarray(hama_weight)}
+    chosen, inner = choose(tuning)
+    weights = {**fit_logistic(*labelled(tuning)[:2]), **chosen}
     decision = MispronunciationDecision(weights)
     answers = {"now": answer_now, "estimates": answerer(None), "decision": answerer(decision)}
     report: dict[str, object] = {
-        "held_out_fold": HELD_OUT_FOLD, "false_alarm_budget": FALSE_ALARM_BUDGET, "inner_folds": inner,
+        "held_out_fold": HELD_OUT_FOLD, "false_alarm_budget": FALSE_ALARM_BUDGET, "fitted_on_voices": args.voices,
+        "shipped_models": args.shipped,
+        "tuning_readings": len(tuning), "inner_folds": inner,
         "all_swaps": {name: table(held_out, a) for name, a in answers.items()},
         "plausible_swaps": {name: table(plausible_only(held_out), a) for name, a in answers.items()},
     }  # fmt: skip
     if args.natives:
-        held_out_swaps = [r.swap for r in held_out if r.swap is not None]
-        piper = piper_readings(corpus, held_out_swaps, HELD_OUT_FOLD, args.scorer)
+        piper = natives([r for r in voiced if r.fold == HELD_OUT_FOLD])
         report["piper_all_swaps"] = {name: table(piper, a) for name, a in answers.items()}
         report["piper_plausible_swaps"] = {name: table(plausible_only(piper), a) for name, a in answers.items()}
     np.savez(WEIGHTS_DIR / "decision.npz", **weights)
@@ -361,4 +400,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from training import decision  # so that the cached readings pickle its classes by their importable name
+
+    raise SystemExit(decision.main())

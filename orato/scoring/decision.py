@@ -11,8 +11,10 @@ on readings with known substitutions. It reads no phone identity and no word pro
 
 A phone judged wrong goes to the red band, the lower the surer the decision; its word falls
 to where raters put a word with one wrong sound (speechocean762's experts give such words a
-median 3 of 10), and the sentence loses the words' falls spread over its words. Phones judged
-right keep the scorer's scores, so a native reading keeps its native band.
+median 3 of 10), and the sentence loses the words' expected falls spread over its words. Phones judged
+right keep the scorer's scores, so a native reading keeps its native band, except that a
+phone whose evidence names another sound as clearly likelier than itself is not shown
+native-like (a learner would read "excellent" beside the very sound they said wrong).
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ RED_TOP = 60.0
 WRONG_WORD_FLOOR = 30.0
 WRONG_WORD_SHARE = 0.5
 QUALITY_SCALE = 100.0
+# A phone the decision lets pass although a competitor is likelier than it by more than the
+# weights' ``contested_margin`` (log shares, hama's weighted by ``contested_hama_weight``)
+# scores at most this: the middle of "very good" (80-90), short of "native-like"
+# (api-scoring.md 10.1), and names the competitor. Its word keeps the scorer's estimate.
+CONTESTED_TOP = 85.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class PhoneVerdicts:
     probability: np.ndarray  # [n_phones] that another sound (or none) was said
     wrong: np.ndarray  # [n_phones] bool: judged wrong
     heard: np.ndarray  # [n_phones] class of the likeliest competitor (never the expected phone)
+    contested: np.ndarray  # [n_phones] bool: not judged wrong, but that competitor is clearly likelier
 
 
 @dataclass(frozen=True)
@@ -70,20 +78,25 @@ def decision_inputs(features: PhoneFeatures, predictions: Predictions) -> np.nda
     return np.stack(columns, axis=1).astype(np.float64)
 
 
-def competitors(features: PhoneFeatures, hama_weight: float) -> np.ndarray:
+def competitors(features: PhoneFeatures, hama_weight: float) -> tuple[np.ndarray, np.ndarray]:
     """The likeliest sound other than the expected phone and deletion, by the head's GOP
-    shares and ``hama_weight`` times hama's (log shares added)."""
+    shares and ``hama_weight`` times hama's (log shares added), and how much likelier than
+    the expected phone it is by the same measure (negative: less likely)."""
     head = features.head_shares.astype(np.float64)
     hama = np.log(np.maximum(features.groups["hama_gop"][:, GOP_SHARES:], 1e-30))
     scores = head + hama_weight * hama
-    scores[np.arange(len(scores)), features.phone_index] = -np.inf
+    rows = np.arange(len(scores))
+    expected = scores[rows, features.phone_index].copy()
+    scores[rows, features.phone_index] = -np.inf
     scores[:, BLANK] = -np.inf
     heard: np.ndarray = np.argmax(scores, axis=1)
-    return heard
+    margin: np.ndarray = scores[rows, heard] - expected
+    return heard, margin
 
 
 class MispronunciationDecision:
-    """Weights: ``mean``, ``std``, ``coef``, ``intercept``, ``threshold``, ``hama_weight``."""
+    """Weights: ``mean``, ``std``, ``coef``, ``intercept``, ``threshold``, ``hama_weight``,
+    ``contested_hama_weight``, ``contested_margin``."""
 
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         self._w = {k: np.asarray(v, np.float64) for k, v in weights.items()}
@@ -96,9 +109,12 @@ class MispronunciationDecision:
 
     def __call__(self, features: PhoneFeatures, predictions: Predictions) -> PhoneVerdicts:
         probability = self.probability(decision_inputs(features, predictions))
-        heard = competitors(features, float(self._w["hama_weight"]))
+        heard = competitors(features, float(self._w["hama_weight"]))[0]
+        margin = competitors(features, float(self._w["contested_hama_weight"]))[1]
         spoken = features.groups["alignment"][:, SPOKEN_COLUMN] > 0  # an unspoken word scores 0 anyway
-        return PhoneVerdicts(probability, (probability >= self.threshold) & spoken, heard)
+        wrong = (probability >= self.threshold) & spoken
+        contested = (margin > float(self._w["contested_margin"])) & spoken & ~wrong
+        return PhoneVerdicts(probability, wrong, heard, contested)
 
 
 def decided_scores(
@@ -111,9 +127,15 @@ def decided_scores(
     certainty = (verdicts.probability - threshold) / max(1.0 - threshold, 1e-9)
     red = RED_TOP * (1.0 - np.clip(certainty, 0.0, 1.0))
     phones = np.where(verdicts.wrong, np.minimum(phones, red), phones)
+    phones = np.where(verdicts.contested, np.minimum(phones, CONTESTED_TOP), phones)
     decided = words.copy()
+    sure = np.zeros(len(words))  # per word, the probability of its surest wrong phone
     for phone in np.flatnonzero(verdicts.wrong):
         word = word_of_phone[phone]
         decided[word] = min(decided[word], WRONG_WORD_FLOOR + WRONG_WORD_SHARE * phones[phone])
-    sentence -= float((words - decided).sum()) / max(len(words), 1)
+        sure[word] = max(sure[word], verdicts.probability[phone])
+    # The sentence loses each word's expected fall (its fall times the probability that it is
+    # wrong) over the number of words: a false alarm sits near the threshold and costs a native
+    # reading little, a plainly wrong sound (probability near 1) costs its whole fall.
+    sentence -= float(((words - decided) * sure).sum()) / max(len(words), 1)
     return DecidedScores(phones, decided, max(sentence, 0.0))

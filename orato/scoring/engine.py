@@ -130,9 +130,10 @@ def assessment(
 
 
 def _most_like(shares: np.ndarray, verdicts: PhoneVerdicts, phone: int) -> str:
-    """The competitor the decision found when it judged the phone wrong, else the phone whose
-    substitution the CTC head finds likeliest (deletion aside)."""
-    if verdicts.wrong[phone]:
+    """The competitor the decision found when it judged the phone wrong or found that
+    competitor likelier than the phone, else the phone whose substitution the CTC head finds
+    likeliest (deletion aside)."""
+    if verdicts.wrong[phone] or verdicts.contested[phone]:
         return phone_name(int(verdicts.heard[phone]))
     candidates = shares.copy()
     candidates[BLANK] = -np.inf
