@@ -40,9 +40,9 @@ from orato.registry import models
 
 Segment = tuple[str, int | None]
 
-# French words espeak-ng's French rules read as English (fr_list switches them to its English
-# voice), in espeak-ng's notation: their French pronunciation.
-_FRENCH_READINGS = {"pull": "p_ˈy_l", "parking": "p_a_ʁ_k_ˈi_ŋ"}
+# French words espeak-ng misreads, in espeak-ng's notation: *pull* and *parking* its French
+# rules switch to English (``p_ˈʊ_l``, no r), the word *y* it spells as the letter (*i grec*).
+_FRENCH_READINGS = {"pull": "p_ˈy_l", "parking": "p_a_ʁ_k_ˈi_ŋ", "y": "ˈi"}
 
 _ES_FALLING = {("a", "j"): "AI", ("e", "j"): "EI", ("o", "j"): "OI",
                ("a", "w"): "AU", ("e", "w"): "EW", ("o", "w"): "OU"}

@@ -104,6 +104,9 @@ def espeak_segments(ipa_word: str, language: Language) -> tuple[tuple[str, int |
                 stress = pending if pending is not None else 0
                 pending = None
             segments.append((unit, stress))
+    if language == "es":
+        # es-419 writes intervocalic *ll* as two glides (*calle* ``k_ˈa_j_j_e``): one ʝ is said.
+        segments = [s for k, s in enumerate(segments) if not (k and s[0] == "j" == segments[k - 1][0])]
     if language == "fr":
         segments = [
             ("ɥ", None) if u == "y" and k + 1 < len(segments) and segments[k + 1][0] in VOWEL_UNITS
