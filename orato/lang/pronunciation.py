@@ -170,9 +170,9 @@ class PhoneRef:
 class Pronunciation:
     """One way to say a word, in the dialect's phones, with its acoustic rendering.
 
-    ``source`` says where it came from: ``cmudict`` (en-us lexicon), ``espeak`` (en-gb
-    lexicon), ``rules`` (en-gb derived from CMUdict), ``g2p`` (inferred unknown word),
-    ``markup`` or ``phone_list``.
+    ``source`` says where it came from: ``cmudict`` (en-us lexicon), ``espeak`` (en-gb, fr and
+    es lexicon words), ``rules`` (en-gb derived from CMUdict; fr-ca and es-es variants),
+    ``g2p`` (inferred unknown word, variants included), ``markup`` or ``phone_list``.
     """
 
     dialect: str

@@ -110,7 +110,8 @@ def _pronounce(dialect: str, word: str, placed: bool) -> tuple[Pronunciation, ..
     if not segments:
         return ()
     default = contract_phones(segments, word, lang, dialect)
-    variants = [(default, "espeak")] + [(v, "rules") for v in _variants(default, dialect)]
+    listed, derived = ("espeak", "rules") if placed else ("g2p", "g2p")
+    variants = [(default, listed)] + [(v, derived) for v in _variants(default, dialect)]
     build = with_extents if placed else without_extents
     out: list[Pronunciation] = []
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
