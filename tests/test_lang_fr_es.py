@@ -10,15 +10,18 @@ import pytest
 
 from orato.errors import InvalidParametersError, UnknownWordsError
 from orato.lang import (
+    acoustic_inventory,
     acoustic_phones,
     analyse_script,
     dialect,
     dialect_phone,
     espeak,
     parse_phone_list,
+    phone_set,
 )
 from orato.lang.analysis import AnalysedWord
 from orato.lang.lexicon import normalise_word
+from orato.lang.pronunciation import ACOUSTIC_PHONES
 from orato.lang.romance import romance_dialect
 from orato.lang.romance_units import Language, espeak_units
 
@@ -219,6 +222,13 @@ def test_acoustic_phones_and_dialect_phone() -> None:
     assert dialect_phone("y", "fr-fr", expected="UW") == "IO"
     assert dialect_phone("sil", "fr-ca") == "sil"
     assert dialect_phone("ð", "fr-fr") is None
+    for name in ("fr-fr", "fr-ca", "es-es", "es-mx"):
+        for unit in acoustic_inventory(name):
+            assert dialect_phone(unit, name) in phone_set(name).phones
+    assert {"θ", "ʎ"} & set(acoustic_inventory("es-mx")) == set()
+    assert {"θ", "ʎ", "ɾ"} <= set(acoustic_inventory("es-es"))
+    assert "r" not in acoustic_inventory("fr-ca") and "ɥ" in acoustic_inventory("fr-ca")
+    assert acoustic_inventory("en-us") == ACOUSTIC_PHONES
 
 
 def test_english_only_inputs_stay_refused() -> None:

@@ -44,7 +44,8 @@ written casing: lower-case them for 9.3), ``.phones`` -> ``Phone(code, stress, w
 ``dialect_phone(acoustic, dialect, expected=None)`` turns an engine phone (fr/es: a unit)
 back into a wire code (``sound_most_like``: ``dialect_phone("j", "es-es") == "YI"``,
 ``dialect_phone("ʁ", "es-es", "RT") == "X"``); ``acoustic_phones(code, dialect)`` goes the
-other way (``acoustic_phones("GN", "fr-fr") == ("n", "j")``).
+other way (``acoustic_phones("GN", "fr-fr") == ("n", "j")``); ``acoustic_inventory(dialect)``
+lists the acoustic phones a dialect's phones own (the competitors for ``sound_most_like``).
 """
 
 from orato.lang.analysis import (
@@ -67,6 +68,7 @@ from orato.lang.pronunciation import (
     PhoneRef,
     Pronunciation,
     Syllable,
+    acoustic_inventory,
     acoustic_phones,
     dialect_phone,
 )
@@ -103,6 +105,7 @@ __all__ = [
     "ScriptAnalysis",
     "ScriptWord",
     "Syllable",
+    "acoustic_inventory",
     "acoustic_phones",
     "analyse_script",
     "contains_markup",

@@ -70,6 +70,14 @@ def acoustic_phones(code: str, dialect: str) -> tuple[str, ...]:
     return (code.upper(),)
 
 
+def acoustic_inventory(dialect: str) -> tuple[str, ...]:
+    """Every acoustic phone the dialect's phones own, in the contract's order: the competitors
+    a ``sound_most_like`` is chosen from (es-mx has no ``θ`` or ``ʎ``, French no ``r``)."""
+    return tuple(
+        dict.fromkeys(a for code in phone_set(dialect).phones for a in acoustic_phones(code, dialect))
+    )
+
+
 # Acoustic phone -> the dialect code a response shows for it when it is *not* the expected
 # phone's own rendering (sound_most_like of a mispronounced phone).
 _GB_FROM_ACOUSTIC = {"AH": "ah", "AA": "aa", "EH": "eh", "IH": "ih", "UH": "uh"}
