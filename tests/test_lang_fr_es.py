@@ -127,6 +127,9 @@ def test_fr_ca_affricates_and_lax_vowels_are_variants() -> None:
     tu = word("tu", "fr-ca")
     assert [" ".join(tu.expected(v).phones) for v in range(len(tu.pronunciations))] == ["t y", "t s y"]
     assert tu.pronunciations[1].codes == ("T", "IO")  # the same contract phones
+    affricate = tu.pronunciations[1].phones[0]
+    assert dialect_phone("s", "fr-ca", "T", affricate.units) == "T"
+    assert dialect_phone("s", "fr-ca", "T") == "S"  # in the standard pronunciation, an error
     assert [r.phone for r in tu.links(1)] == [0, 0, 1]
     assert units("dune", "fr-ca", 1) == "d z ø n"  # both: affricate, lax vowel in a closed syllable
     vite = word("vite", "fr-ca")

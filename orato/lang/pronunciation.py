@@ -108,19 +108,25 @@ def _romance_phone(unit: str, dialect: str, lang: str) -> str | None:
     return single if single is not None else _ROMANCE_NEAREST[lang].get(unit)
 
 
-def dialect_phone(acoustic: str, dialect: str, expected: str | None = None) -> str | None:
+def dialect_phone(
+    acoustic: str,
+    dialect: str,
+    expected: str | None = None,
+    units: tuple[str, ...] | None = None,
+) -> str | None:
     """The dialect wire code for an acoustic phone, e.g. for ``sound_most_like``.
 
     When ``expected`` (a dialect code) maps onto ``acoustic``, the answer is ``expected``: an
     en-gb ``oh`` heard as ``AA`` was said right and must read ``oh``, not ``aa``, and a Spanish
-    ``AI`` whose ``j`` was heard is ``AI``. Otherwise the plain inverse of
+    ``AI`` whose ``j`` was heard is ``AI``. ``units`` are the expected phone's own in the
+    variant scored (:attr:`Phone.units`): a fr-ca ``T`` said ``t s`` was said right. Otherwise the plain inverse of
     :func:`acoustic_phones` (fr/es: the code owning just that unit, ``j`` -> ``YI`` in
     Spanish, ``Y`` in French, else the nearest code above); ``sil`` and ``spn`` pass
     through, and an unknown phone gives None.
     """
     if acoustic in ("sil", "spn", "SIL", "SPN"):
         return acoustic.lower()
-    if expected is not None and acoustic in acoustic_phones(expected, dialect):
+    if expected is not None and acoustic in (units or acoustic_phones(expected, dialect)):
         return expected
     lang = language(dialect)
     if lang == "fr" or lang == "es":
