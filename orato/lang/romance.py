@@ -3,7 +3,8 @@
 * **Pronunciations** — espeak-ng in the dialect's voice (fr-fr and fr-ca: French; es-es:
   Spanish with *distinción*; es-mx: es-419, with *seseo* and *yeísmo*), read into the fr/es
   units (:func:`~orato.lang.romance_units.espeak_segments`) and grouped into contract phones:
-  Spanish falling diphthongs are one phone (``a j`` -> ``AI``) unless the glide is a written
+  Spanish falling diphthongs (with espeak-ng's unstressed ``i``/``u`` next to a vowel read as
+  glides) are one phone (``a j`` -> ``AI``) unless the glide is a written
   final *y* (*rey* ``EE YI``, *hoy* ``UO YI``, *muy* ``UW YI``), a glide before a vowel is a
   rising diphthong (``w e`` -> ``WE``) or ``YI`` before its vowel (*piano* ``YI AD``); French
   ``n j`` spelled *gn* is ``GN``. Each contract phone owns exactly the units it was grouped

@@ -105,6 +105,7 @@ def espeak_segments(ipa_word: str, language: Language) -> tuple[tuple[str, int |
     if language == "es":
         # es-419 writes intervocalic *ll* as two glides (*calle* ``k_ˈa_j_j_e``): one ʝ is said.
         segments = [s for k, s in enumerate(segments) if not (k and s[0] == "j" == segments[k - 1][0])]
+        segments = _spanish_glides(segments)
     if language == "fr":
         segments = [
             ("ɥ", None) if u == "y" and k + 1 < len(segments) and segments[k + 1][0] in VOWEL_UNITS
@@ -112,6 +113,25 @@ def espeak_segments(ipa_word: str, language: Language) -> tuple[tuple[str, int |
             for k, (u, s) in enumerate(segments)
         ]
     return tuple(segments)
+
+
+_SPANISH_GLIDES = {"i": "j", "u": "w"}
+
+
+def _spanish_glides(segments: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+    """An unstressed ``i`` or ``u`` next to another vowel is a glide in Spanish, which espeak-ng
+    sometimes writes as a vowel (*pingüino* ``g_u_ˈi``, *estudiáis* ``ˈa_i_s``): read it as
+    ``w``/``j``, so the diphthong is one phone (``WI``, ``AI``), as 11.4 writes them. A
+    stressed one stays a vowel (*país*, *reúne*), the first of two glides goes first."""
+    out = list(segments)
+    for k, (unit, stress) in enumerate(out):
+        if unit not in _SPANISH_GLIDES or stress != 0:
+            continue
+        before = k > 0 and out[k - 1][0] in VOWEL_UNITS
+        after = k + 1 < len(out) and out[k + 1][0] in VOWEL_UNITS
+        if before or after:
+            out[k] = (_SPANISH_GLIDES[unit], None)
+    return out
 
 
 def _read(key: str, token: str, language: Language) -> tuple[str, ...]:
