@@ -45,7 +45,7 @@ INSERTION_MIN_ODDS = 4.0
 UNSPOKEN_SCORE = 0.0
 
 
-def _load_weights(name: str) -> dict[str, np.ndarray]:
+def load_weights(name: str) -> dict[str, np.ndarray]:
     with resources.files(WEIGHTS_PACKAGE).joinpath(name).open("rb") as handle:
         with np.load(handle) as arrays:
             return {k: arrays[k] for k in arrays.files}
@@ -150,10 +150,10 @@ def model_cache_dir(settings: Settings) -> Path:
 
 def load_engine(settings: Settings) -> PronunciationEngine:
     """An engine over the process's models, each loaded once (the first call loads them)."""
-    scorer = models.get("pronunciation-scorer", lambda: PhoneScorer(_load_weights(SCORER_WEIGHTS)))
-    head = models.get("pronunciation-ctc-head", lambda: CtcHead(_load_weights(HEAD_WEIGHTS)))
+    scorer = models.get("pronunciation-scorer", lambda: PhoneScorer(load_weights(SCORER_WEIGHTS)))
+    head = models.get("pronunciation-ctc-head", lambda: CtcHead(load_weights(HEAD_WEIGHTS)))
     decision = models.get(
-        "pronunciation-decision", lambda: MispronunciationDecision(_load_weights(DECISION_WEIGHTS))
+        "pronunciation-decision", lambda: MispronunciationDecision(load_weights(DECISION_WEIGHTS))
     )
     needs_hama = any(group.startswith("hama") for group in scorer.groups)
     evidence_models = EvidenceModels(

@@ -62,7 +62,8 @@ from orato.lang import ScriptAnalysis, analyse_script
 from orato.params import Params
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
-from orato.scoring.engine import PronunciationEngine, model_cache_dir
+from orato.scoring.engine import model_cache_dir
+from orato.scoring.engines import Engine
 from orato.scoring.fluency import (
     FluencyMetrics,
     Metrics,
@@ -115,8 +116,8 @@ def prepare_speech(params: Params) -> PreparedSpeech:
     if mode not in SCORE_MODES:
         raise InvalidParametersError("pronunciation_score_mode", "must be default or strict")
     dialect = params.dialect()
-    if feedback and not offers(dialect, "spontaneous"):
-        raise InvalidParametersError("include_ielts_feedback", only_in("spontaneous"))
+    if feedback and not offers(dialect, "feedback"):
+        raise InvalidParametersError("include_ielts_feedback", only_in("feedback"))
     params.check_length("relevance_context", MAX_RELEVANCE_CHARS)
     if not offers(dialect, "spontaneous"):
         require_engine_dialect(dialect)  # the dialect error score text gives (issue 10)
@@ -187,7 +188,7 @@ def speech_json(result: SpeechScore) -> dict[str, Any]:
 def score_speech(
     prepared: PreparedSpeech,
     audio: DecodedAudio,
-    engine: PronunciationEngine,
+    engine: Engine,
     recogniser: WhisperModel,
     judge: LanguageJudge,
 ) -> SpeechScore:
@@ -214,14 +215,14 @@ def score_speech(
 
 
 def score_speech_with_models(
-    prepared: PreparedSpeech, audio: DecodedAudio, engine: PronunciationEngine, settings: Settings
+    prepared: PreparedSpeech, audio: DecodedAudio, engine: Engine, settings: Settings
 ) -> SpeechScore:
     """:func:`score_speech` with the process's recogniser and language models."""
     return score_speech(prepared, audio, engine, whisper_model(model_cache_dir(settings)), load_language_judge())
 
 
 def speech_response(
-    prepared: PreparedSpeech, audio: DecodedAudio, engine: PronunciationEngine, settings: Settings
+    prepared: PreparedSpeech, audio: DecodedAudio, engine: Engine, settings: Settings
 ) -> dict[str, Any]:
     """The ``speech_score`` payload (the CLI's and score-batch's way in)."""
     return speech_json(score_speech_with_models(prepared, audio, engine, settings))
@@ -234,7 +235,7 @@ def load_speech_models(settings: Settings) -> None:
 
 
 def _assess_speech(
-    engine: PronunciationEngine,
+    engine: Engine,
     audio: DecodedAudio,
     speech: Sequence[SpeechSegment],
     analysis: ScriptAnalysis,
