@@ -1,0 +1,140 @@
+"""Measure the French and Spanish scores on speakers the head never heard (issue 16's figures).
+
+Per language and per held-out native speaker (the leave-one-speaker-out heads of
+training.fres_heads, features from ``training.fres_calibrate``'s rows): the calibration is
+fitted on the language's other speakers only, then on the held-out speaker
+
+* AUC of the unit ``quality_score`` separating planted substitutions from correct units
+  (real minimal pairs and confusable swaps, and real pairs alone), target >= 0.90;
+* the median word score of the native readings, target >= 90;
+
+and minimal pairs read by a voice the head never heard (espeak-ng's held-out variant): the
+script's word scored against a recording of its pair must lower the differing unit, and
+``sound_most_like`` must name the substitute.
+
+``python -m training.fres_eval --heads /work/fres/heads`` prints the figures (JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from orato.acoustic.whisper import WhisperFeatures, assemble_model
+from orato.lang import ExpectedWord
+from orato.lang.romance_units import Language
+from orato.scoring.calibration import UnitCalibration, logistic
+from orato.scoring.ctc_head import CtcHead
+from orato.scoring.romance_engine import RomanceEngine
+from orato.scoring.unit_features import UnitFeatures
+from training.fres_calibrate import CACHE_DIR, ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, script_units
+
+# (script word, word read instead, dialect): the substitute unit the script's word must hear.
+MINIMAL_PAIRS = (("rue", "roue", "fr-fr"), ("roue", "rue", "fr-fr"), ("pull", "poule", "fr-fr"),
+                 ("poule", "pull", "fr-fr"), ("pero", "perro", "es-es"), ("perro", "pero", "es-es"),
+                 ("caro", "carro", "es-es"), ("carro", "caro", "es-es"))  # fmt: skip
+HELD_OUT_VOICE = "m7"  # espeak-ng variant training.fres_corpus keeps out of the head's training
+ESPEAK_VOICE = {"fr-fr": "fr", "es-es": "es"}
+
+
+def auc(scores: np.ndarray, positive: np.ndarray) -> float:
+    """Probability that a positive ranks above a negative (ties half), by ranks."""
+    order = np.argsort(scores, kind="mergesort")
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    for value in np.unique(scores):  # average ranks of ties
+        tied = scores == value
+        ranks[tied] = ranks[tied].mean()
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / max(n_pos * n_neg, 1))
+
+
+def word_scores(rows: dict[str, np.ndarray], clip: int, weights: dict[str, np.ndarray], language: Language) -> np.ndarray:
+    """The word scores of one native reading of its own script, under ``weights``."""
+    mine = (rows["clip"] == clip) & ~rows["wrong"]
+    words = rows["word"][mine]
+    _, word_of_unit = np.unique(words, return_inverse=True)
+    n = len(words)
+    features = UnitFeatures(rows["columns"][mine], np.zeros((n, 2)), np.zeros(n, np.int64), word_of_unit, np.ones(n, bool))
+    return UnitCalibration(weights)(features, int(word_of_unit.max()) + 1, language).scores.words
+
+
+def held_out_figures(rows: dict[str, np.ndarray]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    clip_group, clip_language = rows["group"][rows["clip"]], rows["language"][rows["clip"]]
+    for language in ("fr", "es"):
+        for group in sorted({str(g) for g, lang in zip(rows["group"], rows["language"], strict=True) if lang == language}):
+            train = (clip_group != group) & (clip_language == language)
+            test = clip_group == group
+            if not train.any() or not rows["wrong"][test].any():
+                continue
+            weights = calibration(rows, train)
+            mine = {k.split(".", 1)[1]: v for k, v in weights.items() if k.startswith(language + ".")}
+            bad = logistic(rows["columns"][test], mine)  # quality_score falls as this rises
+            wrong, real = rows["wrong"][test], rows["real"][test]
+            clips = np.flatnonzero(rows["group"] == group)
+            scores = np.concatenate([word_scores(rows, int(c), weights, language) for c in clips])  # type: ignore[arg-type]
+            out.append({
+                "language": language, "held_out": group, "head_never_heard_it": bool(rows["unheard"][clips].all()),
+                "units": int((~wrong).sum()), "planted": int(wrong.sum()), "planted_real_pairs": int((wrong & real).sum()),
+                "auc": round(auc(bad, wrong), 3),
+                "auc_real_pairs": round(auc(bad[~wrong | real], wrong[~wrong | real]), 3),
+                "native_median_word_score": float(np.median(scores)),
+                "native_words_below_70": round(float((scores < 70).mean()), 3),
+            })  # fmt: skip
+    return out
+
+
+def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
+    """Each pair read by the held-out espeak-ng voice, scored against the other word."""
+    # The corpus's own synthesiser: espeak-ng with the voice variants the service does not name.
+    from training.fres_corpus import _VariantEngine, speak
+
+    held_out = heads_by_group(heads)
+    with np.load(SHIPPED_HEAD) as arrays:
+        head = held_out.get(f"espeak-{HELD_OUT_VOICE}", CtcHead({k: arrays[k] for k in arrays.files}))
+    whisper = WhisperFeatures(assemble_model(cache / "models"))
+    weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
+    engine_of = {language: RomanceEngine(whisper, head, UnitCalibration(weights), language) for language in ("fr", "es")}
+    synthesiser = _VariantEngine()
+    out: list[dict[str, object]] = []
+    for script, read, dialect in MINIMAL_PAIRS:
+        language: Language = "fr" if dialect.startswith("fr") else "es"
+        expected, said = script_units(script, dialect, language)[0], script_units(read, dialect, language)[0]
+        engine = engine_of[language]
+        audio = speak(synthesiser, read, {"variant": f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}"})
+        own = speak(synthesiser, script, {"variant": f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}"})
+        word = [ExpectedWord(script, expected, (None,) * len(expected))]
+        wrong = engine.assess_posteriors(engine.log_posteriors(audio), word).words[0]
+        right = engine.assess_posteriors(engine.log_posteriors(own), word).words[0]
+        differ = [k for k, (a, b) in enumerate(zip(expected, said, strict=False)) if a != b] or [len(expected) - 1]
+        k = differ[0]
+        out.append({
+            "script": script, "read": read, "unit": expected[k],
+            "substitute": said[k] if k < len(said) else "sil",
+            "quality_read_right": right.phones[k].quality_score, "quality_read_as_pair": wrong.phones[k].quality_score,
+            "word_read_right": right.quality_score, "word_read_as_pair": wrong.quality_score,
+            "sound_most_like": wrong.phones[k].sound_most_like,
+        })  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=Path, default=ROWS_FILE)
+    parser.add_argument("--heads", type=Path, default=None)
+    parser.add_argument("--cache", type=Path, default=CACHE_DIR)
+    parser.add_argument("--skip-pairs", action="store_true")
+    args = parser.parse_args()
+    rows = dict(np.load(args.rows))
+    figures: dict[str, object] = {"held_out": held_out_figures(rows)}
+    if not args.skip_pairs:
+        figures["minimal_pairs"] = minimal_pairs(args.heads, args.cache)
+    print(json.dumps(figures, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
