@@ -196,7 +196,7 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
     near = {language: neighbours(language) for language in ("fr", "es")}
     allowed = {language: language_classes(language) for language in ("fr", "es")}
     rows = Rows([], [], [], [], [])
-    meta: list[tuple[str, str, str, bool]] = []
+    meta: list[tuple[str, str, str, str, bool]] = []
     for clip in read_clips(cache):
         if clip.source not in sources:
             continue
@@ -209,14 +209,15 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
             states = arrays["states"].astype(np.float32)
         logp = within_language(head(states)[0].astype(np.float64), allowed[clip.language])
         clip_rows(logp, words, plants(words, known[clip.language], near[clip.language], rng), rows, len(meta))
-        meta.append((clip.uttid, clip.group, clip.language, clip.group in held_out))
+        meta.append((clip.uttid, clip.group, clip.source, clip.language, clip.group in held_out))
         if len(meta) % 100 == 0:
             log.info("%d clips scored", len(meta))
     return {
         "columns": np.concatenate(rows.columns), "wrong": np.concatenate(rows.wrong),
         "real": np.concatenate(rows.real), "clip": np.concatenate(rows.clip), "word": np.concatenate(rows.word),
         "uttid": np.asarray([m[0] for m in meta]), "group": np.asarray([m[1] for m in meta]),
-        "language": np.asarray([m[2] for m in meta]), "unheard": np.asarray([m[3] for m in meta]),
+        "source": np.asarray([m[2] for m in meta]), "language": np.asarray([m[3] for m in meta]),
+        "unheard": np.asarray([m[4] for m in meta]),
     }  # fmt: skip
 
 
@@ -241,14 +242,16 @@ def fit(columns: np.ndarray, wrong: np.ndarray) -> dict[str, np.ndarray]:
     return weights
 
 
-def calibration(rows: dict[str, np.ndarray], keep: np.ndarray) -> dict[str, np.ndarray]:
-    """Per language, the calibration fitted on the rows ``keep`` selects (by clip)."""
+def calibration(
+    rows: dict[str, np.ndarray], keep: np.ndarray, languages: Sequence[str] = ("fr", "es")
+) -> dict[str, np.ndarray]:
+    """Per language, the calibration fitted on the rows ``keep`` selects."""
     out = {}
-    for language in ("fr", "es"):
+    for language in languages:
         mine = keep & (rows["language"][rows["clip"]] == language)
         for name, value in fit(rows["columns"][mine], rows["wrong"][mine]).items():
             out[f"{language}.{name}"] = np.asarray(value, np.float64)
-    assert set(PARAMETERS) == {k.split(".", 1)[1] for k in out}
+    assert {k.split(".", 1)[1] for k in out} == set(PARAMETERS)
     return out
 
 

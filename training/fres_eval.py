@@ -66,12 +66,13 @@ def held_out_figures(rows: dict[str, np.ndarray]) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     clip_group, clip_language = rows["group"][rows["clip"]], rows["language"][rows["clip"]]
     for language in ("fr", "es"):
-        for group in sorted({str(g) for g, lang in zip(rows["group"], rows["language"], strict=True) if lang == language}):
+        natives = zip(rows["group"], rows["language"], rows["source"], strict=True)
+        for group in sorted({str(g) for g, lang, source in natives if lang == language and source == "native"}):
             train = (clip_group != group) & (clip_language == language)
             test = clip_group == group
             if not train.any() or not rows["wrong"][test].any():
                 continue
-            weights = calibration(rows, train)
+            weights = calibration(rows, train, (language,))
             mine = {k.split(".", 1)[1]: v for k, v in weights.items() if k.startswith(language + ".")}
             bad = logistic(rows["columns"][test], mine)  # quality_score falls as this rises
             wrong, real = rows["wrong"][test], rows["real"][test]
