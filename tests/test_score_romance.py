@@ -1,0 +1,187 @@
+"""French and Spanish scored from audio (issue 16): api-scoring.md 1.9's fr/es column end to end.
+
+Speech comes from eSpeak NG through Orato's synthesis endpoint (fr-ca has no eSpeak NG voice:
+its column is read by the French voice) and, when ``../shared`` holds them, from the native
+recordings of ``fr-es-native``. The "no" cells of 1.9 are checked before any audio is read.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+from test_api_errors import assert_assessment_error
+from test_score_endpoints import PHONES, TEXT, WORD, client, key, post, scoring_app  # noqa: F401
+from voices import samples, speak, wav_bytes
+
+from orato.lang import phone_set
+
+SPEECH = "/api/scoring/speech/v9/json"
+VOICE = {"fr-fr": "fr-fr", "fr-ca": "fr-fr", "es-es": "es-es", "es-mx": "es-mx"}
+SENTENCE = {
+    "fr": "Le petit chat dort sur le lit de ma grand-mère.",
+    "es": "Mi hermano come pan con queso todos los días.",
+}
+NATIVE_DIR = Path(__file__).resolve().parents[1] / "../shared/data/fr-es-native"
+ROMANCE = ("fr-fr", "fr-ca", "es-es", "es-mx")
+
+
+def language(dialect: str) -> str:
+    return dialect.split("-")[0]
+
+
+@pytest.fixture(scope="module")
+def readings(client: TestClient, key: str) -> dict[str, np.ndarray]:
+    return {voice: speak(client, key, SENTENCE[language(voice)], voice) for voice in set(VOICE.values())}
+
+
+# --- the "no" cells of 1.9: 400 with the option's name, before the audio ----------------------
+
+
+@pytest.mark.parametrize("dialect", ROMANCE)
+@pytest.mark.parametrize(
+    ("path", "fields", "detail"),
+    [
+        (TEXT, {"text": "[chat]{SH AD}", "markup_language": "arpa_mark"}, "markup_language"),
+        (TEXT, {"text": "bonjour", "include_intonation": "1"}, "include_intonation"),
+        (TEXT, {"text": "bonjour", "include_interference_metrics": "1"}, "include_interference_metrics"),
+        (WORD, {"word": "chat", "include_interference_metrics": "1"}, "include_interference_metrics"),
+        (WORD, {"word": "[chat]{SH AD}", "markup_language": "arpa_mark"}, "markup_language"),
+        (WORD, {"word": "rue\nroue"}, "word"),
+        (PHONES, {"phone_list": "SH|AD"}, "dialect"),
+        (SPEECH, {"include_ielts_feedback": "1"}, "include_ielts_feedback"),
+    ],
+)
+def test_what_english_alone_has_is_refused_with_the_options_name(
+    client: TestClient, key: str, dialect: str, path: str, fields: dict[str, str], detail: str
+) -> None:
+    assert_assessment_error(post(client, path, key, audio=None, dialect=dialect, **fields), 400,
+                            "error_invalid_parameters", detail)  # fmt: skip
+
+
+# --- score text, word and speech on speech -------------------------------------------------
+
+
+def _phones(word: dict) -> list[dict]:
+    return word["phone_score_list"]
+
+
+@pytest.mark.parametrize("dialect", ROMANCE)
+def test_a_native_like_reading_scores_in_the_dialects_phones(
+    client: TestClient, key: str, readings: dict[str, np.ndarray], dialect: str
+) -> None:
+    text = SENTENCE[language(dialect)]
+    response = post(client, TEXT, key, audio=wav_bytes(readings[VOICE[dialect]]), text=text, dialect=dialect,
+                    include_fluency="1")  # fmt: skip
+    assert response.status_code == 200, response.text
+    score = response.json()["text_score"]
+    inventory = set(phone_set(dialect).phones)
+    words = score["word_score_list"]
+    assert [w["word"] for w in words] == text.rstrip(".").split()
+    for word in words:
+        for phone in _phones(word):
+            assert phone["phone"].upper() in inventory
+            assert phone["sound_most_like"].upper() in inventory | {"SIL", "SPN"}
+            if language(dialect) == "fr":
+                assert phone["stress_level"] is None
+            assert "stress_score" not in phone
+        letters = "".join(s["letters"] for s in word["syllable_score_list"])
+        assert letters == word["word"].lower()
+    assert score["speechace_score"]["pronunciation"] >= 70
+    assert np.median([w["quality_score"] for w in words]) >= 80
+    assert score["fluency"]["overall_metrics"]["word_count"] == len(words)
+    assert "word_intonation_list" not in score
+
+
+@pytest.mark.parametrize(
+    ("dialect", "script", "read", "expected", "heard"),
+    [("fr-fr", "rue", "roue", "IO", "UW"), ("fr-fr", "pull", "poule", "IO", "UW"),
+     ("es-es", "perro", "pero", "RR", "RT"), ("es-mx", "caro", "carro", "RT", "RR")],
+)  # fmt: skip
+def test_a_minimal_pair_lowers_the_sound_and_names_the_substitute(
+    client: TestClient, key: str, dialect: str, script: str, read: str, expected: str, heard: str
+) -> None:
+    right = post(client, WORD, key, audio=wav_bytes(speak(client, key, script, VOICE[dialect])), word=script,
+                 dialect=dialect).json()["word_score"]  # fmt: skip
+    wrong = post(client, WORD, key, audio=wav_bytes(speak(client, key, read, VOICE[dialect])), word=script,
+                 dialect=dialect).json()["word_score"]  # fmt: skip
+    (said_right,) = [p for p in _phones(right) if p["phone"].upper() == expected]
+    (said_wrong,) = [p for p in _phones(wrong) if p["phone"].upper() == expected]
+    assert said_wrong["quality_score"] < said_right["quality_score"]
+    assert said_wrong["quality_score"] < 70
+    assert said_wrong["sound_most_like"].upper() == heard
+    assert wrong["quality_score"] < right["quality_score"]
+
+
+def test_multiple_choice_picks_the_option_read(client: TestClient, key: str, readings: dict[str, np.ndarray]) -> None:
+    options = f"Nous allons à la plage demain.\n{SENTENCE['fr']}\nIl pleut beaucoup."
+    response = post(client, TEXT, key, audio=wav_bytes(readings["fr-fr"]), text=options, dialect="fr-fr")
+    assert response.status_code == 200, response.text
+    assert response.json()["text_score"]["text"] == SENTENCE["fr"]
+
+
+def test_unknown_words_are_refused_or_inferred(client: TestClient, key: str, readings: dict[str, np.ndarray]) -> None:
+    text = "Le petit chat dort sur le lit de ma zorblaxe."
+    audio = wav_bytes(readings["fr-fr"])
+    refused = assert_assessment_error(post(client, TEXT, key, audio=audio, text=text, dialect="fr-fr"), 402,
+                                      "error_unknown_words")  # fmt: skip
+    assert "zorblaxe" in refused["detail_message"]
+    inferred = post(client, TEXT, key, audio=audio, text=text, dialect="fr-fr", include_unknown_words="1")
+    assert inferred.status_code == 200, inferred.text
+    last = inferred.json()["text_score"]["word_score_list"][-1]
+    assert last["word"] == "zorblaxe" and all("word_extent" not in p for p in _phones(last))
+
+
+def test_speech_in_another_language_is_detected(client: TestClient, key: str, readings: dict[str, np.ndarray]) -> None:
+    audio = wav_bytes(readings["es-es"])
+    detected = post(client, TEXT, key, audio=audio, text=SENTENCE["fr"], dialect="fr-fr", detect_dialect="1")
+    assert detected.status_code == 200, detected.text
+    assert detected.json()["text_score"]["detected_dialect"] == {"lang_id": "es"}
+    assert_assessment_error(post(client, TEXT, key, audio=audio, text=SENTENCE["fr"], dialect="fr-fr",
+                                 enforce_dialect="1"), 402, "non_dialect_language_detected")  # fmt: skip
+    own = post(client, TEXT, key, audio=wav_bytes(readings["fr-fr"]), text=SENTENCE["fr"], dialect="fr-fr",
+               enforce_dialect="1")  # fmt: skip
+    assert own.status_code == 200 and "detected_dialect" not in own.json()["text_score"]
+
+
+@pytest.mark.parametrize("dialect", ["fr-fr", "es-mx"])
+def test_score_speech_transcribes_and_scores_in_the_dialect(
+    client: TestClient, key: str, readings: dict[str, np.ndarray], dialect: str
+) -> None:
+    response = post(client, SPEECH, key, audio=wav_bytes(readings[VOICE[dialect]]), dialect=dialect)
+    assert response.status_code == 200, response.text
+    score = response.json()["speech_score"]
+    assert len(score["word_score_list"]) >= 5
+    inventory = set(phone_set(dialect).phones)
+    assert all(p["phone"].upper() in inventory for w in score["word_score_list"] for p in _phones(w))
+    for name in ("pronunciation", "fluency", "grammar", "vocab", "coherence", "overall"):
+        assert 0 <= score["speechace_score"][name] <= 100
+    assert score["speechace_score"]["pronunciation"] >= 60
+    assert "grammar" not in score  # the feedback nodes are English only, and only on request
+
+
+def _native_clips() -> list[dict[str, str]]:
+    manifest = NATIVE_DIR / "manifest.tsv"
+    if not manifest.exists():
+        return []
+    with manifest.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    out = []
+    for speaker in ("fr-ca-june", "es-mx-allison"):
+        mine = [r for r in rows if r["speaker"] == speaker and len(r["text"].split()) >= 6]
+        out.extend(mine[:2])
+    return out
+
+
+@pytest.mark.skipif(not _native_clips(), reason="../shared/data/fr-es-native is not here")
+@pytest.mark.parametrize("clip", _native_clips(), ids=lambda clip: clip["uttid"])
+def test_native_recordings_score_native_like(client: TestClient, key: str, clip: dict[str, str]) -> None:
+    audio = wav_bytes(samples((NATIVE_DIR / clip["path"]).read_bytes()))
+    response = post(client, TEXT, key, audio=audio, text=clip["text"], dialect=clip["dialect"], include_unknown_words="1")
+    assert response.status_code == 200, response.text
+    words = response.json()["text_score"]["word_score_list"]
+    assert all(w["quality_score"] > 0 for w in words), "every word of a native reading is heard"
+    assert np.median([w["quality_score"] for w in words]) >= 80
