@@ -20,8 +20,8 @@ import numpy as np
 from bench.registry import scenario
 from bench.scenarios.audio import LEARNER_AUDIO
 from orato.audio import DecodedAudio, decode_audio
-from orato.params import Params
 from orato.lang import analyse_script
+from orato.params import Params
 from orato.scoring import load_engine
 from orato.scoring.engines import engine_for
 from orato.scoring.reference import cmudict_words
