@@ -3,15 +3,15 @@
 On the layer of :mod:`orato.lang`: it imports nothing from scoring, api or store. Entry points:
 
 ``load_text_models() -> TextModels``
-    The LanguageTool engine (en, es), the MiniLM sentence encoder, the trait scorers, their
+    The LanguageTool engine (en, fr, es), the MiniLM sentence encoder, the trait scorers, their
     calibration and the language identifier, each loaded once per process (model registry).
 
 ``analyze(text, dialect, source, models) -> TextAnalysis``
     ``source="speech"`` for a transcript (the recogniser's spelling, casing, punctuation and
     typography are not the learner's and are dropped), ``"writing"`` for a written answer.
     ``TextAnalysis.issues`` are the errors with code-point spans; ``.features`` the measures;
-    ``.text_vector`` the meaning. Dialects with rules here: en-us, en-gb, es-es, es-mx
-    (``models.checker.supports(dialect)``); French rules are not installed yet.
+    ``.text_vector`` the meaning. Dialects with rules here: en-us, en-gb, es-es, es-mx,
+    and French for score speech (``models.checker.supports(dialect)``).
 
 ``score_traits(analysis, models) -> TraitScores``
     ``grammar``, ``vocab``, ``coherence`` (and ``overall`` for writing) on the 1-5 scale and as

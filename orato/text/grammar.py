@@ -21,10 +21,12 @@ from typing import Literal, Protocol
 
 Source = Literal["speech", "writing"]
 
-# LanguageTool category ids whose errors a recogniser, not a speaker, makes.
-RECOGNISER_CATEGORIES = frozenset({"TYPOS", "CASING", "PUNCTUATION", "TYPOGRAPHY"})
-# LanguageTool's locale for each contract dialect with rules on this server.
-ENGINE_LOCALES = {"en-us": "en-US", "en-gb": "en-US", "es-es": "es", "es-mx": "es"}
+# LanguageTool category ids whose errors a recogniser, not a speaker, makes (the French rules
+# file their typography and comma placement under their own ids).
+RECOGNISER_CATEGORIES = frozenset({"TYPOS", "CASING", "PUNCTUATION", "TYPOGRAPHY", "CAT_TYPOGRAPHIE", "PONCTUATION_VIRGULE"})
+# LanguageTool's locale for each contract dialect with rules on this server: score speech's
+# grammar in all six (issue 16), score writing's in those dialect_support lets write.
+ENGINE_LOCALES = {"en-us": "en-US", "en-gb": "en-US", "fr-fr": "fr", "fr-ca": "fr", "es-es": "es", "es-mx": "es"}
 _US_SPELLER = "MORFOLOGIK_RULE_EN_US"
 _SUGGESTION_TAG = re.compile(r"</?suggestion>")
 
