@@ -1,8 +1,9 @@
 """French and Spanish scored from audio (issue 16): api-scoring.md 1.9's fr/es column end to end.
 
-Speech comes from eSpeak NG through Orato's synthesis endpoint (fr-ca has no eSpeak NG voice:
-its column is read by the French voice) and, when ``../shared`` holds them, from the native
-recordings of ``fr-es-native``. The "no" cells of 1.9 are checked before any audio is read.
+Speech comes from eSpeak NG through Orato's synthesis endpoint, in a fresh process (the library
+keeps state between jobs, and this process also asks it for pronunciations; fr-ca has no eSpeak
+NG voice: its column is read by the French voice), and, when ``../shared`` holds them, from the
+native recordings of ``fr-es-native``. The "no" cells of 1.9 are checked before any audio is read.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
 from test_score_endpoints import PHONES, TEXT, WORD, client, key, post, scoring_app  # noqa: F401
-from voices import samples, speak, wav_bytes
+from voices import samples, spoken_fresh, wav_bytes
 
 from orato.lang import phone_set
 
@@ -27,6 +28,9 @@ SENTENCE = {
 }
 NATIVE_DIR = Path(__file__).resolve().parents[1] / "../shared/data/fr-es-native"
 ROMANCE = ("fr-fr", "fr-ca", "es-es", "es-mx")
+# (dialect, script word, word read instead, the script's phone, the phone heard instead)
+MINIMAL_PAIRS = [("fr-fr", "rue", "roue", "IO", "UW"), ("fr-fr", "pull", "poule", "IO", "UW"),
+                 ("es-es", "perro", "pero", "RR", "RT"), ("es-mx", "caro", "carro", "RT", "RR")]  # fmt: skip
 
 
 def language(dialect: str) -> str:
@@ -34,8 +38,20 @@ def language(dialect: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def readings(client: TestClient, key: str) -> dict[str, np.ndarray]:
-    return {voice: speak(client, key, SENTENCE[language(voice)], voice) for voice in set(VOICE.values())}
+def spoken(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], bytes]:
+    """(voice, text) -> WAV upload: each voice's sentence and minimal-pair words."""
+    out = {}
+    for voice in sorted(set(VOICE.values())):
+        texts = [SENTENCE[language(voice)], *(w for d, *pair in MINIMAL_PAIRS if VOICE[d] == voice for w in pair[:2])]
+        named = {f"t{n}": text for n, text in enumerate(dict.fromkeys(texts))}
+        made = spoken_fresh(named, tmp_path_factory.mktemp(voice), voice)
+        out.update({(voice, text): made[name] for name, text in named.items()})
+    return out
+
+
+@pytest.fixture(scope="module")
+def readings(spoken: dict[tuple[str, str], bytes]) -> dict[str, bytes]:
+    return {voice: spoken[voice, SENTENCE[language(voice)]] for voice in set(VOICE.values())}
 
 
 # --- the "no" cells of 1.9: 400 with the option's name, before the audio ----------------------
@@ -71,10 +87,10 @@ def _phones(word: dict) -> list[dict]:
 
 @pytest.mark.parametrize("dialect", ROMANCE)
 def test_a_native_like_reading_scores_in_the_dialects_phones(
-    client: TestClient, key: str, readings: dict[str, np.ndarray], dialect: str
+    client: TestClient, key: str, readings: dict[str, bytes], dialect: str
 ) -> None:
     text = SENTENCE[language(dialect)]
-    response = post(client, TEXT, key, audio=wav_bytes(readings[VOICE[dialect]]), text=text, dialect=dialect,
+    response = post(client, TEXT, key, audio=readings[VOICE[dialect]], text=text, dialect=dialect,
                     include_fluency="1")  # fmt: skip
     assert response.status_code == 200, response.text
     score = response.json()["text_score"]
@@ -96,18 +112,16 @@ def test_a_native_like_reading_scores_in_the_dialects_phones(
     assert "word_intonation_list" not in score
 
 
-@pytest.mark.parametrize(
-    ("dialect", "script", "read", "expected", "heard"),
-    [("fr-fr", "rue", "roue", "IO", "UW"), ("fr-fr", "pull", "poule", "IO", "UW"),
-     ("es-es", "perro", "pero", "RR", "RT"), ("es-mx", "caro", "carro", "RT", "RR")],
-)  # fmt: skip
+@pytest.mark.parametrize(("dialect", "script", "read", "expected", "heard"), MINIMAL_PAIRS)
 def test_a_minimal_pair_lowers_the_sound_and_names_the_substitute(
-    client: TestClient, key: str, dialect: str, script: str, read: str, expected: str, heard: str
+    client: TestClient, key: str, spoken: dict[tuple[str, str], bytes], dialect: str, script: str, read: str,
+    expected: str, heard: str,
 ) -> None:
-    right = post(client, WORD, key, audio=wav_bytes(speak(client, key, script, VOICE[dialect])), word=script,
-                 dialect=dialect).json()["word_score"]  # fmt: skip
-    wrong = post(client, WORD, key, audio=wav_bytes(speak(client, key, read, VOICE[dialect])), word=script,
-                 dialect=dialect).json()["word_score"]  # fmt: skip
+    voice = VOICE[dialect]
+    right = post(client, WORD, key, audio=spoken[voice, script], word=script, dialect=dialect)
+    wrong = post(client, WORD, key, audio=spoken[voice, read], word=script, dialect=dialect)
+    assert right.status_code == wrong.status_code == 200, (right.text, wrong.text)
+    right, wrong = right.json()["word_score"], wrong.json()["word_score"]
     (said_right,) = [p for p in _phones(right) if p["phone"].upper() == expected]
     (said_wrong,) = [p for p in _phones(wrong) if p["phone"].upper() == expected]
     assert said_wrong["quality_score"] < said_right["quality_score"]
@@ -116,16 +130,16 @@ def test_a_minimal_pair_lowers_the_sound_and_names_the_substitute(
     assert wrong["quality_score"] < right["quality_score"]
 
 
-def test_multiple_choice_picks_the_option_read(client: TestClient, key: str, readings: dict[str, np.ndarray]) -> None:
+def test_multiple_choice_picks_the_option_read(client: TestClient, key: str, readings: dict[str, bytes]) -> None:
     options = f"Nous allons à la plage demain.\n{SENTENCE['fr']}\nIl pleut beaucoup."
-    response = post(client, TEXT, key, audio=wav_bytes(readings["fr-fr"]), text=options, dialect="fr-fr")
+    response = post(client, TEXT, key, audio=readings["fr-fr"], text=options, dialect="fr-fr")
     assert response.status_code == 200, response.text
     assert response.json()["text_score"]["text"] == SENTENCE["fr"]
 
 
-def test_unknown_words_are_refused_or_inferred(client: TestClient, key: str, readings: dict[str, np.ndarray]) -> None:
+def test_unknown_words_are_refused_or_inferred(client: TestClient, key: str, readings: dict[str, bytes]) -> None:
     text = "Le petit chat dort sur le lit de ma zorblaxe."
-    audio = wav_bytes(readings["fr-fr"])
+    audio = readings["fr-fr"]
     refused = assert_assessment_error(post(client, TEXT, key, audio=audio, text=text, dialect="fr-fr"), 402,
                                       "error_unknown_words")  # fmt: skip
     assert "zorblaxe" in refused["detail_message"]
@@ -135,23 +149,23 @@ def test_unknown_words_are_refused_or_inferred(client: TestClient, key: str, rea
     assert last["word"] == "zorblaxe" and all("word_extent" not in p for p in _phones(last))
 
 
-def test_speech_in_another_language_is_detected(client: TestClient, key: str, readings: dict[str, np.ndarray]) -> None:
-    audio = wav_bytes(readings["es-es"])
+def test_speech_in_another_language_is_detected(client: TestClient, key: str, readings: dict[str, bytes]) -> None:
+    audio = readings["es-es"]
     detected = post(client, TEXT, key, audio=audio, text=SENTENCE["fr"], dialect="fr-fr", detect_dialect="1")
     assert detected.status_code == 200, detected.text
     assert detected.json()["text_score"]["detected_dialect"] == {"lang_id": "es"}
     assert_assessment_error(post(client, TEXT, key, audio=audio, text=SENTENCE["fr"], dialect="fr-fr",
                                  enforce_dialect="1"), 402, "non_dialect_language_detected")  # fmt: skip
-    own = post(client, TEXT, key, audio=wav_bytes(readings["fr-fr"]), text=SENTENCE["fr"], dialect="fr-fr",
+    own = post(client, TEXT, key, audio=readings["fr-fr"], text=SENTENCE["fr"], dialect="fr-fr",
                enforce_dialect="1")  # fmt: skip
     assert own.status_code == 200 and "detected_dialect" not in own.json()["text_score"]
 
 
 @pytest.mark.parametrize("dialect", ["fr-fr", "es-mx"])
 def test_score_speech_transcribes_and_scores_in_the_dialect(
-    client: TestClient, key: str, readings: dict[str, np.ndarray], dialect: str
+    client: TestClient, key: str, readings: dict[str, bytes], dialect: str
 ) -> None:
-    response = post(client, SPEECH, key, audio=wav_bytes(readings[VOICE[dialect]]), dialect=dialect)
+    response = post(client, SPEECH, key, audio=readings[VOICE[dialect]], dialect=dialect)
     assert response.status_code == 200, response.text
     score = response.json()["speech_score"]
     assert len(score["word_score_list"]) >= 5
