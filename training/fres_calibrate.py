@@ -12,8 +12,11 @@ recording cannot hold).
 
 Features come from :mod:`orato.scoring.romance_engine`'s own steps (alignment, GOP features),
 on the encoder states training.fres_corpus cached per clip, with the head that never heard
-the clip's speaker where one exists (``--heads``: ``<group>.npz`` trained without that group),
-so the calibration sees the evidence of unheard voices, as it will in service.
+the clip's speaker where one exists (``--heads``: ``no-<group>.npz`` trained without that
+group), so the calibration sees the evidence of unheard voices, as it will in service. The
+shipped calibration is fitted on those unheard speakers' units only; the features are the same
+for both languages (GOP shares and log-posteriors of whichever units), so ``--pooled`` fits one
+calibration on both languages' speakers where one language alone has too few.
 
 ``python -m training.fres_calibrate --heads /work/fres/heads`` writes
 ``orato/scoring/weights/romance_calibration.npz`` and the features to ``--rows`` for
@@ -179,10 +182,11 @@ def clip_rows(logp: np.ndarray, words: list[tuple[str, ...]], planted: list[Plan
 
 
 def heads_by_group(heads: Path | None) -> dict[str, CtcHead]:
+    """The held-out heads by the group they never heard (``no-<group>.npz``)."""
     found = {}
-    for path in sorted(heads.glob("*.npz")) if heads else ():
+    for path in sorted(heads.glob("no-*.npz")) if heads else ():
         with np.load(path) as arrays:
-            found[path.stem] = CtcHead({k: arrays[k] for k in arrays.files})
+            found[path.stem.removeprefix("no-")] = CtcHead({k: arrays[k] for k in arrays.files})
     return found
 
 
@@ -243,12 +247,13 @@ def fit(columns: np.ndarray, wrong: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def calibration(
-    rows: dict[str, np.ndarray], keep: np.ndarray, languages: Sequence[str] = ("fr", "es")
+    rows: dict[str, np.ndarray], keep: np.ndarray, languages: Sequence[str] = ("fr", "es"), pooled: bool = False
 ) -> dict[str, np.ndarray]:
-    """Per language, the calibration fitted on the rows ``keep`` selects."""
+    """Per language, the calibration fitted on the rows ``keep`` selects (of that language,
+    or of both when ``pooled``)."""
     out = {}
     for language in languages:
-        mine = keep & (rows["language"][rows["clip"]] == language)
+        mine = keep if pooled else keep & (rows["language"][rows["clip"]] == language)
         for name, value in fit(rows["columns"][mine], rows["wrong"][mine]).items():
             out[f"{language}.{name}"] = np.asarray(value, np.float64)
     assert {k.split(".", 1)[1] for k in out} == set(PARAMETERS)
@@ -262,11 +267,17 @@ def main() -> None:
     parser.add_argument("--rows", type=Path, default=ROWS_FILE)
     parser.add_argument("--sources", default="native", help="comma-separated clip sources to calibrate on")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--pooled", action="store_true", help="one calibration over both languages' speakers")
+    parser.add_argument("--reuse-rows", action="store_true", help="refit on the rows of a previous run")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    rows = collect(args.cache, args.heads, set(args.sources.split(",")))
-    np.savez(args.rows, **rows)
-    weights = calibration(rows, np.ones(len(rows["wrong"]), bool))
+    if args.reuse_rows:
+        rows = dict(np.load(args.rows))
+    else:
+        rows = collect(args.cache, args.heads, set(args.sources.split(",")))
+        np.savez(args.rows, **rows)
+    unheard = rows["unheard"][rows["clip"]]
+    weights = calibration(rows, unheard if unheard.any() else np.ones(len(unheard), bool), pooled=args.pooled)
     np.savez(args.out, **weights)
     log.info("features %s; %d units (%d planted) -> %s", FEATURES, len(rows["wrong"]), int(rows["wrong"].sum()), args.out)
 

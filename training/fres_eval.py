@@ -62,17 +62,19 @@ def word_scores(rows: dict[str, np.ndarray], clip: int, weights: dict[str, np.nd
     return UnitCalibration(weights)(features, int(word_of_unit.max()) + 1, language).scores.words
 
 
-def held_out_figures(rows: dict[str, np.ndarray]) -> list[dict[str, object]]:
+def held_out_figures(rows: dict[str, np.ndarray], pooled: bool) -> list[dict[str, object]]:
+    """Per native speaker: the calibration fitted without them (on the language's other
+    speakers, or with ``pooled`` on every other speaker a held-out head scored), measured on them."""
     out: list[dict[str, object]] = []
     clip_group, clip_language = rows["group"][rows["clip"]], rows["language"][rows["clip"]]
     for language in ("fr", "es"):
         natives = zip(rows["group"], rows["language"], rows["source"], strict=True)
         for group in sorted({str(g) for g, lang, source in natives if lang == language and source == "native"}):
-            train = (clip_group != group) & (clip_language == language)
+            others = (clip_group != group) & (rows["unheard"][rows["clip"]] if pooled else clip_language == language)
             test = clip_group == group
-            if not train.any() or not rows["wrong"][test].any():
+            if not others.any() or not rows["wrong"][others].any() or not rows["wrong"][test].any():
                 continue
-            weights = calibration(rows, train, (language,))
+            weights = calibration(rows, others, (language,), pooled=pooled)
             mine = {k.split(".", 1)[1]: v for k, v in weights.items() if k.startswith(language + ".")}
             bad = logistic(rows["columns"][test], mine)  # quality_score falls as this rises
             wrong, real = rows["wrong"][test], rows["real"][test]
@@ -80,6 +82,7 @@ def held_out_figures(rows: dict[str, np.ndarray]) -> list[dict[str, object]]:
             scores = np.concatenate([word_scores(rows, int(c), weights, language) for c in clips])  # type: ignore[arg-type]
             out.append({
                 "language": language, "held_out": group, "head_never_heard_it": bool(rows["unheard"][clips].all()),
+                "calibrated_on": sorted({str(g) for g in rows["group"][np.unique(rows["clip"][others])]}),
                 "units": int((~wrong).sum()), "planted": int(wrong.sum()), "planted_real_pairs": int((wrong & real).sum()),
                 "auc": round(auc(bad, wrong), 3),
                 "auc_real_pairs": round(auc(bad[~wrong | real], wrong[~wrong | real]), 3),
@@ -131,7 +134,10 @@ def main() -> None:
     parser.add_argument("--skip-pairs", action="store_true")
     args = parser.parse_args()
     rows = dict(np.load(args.rows))
-    figures: dict[str, object] = {"held_out": held_out_figures(rows)}
+    figures: dict[str, object] = {
+        "held_out_same_language": held_out_figures(rows, pooled=False),
+        "held_out_pooled": held_out_figures(rows, pooled=True),
+    }
     if not args.skip_pairs:
         figures["minimal_pairs"] = minimal_pairs(args.heads, args.cache)
     print(json.dumps(figures, indent=1, ensure_ascii=False))
