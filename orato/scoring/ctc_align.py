@@ -45,8 +45,11 @@ def ctc_align(logp: np.ndarray, words: Sequence[Sequence[int]]) -> tuple[list[bo
     head's frames and its log-posterior summed over its spike.
 
     ``logp`` is ``[T, C]`` (class 0 the blank), ``words`` each word's unit classes.
-    Raises :class:`WordAlignmentError` when no path says a word (too little audio).
+    Raises :class:`WordAlignmentError` when no path says a word (too little audio), and
+    ValueError for a word without units (the language layer gives every word some).
     """
+    if not words or not all(words):
+        raise ValueError("every expected word needs at least one unit")
     layout = _Layout(words)
     n_frames, n_states = len(logp), layout.n_states
     if n_frames == 0:
