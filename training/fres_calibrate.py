@@ -146,7 +146,7 @@ def plants(
 
 
 def features(logp: np.ndarray, words: Sequence[tuple[str, ...]]) -> UnitFeatures:
-    return unit_features(logp, aligned_units(logp, words, UNIT_INDEX))
+    return unit_features(logp, aligned_units(logp, [[units] for units in words], UNIT_INDEX)[0])
 
 
 @dataclass

@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
-from orato.lang import ExpectedWord
 from orato.lang.romance_units import Language
 from orato.scoring.calibration import UnitCalibration, logistic
 from orato.scoring.ctc_head import CtcHead
@@ -111,9 +110,8 @@ def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
         engine = engine_of[language]
         audio = speak(synthesiser, read, {"variant": f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}"})
         own = speak(synthesiser, script, {"variant": f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}"})
-        word = [ExpectedWord(script, expected, (None,) * len(expected))]
-        wrong = engine.assess_posteriors(engine.log_posteriors(audio), word).words[0]
-        right = engine.assess_posteriors(engine.log_posteriors(own), word).words[0]
+        wrong = engine.assess_posteriors(engine.log_posteriors(audio), [[expected]])[0].words[0]
+        right = engine.assess_posteriors(engine.log_posteriors(own), [[expected]])[0].words[0]
         differ = [k for k, (a, b) in enumerate(zip(expected, said, strict=False)) if a != b] or [len(expected) - 1]
         k = differ[0]
         out.append({

@@ -7,7 +7,9 @@ blank takes silence as readily as the gap between two spikes), and a word may be
 the path may jump from just before a word to just after it for a fixed log-probability per
 unit of the word, so a word the reader left out is reported unspoken instead of being
 squeezed between its neighbours. Words left out at the start or the end (a reader who
-stopped early) are skipped the same way.
+stopped early) are skipped the same way. A word may have several pronunciations (fr-ca's
+affricated ``t``, es-es ``ll`` said with or without yeísmo): each is a branch of the path,
+and the path takes the one the speech matches best.
 
 Extents come back in the English aligner's :class:`~orato.acoustic.aligner.Alignment`
 (10 ms frames) so that everything after the alignment (fluency, results, stretches of the
@@ -19,6 +21,7 @@ so a word's units tile it from its first spike to its last.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -35,138 +38,146 @@ TENTHS_PER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)  # 10 ms f
 # are mostly absent is skipped.
 SKIP_LOG_PROB_PER_UNIT = -5.0
 NEG_INF = -np.inf
-# Moves of the Viterbi back-pointers: stay, from the state before, from two before (past a
-# blank), from the state before a skipped word, from the unit before a skipped word.
-_STAY, _STEP, _JUMP, _SKIP_BLANK, _SKIP_UNIT = range(5)
+
+Units = Sequence[int]  # one pronunciation of a word, as head classes
 
 
-def ctc_align(logp: np.ndarray, words: Sequence[Sequence[int]]) -> tuple[list[bool], list[list[tuple[int, int, float]]]]:
-    """Per word whether it was said, and per unit of a said word its half-open extent in the
-    head's frames and its log-posterior summed over its spike.
+@dataclass(frozen=True)
+class WordPath:
+    """Where the best path put one word: unspoken, or said in one pronunciation."""
 
-    ``logp`` is ``[T, C]`` (class 0 the blank), ``words`` each word's unit classes.
-    Raises :class:`WordAlignmentError` when no path says a word (too little audio), and
-    ValueError for a word without units (the language layer gives every word some).
+    spoken: bool
+    variant: int  # index into the word's pronunciations (0 when unspoken)
+    # Per unit: half-open extent in head frames, and its log-posterior summed over its spike.
+    units: tuple[tuple[int, int, float], ...] = ()
+
+
+class _Graph:
+    """The path's states (blank-interleaved units of every pronunciation, a shared blank
+    between words) and, per state, its predecessors with the log-probability of the move."""
+
+    def __init__(self, words: Sequence[Sequence[Units]]) -> None:
+        labels: list[int] = [BLANK]  # state 0: the blank before the first word
+        preds: list[list[tuple[int, float]]] = [[]]
+        # Per word: per pronunciation, its unit states; and the blank after the word.
+        self.units: list[list[list[int]]] = []
+        self.after: list[int] = []
+        self.skip = [SKIP_LOG_PROB_PER_UNIT * len(w[0]) for w in words]
+        before, last_units = 0, [0]  # entries of the next word: the blank before it, the units ending the word before
+        for w, variants in enumerate(words):
+            word_units = []
+            for units in variants:
+                states: list[int] = []
+                for k, unit in enumerate(units):
+                    if k:  # the blank inside the word, after the unit before
+                        labels.append(BLANK)
+                        preds.append([(states[-1], 0.0)])
+                        inner = len(labels) - 1
+                    state = len(labels)
+                    labels.append(unit)
+                    if k == 0:
+                        incoming = [(before, 0.0)] + [(u, 0.0) for u in last_units if u and labels[u] != unit]
+                    else:
+                        incoming = [(inner, 0.0)] + ([(states[-1], 0.0)] if labels[states[-1]] != unit else [])
+                    preds.append(incoming)
+                    states.append(state)
+                word_units.append(states)
+            blank = len(labels)
+            labels.append(BLANK)
+            ends = [states[-1] for states in word_units]
+            # Into the blank after the word: from its last units, or past the word unsaid.
+            preds.append([(e, 0.0) for e in ends] + [(before, self.skip[w])] + [(u, self.skip[w]) for u in last_units if u])
+            self.units.append(word_units)
+            self.after.append(blank)
+            before, last_units = blank, ends
+        width = 1 + max(len(p) for p in preds)
+        self.labels = np.asarray(labels, np.int64)
+        self.pred = np.tile(np.arange(len(labels))[:, None], (1, width))  # column 0: stay
+        self.cost = np.full((len(labels), width), NEG_INF)
+        self.cost[:, 0] = 0.0
+        for s, incoming in enumerate(preds):
+            for j, (p, c) in enumerate(incoming, start=1):
+                self.pred[s, j], self.cost[s, j] = p, c
+        # A path starts before any word and ends after any word, skipping those outside.
+        cumulative = np.concatenate([[0.0], np.cumsum(self.skip)])
+        self.start = np.full(len(labels), NEG_INF)
+        self.end = np.full(len(labels), NEG_INF)
+        self.start[0] = 0.0
+        for w, word_units in enumerate(self.units):
+            for states in word_units:
+                self.start[states[0]] = cumulative[w]
+                self.end[states[-1]] = cumulative[-1] - cumulative[w + 1]
+            self.start[self.after[w]] = cumulative[w + 1]
+            self.end[self.after[w]] = cumulative[-1] - cumulative[w + 1]
+
+
+def ctc_align(logp: np.ndarray, words: Sequence[Sequence[Units]]) -> list[WordPath]:
+    """The best path of the script's words, each given as its pronunciations' unit classes.
+
+    ``logp`` is ``[T, C]`` (class 0 the blank). Raises :class:`WordAlignmentError` when no
+    path says a word (too little audio), and ValueError for a word without units.
     """
-    if not words or not all(words):
+    if not words or not all(words) or not all(units for variants in words for units in variants):
         raise ValueError("every expected word needs at least one unit")
-    layout = _Layout(words)
-    n_frames, n_states = len(logp), layout.n_states
+    graph = _Graph(words)
+    n_frames, n_states = len(logp), len(graph.labels)
     if n_frames == 0:
         raise WordAlignmentError()
-    emit = logp[:, layout.labels].astype(np.float64)
+    emit = logp[:, graph.labels].astype(np.float64)
     moves = np.zeros((n_frames, n_states), np.int8)
-    delta = layout.start + emit[0]
+    rows = np.arange(n_states)
+    delta = graph.start + emit[0]
     for t in range(1, n_frames):
-        candidates = np.full((5, n_states), NEG_INF)
-        candidates[_STAY] = delta
-        candidates[_STEP, 1:] = delta[:-1]
-        candidates[_JUMP, 2:] = np.where(layout.jump[2:], delta[:-2], NEG_INF)
-        has_blank = layout.skip_from_blank >= 0
-        candidates[_SKIP_BLANK, has_blank] = delta[layout.skip_from_blank[has_blank]] + layout.skip_cost[has_blank]
-        has_unit = layout.skip_from_unit >= 0
-        candidates[_SKIP_UNIT, has_unit] = delta[layout.skip_from_unit[has_unit]] + layout.skip_cost[has_unit]
-        best = np.argmax(candidates, axis=0)
+        candidates = delta[graph.pred] + graph.cost
+        best = np.argmax(candidates, axis=1)
         moves[t] = best
-        delta = candidates[best, np.arange(n_states)] + emit[t]
-    final = delta + layout.end
+        delta = candidates[rows, best] + emit[t]
+    final = delta + graph.end
     if not np.isfinite(final.max()):
         raise WordAlignmentError()
-    path = _backtrace(moves, int(np.argmax(final)), layout)
-    return _extents(path, emit, layout)
-
-
-class _Layout:
-    """The blank-interleaved state sequence of the script's units, with its word-skip edges."""
-
-    def __init__(self, words: Sequence[Sequence[int]]) -> None:
-        units = [u for word in words for u in word]
-        self.n_states = 2 * len(units) + 1
-        self.labels = np.full(self.n_states, BLANK, np.int64)
-        self.labels[1::2] = units
-        self.jump = np.zeros(self.n_states, bool)  # a unit entered straight from the unit before
-        self.jump[3::2] = self.labels[3::2] != self.labels[1:-2:2]
-        # Each word's first and last unit state.
-        self.spans: list[tuple[int, int]] = []
-        first = 1
-        for word in words:
-            self.spans.append((first, first + 2 * (len(word) - 1)))
-            first += 2 * len(word)
-        costs = [SKIP_LOG_PROB_PER_UNIT * len(word) for word in words]
-        self.skip_from_blank = np.full(self.n_states, -1, np.int64)
-        self.skip_from_unit = np.full(self.n_states, -1, np.int64)
-        self.skip_cost = np.zeros(self.n_states)
-        for w, (a, b) in enumerate(self.spans):
-            # Into the blank after the word, or the next word's first unit: from the blank
-            # before it, or the previous word's last unit (when the two units differ).
-            for target in (b + 1, b + 2) if w + 1 < len(words) else (b + 1,):
-                self.skip_from_blank[target] = a - 1
-                if w > 0 and (target == b + 1 or self.labels[a - 2] != self.labels[target]):
-                    self.skip_from_unit[target] = a - 2
-                self.skip_cost[target] = costs[w]
-        # A path starts before any word and ends after any word, skipping those outside.
-        before = np.concatenate([[0.0], np.cumsum(costs)])
-        self.start = np.full(self.n_states, NEG_INF)
-        self.end = np.full(self.n_states, NEG_INF)
-        for w, (a, b) in enumerate(self.spans):
-            self.start[[a - 1, a]] = before[w]
-            self.end[[b, b + 1]] = before[-1] - before[w + 1]
-
-
-def _backtrace(moves: np.ndarray, state: int, layout: _Layout) -> np.ndarray:
-    path = np.zeros(len(moves), np.int64)
-    for t in range(len(moves) - 1, -1, -1):
+    path = np.zeros(n_frames, np.int64)
+    state = int(np.argmax(final))
+    for t in range(n_frames - 1, -1, -1):
         path[t] = state
-        move = moves[t]
-        if t == 0:
-            break
-        step = int(move[state])
-        if step == _STEP:
-            state -= 1
-        elif step == _JUMP:
-            state -= 2
-        elif step == _SKIP_BLANK:
-            state = int(layout.skip_from_blank[state])
-        elif step == _SKIP_UNIT:
-            state = int(layout.skip_from_unit[state])
-    return path
+        state = int(graph.pred[state, moves[t, state]])
+    return _word_paths(path, emit, graph)
 
 
-def _extents(
-    path: np.ndarray, emit: np.ndarray, layout: _Layout
-) -> tuple[list[bool], list[list[tuple[int, int, float]]]]:
+def _word_paths(path: np.ndarray, emit: np.ndarray, graph: _Graph) -> list[WordPath]:
     frames = np.arange(len(path))
-    spoken: list[bool] = []
-    extents: list[list[tuple[int, int, float]]] = []
-    for a, b in layout.spans:
-        visits = [frames[path == s] for s in range(a, b + 1, 2)]
-        if not len(visits[0]):
-            spoken.append(False)
-            continue
-        spoken.append(True)
-        word = []
-        for k, own in enumerate(visits):
-            end = visits[k + 1][0] if k + 1 < len(visits) else own[-1] + 1
-            word.append((int(own[0]), int(end), float(emit[own, a + 2 * k].sum())))
-        extents.append(word)
-    if not any(spoken):
+    out = []
+    for word_units in graph.units:
+        found = WordPath(False, 0)
+        for variant, states in enumerate(word_units):
+            visits = [frames[path == s] for s in states]
+            if not len(visits[0]):
+                continue
+            extents = []
+            for k, own in enumerate(visits):
+                end = visits[k + 1][0] if k + 1 < len(visits) else own[-1] + 1
+                extents.append((int(own[0]), int(end), float(emit[own, states[k]].sum())))
+            found = WordPath(True, variant, tuple(extents))
+        out.append(found)
+    if not any(w.spoken for w in out):
         raise WordAlignmentError()
-    return spoken, extents
+    return out
 
 
 def aligned_units(
-    logp: np.ndarray, words: Sequence[Sequence[str]], unit_index: dict[str, int]
-) -> Alignment:
-    """:func:`ctc_align` as the English aligner's :class:`Alignment`, in 10 ms frames."""
-    spoken, extents = ctc_align(logp, [[unit_index[u] for u in word] for word in words])
-    said = iter(extents)
+    logp: np.ndarray, words: Sequence[Sequence[Sequence[str]]], unit_index: dict[str, int]
+) -> tuple[Alignment, tuple[int, ...]]:
+    """:func:`ctc_align` on unit names (each word its pronunciations), as the English
+    aligner's :class:`Alignment` in 10 ms frames, and the pronunciation each word was
+    aligned in (an unspoken word: its first)."""
+    paths = ctc_align(logp, [[[unit_index[u] for u in units] for units in variants] for variants in words])
+    chosen = [variants[p.variant] for variants, p in zip(words, paths, strict=True)]
     spoken_phones = [
         tuple(
             AlignedPhone(unit, start * TENTHS_PER_FRAME, end * TENTHS_PER_FRAME, score)
-            for unit, (start, end, score) in zip(word, next(said), strict=True)
+            for unit, (start, end, score) in zip(units, p.units, strict=True)
         )
-        for word, was_said in zip(words, spoken, strict=True)
-        if was_said
+        for units, p in zip(chosen, paths, strict=True)
+        if p.spoken
     ]
-    aligned: tuple[AlignedWord, ...] = with_skipped(words, spoken, spoken_phones)
-    return Alignment(aligned, len(logp) * TENTHS_PER_FRAME, False)
+    aligned: tuple[AlignedWord, ...] = with_skipped(chosen, [p.spoken for p in paths], spoken_phones)
+    return Alignment(aligned, len(logp) * TENTHS_PER_FRAME, False), tuple(p.variant for p in paths)

@@ -19,7 +19,7 @@ from orato.acoustic.language import language_probabilities
 from orato.acoustic.phones import BLANK, phone_name
 from orato.acoustic.whisper import load_whisper, whisper_model
 from orato.audio import DecodedAudio, SpeechSegment
-from orato.lang import ExpectedWord
+from orato.lang import ExpectedWord, ScriptAnalysis
 from orato.registry import models
 from orato.scoring.assessment import (
     PhoneAssessment,
@@ -93,6 +93,14 @@ class PronunciationEngine:
         verdicts = self._decision(features, predictions)
         scores = decided_scores(predictions, verdicts, features.word_of_phone, self._decision.threshold)
         return assessment(evidence, features, predictions, verdicts, scores)
+
+
+    def assess_analysis(
+        self, audio: DecodedAudio, analysis: ScriptAnalysis, hearing: Hearing | None = None
+    ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
+        """:meth:`assess` on the script's default pronunciations (CMUdict's first, what the
+        scorer was fitted on), and those pronunciations' indices."""
+        return self.assess(audio, analysis.expected_words(), hearing), (0,) * len(analysis.words)
 
 
 def assessment(

@@ -15,7 +15,7 @@ from typing import Protocol
 from orato.acoustic.language import dialect_language
 from orato.acoustic.whisper import load_whisper
 from orato.audio import DecodedAudio, SpeechSegment
-from orato.lang import ExpectedWord
+from orato.lang import ExpectedWord, ScriptAnalysis
 from orato.registry import models
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.calibration import UnitCalibration
@@ -40,6 +40,12 @@ class Engine(Protocol):
     def assess(
         self, audio: DecodedAudio, words: Sequence[ExpectedWord], hearing: Hearing | None = None
     ) -> UtteranceAssessment: ...
+
+    def assess_analysis(
+        self, audio: DecodedAudio, analysis: ScriptAnalysis, hearing: Hearing | None = None
+    ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
+        """The script scored in the pronunciation of each word the engine chose, and its index."""
+        ...
 
 
 def engine_for(settings: Settings, dialect: str) -> Engine:

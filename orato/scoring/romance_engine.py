@@ -29,7 +29,7 @@ from orato.acoustic.aligner import Alignment
 from orato.acoustic.language import language_probabilities
 from orato.acoustic.whisper import WhisperFeatures
 from orato.audio import DecodedAudio, SpeechSegment
-from orato.lang import ExpectedWord
+from orato.lang import ExpectedWord, ScriptAnalysis
 from orato.lang.romance_units import UNIT_INDEX, UNITS, Language
 from orato.scoring.assessment import PhoneAssessment, UtteranceAssessment, WordAssessment
 from orato.scoring.calibration import QUALITY_SCALE, CalibratedScores, UnitCalibration, heard_unit
@@ -82,13 +82,27 @@ class RomanceEngine:
         """
         if not words:
             raise ValueError("at least one expected word is required")
-        return self.assess_posteriors(self.log_posteriors(audio.samples), words)
+        return self.assess_posteriors(self.log_posteriors(audio.samples), [[w.phones] for w in words])[0]
 
-    def assess_posteriors(self, logp: np.ndarray, words: Sequence[ExpectedWord]) -> UtteranceAssessment:
-        """Steps 3-5 on the head's log-posteriors (training and evaluation start here)."""
-        alignment = aligned_units(logp, [w.phones for w in words], UNIT_INDEX)
+    def assess_analysis(
+        self, audio: DecodedAudio, analysis: ScriptAnalysis, hearing: Hearing | None = None
+    ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
+        """:meth:`assess` on a script whose words may have several pronunciations (a dialect's
+        own variants, accepted as correct): each word is scored in the one the speech matches
+        best, whose index comes back per word."""
+        variants = [[w.expected(v).phones for v in range(len(w.pronunciations))] for w in analysis.words]
+        if not variants:
+            raise ValueError("at least one expected word is required")
+        return self.assess_posteriors(self.log_posteriors(audio.samples), variants)
+
+    def assess_posteriors(
+        self, logp: np.ndarray, words: Sequence[Sequence[Sequence[str]]]
+    ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
+        """Steps 3-5 on the head's log-posteriors, each word given as its pronunciations'
+        units (training and evaluation start here)."""
+        alignment, chosen = aligned_units(logp, words, UNIT_INDEX)
         features = unit_features(logp, alignment)
-        return utterance(alignment, features, self._calibration(features, len(words), self._language))
+        return utterance(alignment, features, self._calibration(features, len(words), self._language)), chosen
 
 
 def utterance(alignment: Alignment, features: UnitFeatures, calibrated: CalibratedScores) -> UtteranceAssessment:

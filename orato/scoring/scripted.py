@@ -142,7 +142,8 @@ def score_expected_words(
 ) -> tuple[Attempt, Delivery]:
     """The whole trip for one list of expected words: what score speech runs on a transcript."""
     speech = tuple(require_speech(audio))
-    attempt = scored_attempt(analysis, segments, engine.assess(audio, analysis.expected_words()), speech)
+    assessment, variants = engine.assess_analysis(audio, analysis)
+    attempt = scored_attempt(analysis, segments, assessment, speech, variants)
     return _analyse(attempt, audio, analysis.dialect, extras)
 
 
@@ -162,11 +163,11 @@ def _best_option(
     hearing = engine.hearing(audio)  # asked at most once, whichever options need it
     for analysis, segments in zip(prepared.options, prepared.segments, strict=True):
         try:
-            assessment = engine.assess(audio, analysis.expected_words(), hearing)  # evidence and alignment
+            assessment, variants = engine.assess_analysis(audio, analysis, hearing)  # evidence and alignment
         except WordAlignmentError as error:
             failure = error
             continue
-        attempts.append(scored_attempt(analysis, segments, assessment, speech))
+        attempts.append(scored_attempt(analysis, segments, assessment, speech, variants))
     if not attempts:
         raise failure or WordAlignmentError()
     return max(attempts, key=lambda a: a.pronunciation), foreign
@@ -196,9 +197,19 @@ def spoken_language_check(
 
 
 def scored_attempt(
-    analysis: ScriptAnalysis, segments: Segments, assessment: UtteranceAssessment, speech: tuple[SpeechSegment, ...]
+    analysis: ScriptAnalysis,
+    segments: Segments,
+    assessment: UtteranceAssessment,
+    speech: tuple[SpeechSegment, ...],
+    variants: Sequence[int] | None = None,
 ) -> Attempt:
-    verdicts = [WordVerdict(word, 0, verdict) for word, verdict in zip(analysis.words, assessment.words, strict=True)]
+    """The engine's verdict on each script word, in the pronunciation it was scored in
+    (``variants``, one per word; each word's first by default)."""
+    chosen = variants if variants is not None else [0] * len(analysis.words)
+    verdicts = [
+        WordVerdict(word, variant, verdict)
+        for word, variant, verdict in zip(analysis.words, chosen, assessment.words, strict=True)
+    ]
     return Attempt(analysis.text, tuple(scored_word(v) for v in verdicts), assessment, segments, speech)
 
 

@@ -202,8 +202,8 @@ def score_speech(
     if not analysis.words:
         raise NoSpeechError()
     track = prosody_track(audio.samples)
-    assessment = _assess_speech(engine, audio, speech, analysis, transcript)
-    words = _heard_words(transcript, analysis, assessment, track, prepared)
+    assessment, variants = _assess_speech(engine, audio, speech, analysis, transcript)
+    words = _heard_words(transcript, analysis, assessment, variants, track, prepared)
     segments = _sentences(analysis)
     proficiency = (assessment.accuracy, assessment.total)
     fluency, segment_scores, fluency_score = _fluency(words, segments, track, proficiency)
@@ -240,13 +240,15 @@ def _assess_speech(
     speech: Sequence[SpeechSegment],
     analysis: ScriptAnalysis,
     transcript: Transcript,
-) -> UtteranceAssessment:
+) -> tuple[UtteranceAssessment, tuple[int, ...]]:
     """The engine on the recording from the first stretch of speech to the last (module
-    docstring), its frames counted from the start of the whole recording. The transcript is
-    what the recording holds: no part of it lies outside these words."""
+    docstring), its frames counted from the start of the whole recording, and the
+    pronunciation each word was scored in. The transcript is what the recording holds: no
+    part of it lies outside these words."""
     part, offset = speech_part(audio, speech)
     hearing = Hearing.of(transcript, shift_seconds=offset * FRAME_SECONDS)
-    return _shifted(engine.assess(part, analysis.expected_words(), hearing), offset)
+    assessment, variants = engine.assess_analysis(part, analysis, hearing)
+    return _shifted(assessment, offset), variants
 
 
 def speech_part(audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> tuple[DecodedAudio, int]:
@@ -292,10 +294,13 @@ def _heard_words(
     transcript: Transcript,
     analysis: ScriptAnalysis,
     assessment: UtteranceAssessment,
+    variants: Sequence[int],
     track: ProsodyTrack,
     prepared: PreparedSpeech,
 ) -> tuple[HeardWord, ...]:
-    scored = [scored_word(WordVerdict(w, 0, a)) for w, a in zip(analysis.words, assessment.words, strict=True)]
+    scored = [
+        scored_word(WordVerdict(w, v, a)) for w, v, a in zip(analysis.words, variants, assessment.words, strict=True)
+    ]
     if offers(prepared.dialect, "stress"):
         scored = add_stress(scored, track, prepared.dialect)
     heard = []
