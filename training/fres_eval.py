@@ -29,14 +29,16 @@ from orato.scoring.calibration import UnitCalibration, logistic
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
-from training.fres_calibrate import CACHE_DIR, ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, script_units
+from training.fres_calibrate import CACHE_DIR, ROWS_FILE, SHIPPED_HEAD, calibration, script_units
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.
 MINIMAL_PAIRS = (("rue", "roue", "fr-fr"), ("roue", "rue", "fr-fr"), ("pull", "poule", "fr-fr"),
                  ("poule", "pull", "fr-fr"), ("pero", "perro", "es-es"), ("perro", "pero", "es-es"),
                  ("caro", "carro", "es-es"), ("carro", "caro", "es-es"))  # fmt: skip
 HELD_OUT_VOICE = "m7"  # espeak-ng variant training.fres_corpus keeps out of the head's training
+HELD_OUT_VOICE_HEAD = "no-espeak-m7-f5.npz"  # training.fres_heads' head trained without it
 ESPEAK_VOICE = {"fr-fr": "fr", "es-es": "es"}
+VOICE_SETTINGS = (170, 50, 55)  # rate (words a minute), pitch, range: the middle of the corpus's draws
 
 
 def auc(scores: np.ndarray, positive: np.ndarray) -> float:
@@ -94,11 +96,11 @@ def held_out_figures(rows: dict[str, np.ndarray], pooled: bool) -> list[dict[str
 def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
     """Each pair read by the held-out espeak-ng voice, scored against the other word."""
     # The corpus's own synthesiser: espeak-ng with the voice variants the service does not name.
-    from training.fres_corpus import _VariantEngine, speak
+    from training.fres_corpus import EspeakVoice, _VariantEngine, speak
 
-    held_out = heads_by_group(heads)
-    with np.load(SHIPPED_HEAD) as arrays:
-        head = held_out.get(f"espeak-{HELD_OUT_VOICE}", CtcHead({k: arrays[k] for k in arrays.files}))
+    path = heads / HELD_OUT_VOICE_HEAD if heads and (heads / HELD_OUT_VOICE_HEAD).exists() else SHIPPED_HEAD
+    with np.load(path) as arrays:
+        head = CtcHead({k: arrays[k] for k in arrays.files})
     whisper = WhisperFeatures(assemble_model(cache / "models"))
     weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
     engine_of = {language: RomanceEngine(whisper, head, UnitCalibration(weights), language) for language in ("fr", "es")}
@@ -108,14 +110,14 @@ def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
         language: Language = "fr" if dialect.startswith("fr") else "es"
         expected, said = script_units(script, dialect, language)[0], script_units(read, dialect, language)[0]
         engine = engine_of[language]
-        audio = speak(synthesiser, read, {"variant": f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}"})
-        own = speak(synthesiser, script, {"variant": f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}"})
+        voice = EspeakVoice(f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}", *VOICE_SETTINGS)
+        audio, own = speak(synthesiser, read, voice), speak(synthesiser, script, voice)
         wrong = engine.assess_posteriors(engine.log_posteriors(audio), [[expected]])[0].words[0]
         right = engine.assess_posteriors(engine.log_posteriors(own), [[expected]])[0].words[0]
         differ = [k for k, (a, b) in enumerate(zip(expected, said, strict=False)) if a != b] or [len(expected) - 1]
         k = differ[0]
         out.append({
-            "script": script, "read": read, "unit": expected[k],
+            "head": path.name, "script": script, "read": read, "unit": expected[k],
             "substitute": said[k] if k < len(said) else "sil",
             "quality_read_right": right.phones[k].quality_score, "quality_read_as_pair": wrong.phones[k].quality_score,
             "word_read_right": right.quality_score, "word_read_as_pair": wrong.quality_score,
