@@ -35,7 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from orato.lang.espeak import MAX_CHARS, ipa_words
+from orato.errors import OratoError
+from orato.lang import analyse_script
+from orato.lang.espeak import ipa_words
 from orato.lang.romance_units import UNIT_INDEX, Language, espeak_units
 from orato.scoring.calibration import PARAMETERS, logistic
 from orato.scoring.ctc_align import aligned_units
@@ -90,16 +92,10 @@ def read_clips(cache: Path) -> list[Clip]:
         return [Clip(**row) for row in csv.DictReader(handle, delimiter="\t")]  # type: ignore[arg-type]
 
 
-def script_units(text: str, dialect: str, language: Language) -> list[tuple[str, ...]]:
-    """Each word espeak-ng reads in ``text``, as units (ValueError: a symbol with no unit)."""
-    words, piece = [], ""
-    for token in [*text.split(), ""]:
-        if token and (not piece or len(piece) + 1 + len(token) <= MAX_CHARS):
-            piece = f"{piece} {token}" if piece else token
-            continue
-        words.extend(espeak_units(ipa, language) for ipa in ipa_words(piece, dialect))
-        piece = token
-    return [w for w in words if w]
+def script_units(text: str, dialect: str) -> list[tuple[str, ...]]:
+    """Each script word's units as the API expects them: the language layer's default
+    pronunciation in the clip's dialect, unknown words inferred."""
+    return [w.phones for w in analyse_script(text, dialect, include_unknown_words=True).expected_words()]
 
 
 def lexicon(language: Language) -> set[tuple[str, ...]]:
@@ -205,8 +201,8 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
         if clip.source not in sources:
             continue
         try:
-            words = script_units(clip.text, clip.dialect, clip.language)
-        except ValueError:
+            words = script_units(clip.text, clip.dialect)
+        except (ValueError, OratoError):
             continue
         head = held_out.get(clip.group, shipped)
         with np.load(cache / "states" / f"{clip.uttid}.npz") as arrays:
