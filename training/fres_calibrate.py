@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from orato.errors import OratoError
+from orato.errors import OratoError, WordAlignmentError
 from orato.lang import analyse_script
 from orato.lang.espeak import ipa_words
 from orato.lang.romance_units import UNIT_INDEX, Language, espeak_units
@@ -165,13 +165,19 @@ class Rows:
 
 def clip_rows(logp: np.ndarray, words: list[tuple[str, ...]], planted: list[Plant], rows: Rows, index: int) -> None:
     """The true script's spoken units (right), then each planted unit (wrong) when its word was said."""
-    truth = features(logp, words)
+    try:
+        truth = features(logp, words)
+    except WordAlignmentError:  # nothing of the script found: not a reading to calibrate on
+        return
     rows.add(truth.columns[truth.spoken], np.zeros(int(truth.spoken.sum()), bool), True, index, truth.word_of_unit[truth.spoken])
     for plant in planted:
         units = words[plant.word]
         swapped = [*words[: plant.word], units[: plant.position] + (plant.unit,) + units[plant.position + 1 :],
                    *words[plant.word + 1 :]]  # fmt: skip
-        scored = features(logp, swapped)
+        try:
+            scored = features(logp, swapped)
+        except WordAlignmentError:  # a one-word script whose swap left nothing said
+            continue
         at = sum(len(w) for w in words[: plant.word]) + plant.position
         if scored.spoken[at]:
             rows.add(scored.columns[at : at + 1], np.ones(1, bool), plant.real, index, np.asarray([plant.word]))
