@@ -202,7 +202,7 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
     near = {language: neighbours(language) for language in ("fr", "es")}
     allowed = {language: language_classes(language) for language in ("fr", "es")}
     rows = Rows([], [], [], [], [])
-    meta: list[tuple[str, str, str, str, bool]] = []
+    meta: list[tuple[str, str, str, str, bool, int]] = []
     for clip in read_clips(cache):
         if clip.source not in sources:
             continue
@@ -215,7 +215,7 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
             states = arrays["states"].astype(np.float32)
         logp = within_language(head(states)[0].astype(np.float64), allowed[clip.language])
         clip_rows(logp, words, plants(words, known[clip.language], near[clip.language], rng), rows, len(meta))
-        meta.append((clip.uttid, clip.group, clip.source, clip.language, clip.group in held_out))
+        meta.append((clip.uttid, clip.group, clip.source, clip.language, clip.group in held_out, len(words)))
         if len(meta) % 100 == 0:
             log.info("%d clips scored", len(meta))
     return {
@@ -223,7 +223,7 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
         "real": np.concatenate(rows.real), "clip": np.concatenate(rows.clip), "word": np.concatenate(rows.word),
         "uttid": np.asarray([m[0] for m in meta]), "group": np.asarray([m[1] for m in meta]),
         "source": np.asarray([m[2] for m in meta]), "language": np.asarray([m[3] for m in meta]),
-        "unheard": np.asarray([m[4] for m in meta]),
+        "unheard": np.asarray([m[4] for m in meta]), "words": np.asarray([m[5] for m in meta]),
     }  # fmt: skip
 
 

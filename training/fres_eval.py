@@ -57,13 +57,17 @@ def auc(scores: np.ndarray, positive: np.ndarray) -> float:
 
 
 def word_scores(rows: dict[str, np.ndarray], clip: int, weights: dict[str, np.ndarray], language: Language) -> np.ndarray:
-    """The word scores of one native reading of its own script, under ``weights``."""
+    """The word scores of one native reading of its own script, under ``weights``: 0 for a
+    word the alignment left unspoken (or every word, when nothing of the script was found)."""
     mine = (rows["clip"] == clip) & ~rows["wrong"]
-    words = rows["word"][mine]
-    _, word_of_unit = np.unique(words, return_inverse=True)
-    n = len(words)
-    features = UnitFeatures(rows["columns"][mine], np.zeros((n, 2)), np.zeros(n, np.int64), word_of_unit, np.ones(n, bool))
-    return UnitCalibration(weights)(features, int(word_of_unit.max()) + 1, language).scores.words
+    n_words, n = int(rows["words"][clip]), int(mine.sum())
+    scores = np.zeros(n_words)
+    if n:
+        word_of_unit = rows["word"][mine]
+        features = UnitFeatures(rows["columns"][mine], np.zeros((n, 2)), np.zeros(n, np.int64), word_of_unit, np.ones(n, bool))
+        said = np.unique(word_of_unit)
+        scores[said] = UnitCalibration(weights)(features, n_words, language).scores.words[said]
+    return scores
 
 
 def held_out_figures(rows: dict[str, np.ndarray], pooled: bool) -> list[dict[str, object]]:
