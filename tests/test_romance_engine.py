@@ -126,3 +126,11 @@ def test_a_word_after_one_with_the_same_last_unit_needs_a_blank_between() -> Non
     alignment, _ = aligned_units(logp, [[("m", "i")], [("i",)]], UNIT_INDEX)
     assert [w.spoken for w in alignment.words] == [True, True]
     assert alignment.words[1].phones[0].start == 2 * 4
+
+
+def test_a_single_word_read_as_another_is_that_word_said_wrong() -> None:
+    # "rue" expected, nothing like it said: skipping the only word would leave nothing said.
+    logp = posteriors([None, "a", None, None, None])
+    assert ctc_align(logp, [[[UNIT_INDEX["a"]]], [[UNIT_INDEX["ʁ"], UNIT_INDEX["y"]]]])[1].spoken is False
+    alignment, _ = aligned_units(logp, [[("ʁ", "y")]], UNIT_INDEX)
+    assert alignment.words[0].spoken

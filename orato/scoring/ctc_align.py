@@ -7,7 +7,9 @@ blank takes silence as readily as the gap between two spikes), and a word may be
 the path may jump from just before a word to just after it for a fixed log-probability per
 unit of the word, so a word the reader left out is reported unspoken instead of being
 squeezed between its neighbours. Words left out at the start or the end (a reader who
-stopped early) are skipped the same way. A word may have several pronunciations (fr-ca's
+stopped early) are skipped the same way. A path that would leave every word out is not taken:
+the speech is then aligned to all the words (a single word read as its minimal pair, *roue*
+for *rue*, is that word said wrong, not nothing said). A word may have several pronunciations (fr-ca's
 affricated ``t``, es-es ``ll`` said with or without yeísmo): each is a branch of the path,
 and the path takes the one the speech matches best.
 
@@ -37,6 +39,8 @@ TENTHS_PER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)  # 10 ms f
 # or more: at -5 a word with one or two wrong sounds is kept (and scored), a word whose units
 # are mostly absent is skipped.
 SKIP_LOG_PROB_PER_UNIT = -5.0
+# A skip the path may take only where no other path exists (finite, so sums of skips stay defined).
+NO_SKIP_LOG_PROB = -1e9
 NEG_INF = -np.inf
 
 Units = Sequence[int]  # one pronunciation of a word, as head classes
@@ -56,13 +60,13 @@ class _Graph:
     """The path's states (blank-interleaved units of every pronunciation, a shared blank
     between words) and, per state, its predecessors with the log-probability of the move."""
 
-    def __init__(self, words: Sequence[Sequence[Units]]) -> None:
+    def __init__(self, words: Sequence[Sequence[Units]], skip_per_unit: float) -> None:
         labels: list[int] = [BLANK]  # state 0: the blank before the first word
         preds: list[list[tuple[int, float]]] = [[]]
         # Per word: per pronunciation, its unit states; and the blank after the word.
         self.units: list[list[list[int]]] = []
         self.after: list[int] = []
-        self.skip = [SKIP_LOG_PROB_PER_UNIT * len(w[0]) for w in words]
+        self.skip = [skip_per_unit * len(w[0]) for w in words]
         before, last_units = 0, [0]  # entries of the next word: the blank before it, the units ending the word before
         for w, variants in enumerate(words):
             word_units = []
@@ -119,10 +123,18 @@ def ctc_align(logp: np.ndarray, words: Sequence[Sequence[Units]]) -> list[WordPa
     """
     if not words or not all(words) or not all(units for variants in words for units in variants):
         raise ValueError("every expected word needs at least one unit")
-    graph = _Graph(words)
-    n_frames, n_states = len(logp), len(graph.labels)
-    if n_frames == 0:
+    if len(logp) == 0:
         raise WordAlignmentError()
+    paths = _best_path(logp, _Graph(words, SKIP_LOG_PROB_PER_UNIT))
+    if not any(p.spoken for p in paths):
+        paths = _best_path(logp, _Graph(words, NO_SKIP_LOG_PROB))
+    if not any(p.spoken for p in paths):
+        raise WordAlignmentError()
+    return paths
+
+
+def _best_path(logp: np.ndarray, graph: _Graph) -> list[WordPath]:
+    n_frames, n_states = len(logp), len(graph.labels)
     emit = logp[:, graph.labels].astype(np.float64)
     moves = np.zeros((n_frames, n_states), np.int8)
     rows = np.arange(n_states)
@@ -158,8 +170,6 @@ def _word_paths(path: np.ndarray, emit: np.ndarray, graph: _Graph) -> list[WordP
                 extents.append((int(own[0]), int(end), float(emit[own, states[k]].sum())))
             found = WordPath(True, variant, tuple(extents))
         out.append(found)
-    if not any(w.spoken for w in out):
-        raise WordAlignmentError()
     return out
 
 
