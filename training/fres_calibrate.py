@@ -13,7 +13,7 @@ recording cannot hold).
 Features come from :mod:`orato.scoring.romance_engine`'s own steps (alignment, GOP features),
 on the encoder states training.fres_corpus cached per clip, with the head that never heard
 the clip's speaker where one exists (``--heads``: ``no-<group>.npz`` trained without that
-group), so the calibration sees the evidence of unheard voices, as it will in service. The
+group, training.fres_heads), so the calibration sees the evidence of unheard voices, as it will in service. The
 shipped calibration is fitted on those unheard speakers' units only; the features are the same
 for both languages (GOP shares and log-posteriors of whichever units), so ``--pooled`` fits one
 calibration on both languages' speakers where one language alone has too few.
@@ -43,6 +43,7 @@ from orato.scoring.calibration import PARAMETERS, logistic
 from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.unit_features import FEATURES, UnitFeatures, language_classes, unit_features, within_language
+from training.fres_heads import HEADS_DIR, HOLDOUTS
 
 CACHE_DIR = Path("/work/fres/cache")
 ROWS_FILE = Path("/work/fres/calibration_rows.npz")
@@ -183,20 +184,25 @@ def clip_rows(logp: np.ndarray, words: list[tuple[str, ...]], planted: list[Plan
             rows.add(scored.columns[at : at + 1], np.ones(1, bool), plant.real, index, np.asarray([plant.word]))
 
 
+def load_head(path: Path) -> CtcHead:
+    with np.load(path) as arrays:
+        return CtcHead({k: arrays[k] for k in arrays.files})
+
+
 def heads_by_group(heads: Path | None) -> dict[str, CtcHead]:
-    """The held-out heads by the group they never heard (``no-<group>.npz``)."""
+    """The held-out heads training.fres_heads wrote, by each group they never heard."""
     found = {}
-    for path in sorted(heads.glob("no-*.npz")) if heads else ():
-        with np.load(path) as arrays:
-            found[path.stem.removeprefix("no-")] = CtcHead({k: arrays[k] for k in arrays.files})
+    for name, groups in HOLDOUTS.items():
+        if heads is not None and (heads / f"{name}.npz").exists():
+            head = load_head(heads / f"{name}.npz")
+            found.update({group: head for group in groups})
     return found
 
 
 def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.ndarray]:
     """Rows of every clip of ``sources``, each scored by the head that never heard its group."""
     held_out = heads_by_group(heads)
-    with np.load(SHIPPED_HEAD) as arrays:
-        shipped = CtcHead({k: arrays[k] for k in arrays.files})
+    shipped = load_head(SHIPPED_HEAD)
     rng = random.Random(SEED)
     known = {language: lexicon(language) for language in ("fr", "es")}
     near = {language: neighbours(language) for language in ("fr", "es")}
@@ -265,7 +271,7 @@ def calibration(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cache", type=Path, default=CACHE_DIR)
-    parser.add_argument("--heads", type=Path, default=None, help="<group>.npz heads trained without that group")
+    parser.add_argument("--heads", type=Path, default=HEADS_DIR, help="training.fres_heads' held-out heads")
     parser.add_argument("--rows", type=Path, default=ROWS_FILE)
     parser.add_argument("--sources", default="native", help="comma-separated clip sources to calibrate on")
     parser.add_argument("--out", type=Path, default=OUT)

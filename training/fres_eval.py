@@ -27,17 +27,16 @@ from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.lang import analyse_script
 from orato.lang.romance_units import Language
 from orato.scoring.calibration import UnitCalibration, logistic
-from orato.scoring.ctc_head import CtcHead
 from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
-from training.fres_calibrate import CACHE_DIR, ROWS_FILE, SHIPPED_HEAD, calibration
+from training.fres_calibrate import CACHE_DIR, ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
+from training.fres_heads import HEADS_DIR
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.
 MINIMAL_PAIRS = (("rue", "roue", "fr-fr"), ("roue", "rue", "fr-fr"), ("pull", "poule", "fr-fr"),
                  ("poule", "pull", "fr-fr"), ("pero", "perro", "es-es"), ("perro", "pero", "es-es"),
                  ("caro", "carro", "es-es"), ("carro", "caro", "es-es"))  # fmt: skip
 HELD_OUT_VOICE = "m7"  # espeak-ng variant training.fres_corpus keeps out of the head's training
-HELD_OUT_VOICE_HEAD = "no-espeak-m7-f5.npz"  # training.fres_heads' head trained without it
 ESPEAK_VOICE = {"fr-fr": "fr", "es-es": "es"}
 # eSpeak NG reads "pull" as the English word (pʊl); it says the French one (pyl) for "pule".
 SPOKEN_AS = {"pull": "pule"}
@@ -105,9 +104,9 @@ def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
     # The corpus's own synthesiser: espeak-ng with the voice variants the service does not name.
     from training.fres_corpus import EspeakVoice, _VariantEngine, speak
 
-    path = heads / HELD_OUT_VOICE_HEAD if heads and (heads / HELD_OUT_VOICE_HEAD).exists() else SHIPPED_HEAD
-    with np.load(path) as arrays:
-        head = CtcHead({k: arrays[k] for k in arrays.files})
+    voice_group = f"espeak-{HELD_OUT_VOICE}"
+    head = heads_by_group(heads).get(voice_group) or load_head(SHIPPED_HEAD)
+    never_heard = voice_group in heads_by_group(heads)
     whisper = WhisperFeatures(assemble_model(cache / "models"))
     weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
     engine_of = {language: RomanceEngine(whisper, head, UnitCalibration(weights), language) for language in ("fr", "es")}
@@ -125,7 +124,7 @@ def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
         differ = [k for k, (a, b) in enumerate(zip(expected, said, strict=False)) if a != b] or [len(expected) - 1]
         k = differ[0]
         out.append({
-            "head": path.name, "script": script, "read": read, "unit": expected[k],
+            "head_never_heard_the_voice": never_heard, "script": script, "read": read, "unit": expected[k],
             "substitute": said[k] if k < len(said) else "sil",
             "quality_read_right": right.phones[k].quality_score, "quality_read_as_pair": wrong.phones[k].quality_score,
             "word_read_right": right.quality_score, "word_read_as_pair": wrong.quality_score,
@@ -137,7 +136,7 @@ def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=Path, default=ROWS_FILE)
-    parser.add_argument("--heads", type=Path, default=None)
+    parser.add_argument("--heads", type=Path, default=HEADS_DIR)
     parser.add_argument("--cache", type=Path, default=CACHE_DIR)
     parser.add_argument("--skip-pairs", action="store_true")
     args = parser.parse_args()
