@@ -176,8 +176,10 @@ def test_score_speech_transcribes_and_scores_in_the_dialect(
     assert all(p["phone"].upper() in inventory for w in score["word_score_list"] for p in _phones(w))
     for name in ("pronunciation", "fluency", "grammar", "vocab", "coherence", "overall"):
         assert 0 <= score["speechace_score"][name] <= 100
-    assert score["speechace_score"]["pronunciation"] >= 60
     assert "grammar" not in score  # the feedback nodes are English only, and only on request
+    # No pronunciation floor here: Whisper-base mishears eSpeak NG's French ("Les petits
+    # chatons souris de madamelle"), and the words are scored against what it heard. The
+    # native recordings below carry that check.
 
 
 def _native_clips() -> list[dict[str, str]]:
@@ -202,3 +204,14 @@ def test_native_recordings_score_native_like(client: TestClient, key: str, clip:
     words = response.json()["text_score"]["word_score_list"]
     assert all(w["quality_score"] > 0 for w in words), "every word of a native reading is heard"
     assert np.median([w["quality_score"] for w in words]) >= 80
+
+
+@pytest.mark.skipif(not _native_clips(), reason="../shared/data/fr-es-native is not here")
+@pytest.mark.parametrize("clip", _native_clips()[::2], ids=lambda clip: clip["uttid"])
+def test_native_free_speech_scores_native_like(client: TestClient, key: str, clip: dict[str, str]) -> None:
+    audio = wav_bytes(samples((NATIVE_DIR / clip["path"]).read_bytes()))
+    response = post(client, SPEECH, key, audio=audio, dialect=clip["dialect"])
+    assert response.status_code == 200, response.text
+    score = response.json()["speech_score"]
+    assert len(score["word_score_list"]) >= 4
+    assert score["speechace_score"]["pronunciation"] >= 70
