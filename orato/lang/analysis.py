@@ -133,6 +133,9 @@ def analyse_script(
                 continue
         else:
             prons = tuple(source.pronounce(word.text))
+            if not prons:  # a known word espeak-ng could not say (French, Spanish)
+                failed.append(word.text)
+                continue
         analysed.append(
             AnalysedWord(
                 text=word.text,

@@ -70,6 +70,14 @@ def acoustic_phones(code: str, dialect: str) -> tuple[str, ...]:
     return (code.upper(),)
 
 
+def acoustic_inventory(dialect: str) -> tuple[str, ...]:
+    """Every acoustic phone the dialect's phones own, in the contract's order: the competitors
+    a ``sound_most_like`` is chosen from (es-mx has no ``θ`` or ``ʎ``, French no ``r``)."""
+    return tuple(
+        dict.fromkeys(a for code in phone_set(dialect).phones for a in acoustic_phones(code, dialect))
+    )
+
+
 # Acoustic phone -> the dialect code a response shows for it when it is *not* the expected
 # phone's own rendering (sound_most_like of a mispronounced phone).
 _GB_FROM_ACOUSTIC = {"AH": "ah", "AA": "aa", "EH": "eh", "IH": "ih", "UH": "uh"}
@@ -100,19 +108,25 @@ def _romance_phone(unit: str, dialect: str, lang: str) -> str | None:
     return single if single is not None else _ROMANCE_NEAREST[lang].get(unit)
 
 
-def dialect_phone(acoustic: str, dialect: str, expected: str | None = None) -> str | None:
+def dialect_phone(
+    acoustic: str,
+    dialect: str,
+    expected: str | None = None,
+    units: tuple[str, ...] | None = None,
+) -> str | None:
     """The dialect wire code for an acoustic phone, e.g. for ``sound_most_like``.
 
     When ``expected`` (a dialect code) maps onto ``acoustic``, the answer is ``expected``: an
     en-gb ``oh`` heard as ``AA`` was said right and must read ``oh``, not ``aa``, and a Spanish
-    ``AI`` whose ``j`` was heard is ``AI``. Otherwise the plain inverse of
+    ``AI`` whose ``j`` was heard is ``AI``. ``units`` are the expected phone's own in the
+    variant scored (:attr:`Phone.units`): a fr-ca ``T`` said ``t s`` was said right. Otherwise the plain inverse of
     :func:`acoustic_phones` (fr/es: the code owning just that unit, ``j`` -> ``YI`` in
     Spanish, ``Y`` in French, else the nearest code above); ``sil`` and ``spn`` pass
     through, and an unknown phone gives None.
     """
     if acoustic in ("sil", "spn", "SIL", "SPN"):
         return acoustic.lower()
-    if expected is not None and acoustic in acoustic_phones(expected, dialect):
+    if expected is not None and acoustic in (units or acoustic_phones(expected, dialect)):
         return expected
     lang = language(dialect)
     if lang == "fr" or lang == "es":
@@ -170,9 +184,9 @@ class PhoneRef:
 class Pronunciation:
     """One way to say a word, in the dialect's phones, with its acoustic rendering.
 
-    ``source`` says where it came from: ``cmudict`` (en-us lexicon), ``espeak`` (en-gb
-    lexicon), ``rules`` (en-gb derived from CMUdict), ``g2p`` (inferred unknown word),
-    ``markup`` or ``phone_list``.
+    ``source`` says where it came from: ``cmudict`` (en-us lexicon), ``espeak`` (en-gb, fr and
+    es lexicon words), ``rules`` (en-gb derived from CMUdict; fr-ca and es-es variants),
+    ``g2p`` (inferred unknown word, variants included), ``markup`` or ``phone_list``.
     """
 
     dialect: str

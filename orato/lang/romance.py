@@ -3,7 +3,8 @@
 * **Pronunciations** — espeak-ng in the dialect's voice (fr-fr and fr-ca: French; es-es:
   Spanish with *distinción*; es-mx: es-419, with *seseo* and *yeísmo*), read into the fr/es
   units (:func:`~orato.lang.romance_units.espeak_segments`) and grouped into contract phones:
-  Spanish falling diphthongs are one phone (``a j`` -> ``AI``) unless the glide is a written
+  Spanish falling diphthongs (with espeak-ng's unstressed ``i``/``u`` next to a vowel read as
+  glides) are one phone (``a j`` -> ``AI``) unless the glide is a written
   final *y* (*rey* ``EE YI``, *hoy* ``UO YI``, *muy* ``UW YI``), a glide before a vowel is a
   rising diphthong (``w e`` -> ``WE``) or ``YI`` before its vowel (*piano* ``YI AD``); French
   ``n j`` spelled *gn* is ``GN``. Each contract phone owns exactly the units it was grouped
@@ -40,9 +41,9 @@ from orato.registry import models
 
 Segment = tuple[str, int | None]
 
-# French words espeak-ng's French rules read as English (fr_list switches them to its English
-# voice), in espeak-ng's notation: their French pronunciation.
-_FRENCH_READINGS = {"pull": "p_ˈy_l", "parking": "p_a_ʁ_k_ˈi_ŋ"}
+# French words espeak-ng misreads, in espeak-ng's notation: *pull* and *parking* its French
+# rules switch to English (``p_ˈʊ_l``, no r), the word *y* it spells as the letter (*i grec*).
+_FRENCH_READINGS = {"pull": "p_ˈy_l", "parking": "p_a_ʁ_k_ˈi_ŋ", "y": "ˈi"}
 
 _ES_FALLING = {("a", "j"): "AI", ("e", "j"): "EI", ("o", "j"): "OI",
                ("a", "w"): "AU", ("e", "w"): "EW", ("o", "w"): "OU"}
@@ -110,7 +111,8 @@ def _pronounce(dialect: str, word: str, placed: bool) -> tuple[Pronunciation, ..
     if not segments:
         return ()
     default = contract_phones(segments, word, lang, dialect)
-    variants = [(default, "espeak")] + [(v, "rules") for v in _variants(default, dialect)]
+    listed, derived = ("espeak", "rules") if placed else ("g2p", "g2p")
+    variants = [(default, listed)] + [(v, derived) for v in _variants(default, dialect)]
     build = with_extents if placed else without_extents
     out: list[Pronunciation] = []
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()

@@ -31,7 +31,7 @@ _FRENCH_TABLE = _split({
     "OON": "on om",
     "UO": "o au eau",
     "UW": "ou aou oo w",
-    "B": "b", "D": "d", "F": "f ph", "G": "g gu gh", "GN": "gn", "HJ": "u",
+    "B": "b", "D": "d", "F": "f ph", "G": "g gu gh c", "GN": "gn", "HJ": "u",
     "K": "c k q qu ch cqu ck", "L": "l", "M": "m", "N": "n mn", "NG": "ng n",
     "P": "p", "RW": "r rh", "S": "s c sc t x", "SH": "ch sh sch", "T": "t th d",
     "V": "v w", "W": "ou o w u", "Y": "i y il ill ll j", "Z": "z s x", "ZH": "j g ge",
@@ -41,6 +41,10 @@ _FRENCH_SHARED = {
     ("W", "EHN"): frozenset({"oin"}),
     ("K", "S"): frozenset({"x", "xc", "cc"}),
     ("G", "Z"): frozenset({"x"}),
+    # A y between vowels is a vowel and a glide (*appuyer* ``IY Y``, *essayer* ``EH Y``).
+    ("IY", "Y"): frozenset({"y"}),
+    ("EH", "Y"): frozenset({"ay", "ey"}),
+    ("EE", "Y"): frozenset({"ay", "ey"}),
 }
 # Final consonants French usually leaves unsaid (*petit*, *vous*, *nez*, *trop*, *long*).
 _FRENCH_MUTE_FINALS = frozenset("stdxzpg")
@@ -82,7 +86,7 @@ _SPANISH_TABLE = _split({
     "AI": "ai ay", "AU": "au", "EI": "ei ey", "EW": "eu", "OI": "oi oy", "OU": "ou",
     "WA": "ua oa", "WE": "ue", "WI": "ui uy", "WO": "uo",
     "YI": "i y ll hi", "B": "b v w", "CH": "ch", "D": "d", "F": "f", "G": "g gu",
-    "GN": "n", "K": "c k q qu", "L": "l", "M": "m", "N": "n", "P": "p", "RR": "rr r",
+    "GN": "n", "K": "c k q qu", "L": "l", "M": "m n", "N": "n", "P": "p", "RR": "rr r",
     "RT": "r", "S": "s c z x", "T": "t", "TH": "c z", "X": "j g x", "YL": "ll",
 })
 _SPANISH_SHARED = {("K", "S"): frozenset({"x"}), ("K", "TH"): frozenset({"cc"})}

@@ -56,14 +56,12 @@ _ESPEAK_READINGS: dict[str, tuple[str, ...]] = {
     "ɹ": ("ʁ",), "dʒ": ("d", "ʒ"), "h": (), "ʔ": (),
 }
 # Units a language has no contract phone for, read as that language's nearest units. espeak-ng
-# writes them for allophones (Spanish ``ŋ`` in *tengo*, ``z`` in *mismo*), for mid vowels
-# Spanish does not contrast (``ɛ`` in *cuarenta*), for French ``ɲ`` (its ``GN`` is ``n j``) and
-# for foreign words read with another language's rules.
+# writes them for allophones (Spanish ``ŋ`` in *tengo*), for mid vowels Spanish does not
+# contrast (``ɛ`` in *cuarenta*), for French ``ɲ`` (its ``GN`` is ``n j``) and for English words
+# read with English rules (Spanish *show*: ``ʃ``). French refuses the other Spanish-only units:
+# no French voice writes them, so one would be a new espeak-ng release's surprise.
 _NATIVE: dict[Language, dict[str, tuple[str, ...]]] = {
-    "fr": {
-        "ɲ": ("n", "j"), "tʃ": ("t", "ʃ"), "r": ("ʁ",), "ɾ": ("ʁ",), "θ": ("s",), "x": ("ʁ",),
-        "ʎ": ("l", "j"),
-    },
+    "fr": {"ɲ": ("n", "j"), "tʃ": ("t", "ʃ")},
     "es": {
         "ɛ": ("e",), "ɔ": ("o",), "ə": ("e",), "ŋ": ("n",), "z": ("s",), "v": ("b",),
         "ʃ": ("tʃ",), "ʒ": ("j",), "ʁ": ("ɾ",), "y": ("i",), "ɥ": ("w",), "ø": ("e",),
@@ -104,6 +102,10 @@ def espeak_segments(ipa_word: str, language: Language) -> tuple[tuple[str, int |
                 stress = pending if pending is not None else 0
                 pending = None
             segments.append((unit, stress))
+    if language == "es":
+        # es-419 writes intervocalic *ll* as two glides (*calle* ``k_ˈa_j_j_e``): one ʝ is said.
+        segments = [s for k, s in enumerate(segments) if not (k and s[0] == "j" == segments[k - 1][0])]
+        segments = _spanish_glides(segments)
     if language == "fr":
         segments = [
             ("ɥ", None) if u == "y" and k + 1 < len(segments) and segments[k + 1][0] in VOWEL_UNITS
@@ -111,6 +113,25 @@ def espeak_segments(ipa_word: str, language: Language) -> tuple[tuple[str, int |
             for k, (u, s) in enumerate(segments)
         ]
     return tuple(segments)
+
+
+_SPANISH_GLIDES = {"i": "j", "u": "w"}
+
+
+def _spanish_glides(segments: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+    """An unstressed ``i`` or ``u`` next to another vowel is a glide in Spanish, which espeak-ng
+    sometimes writes as a vowel (*pingüino* ``g_u_ˈi``, *estudiáis* ``ˈa_i_s``): read it as
+    ``w``/``j``, so the diphthong is one phone (``WI``, ``AI``), as 11.4 writes them. A
+    stressed one stays a vowel (*país*, *reúne*), the first of two glides goes first."""
+    out = list(segments)
+    for k, (unit, stress) in enumerate(out):
+        if unit not in _SPANISH_GLIDES or stress != 0:
+            continue
+        before = k > 0 and out[k - 1][0] in VOWEL_UNITS
+        after = k + 1 < len(out) and out[k + 1][0] in VOWEL_UNITS
+        if before or after:
+            out[k] = (_SPANISH_GLIDES[unit], None)
+    return out
 
 
 def _read(key: str, token: str, language: Language) -> tuple[str, ...]:
@@ -121,7 +142,10 @@ def _read(key: str, token: str, language: Language) -> tuple[str, ...]:
     else:
         raise ValueError(f"no {language} unit for espeak-ng symbol {token!r}")
     native = _NATIVE[language]
-    return tuple(unit for r in read for unit in native.get(r, (r,)))
+    units = tuple(unit for r in read for unit in native.get(r, (r,)))
+    if language == "fr" and any(u in SPANISH_ONLY_UNITS for u in units):
+        raise ValueError(f"no fr unit for espeak-ng symbol {token!r}")
+    return units
 
 
 def contract_units(code: str, language: Language) -> tuple[str, ...]:
