@@ -11,7 +11,7 @@ from orato.lang.romance_units import UNIT_INDEX, UNITS
 from orato.scoring.calibration import PARAMETERS, UnitCalibration
 from orato.scoring.ctc_align import aligned_units, ctc_align
 from orato.scoring.romance_engine import SILENCE, utterance
-from orato.scoring.unit_features import FEATURES, language_classes, unit_features, within_language
+from orato.scoring.unit_features import FEATURES, dialect_classes, unit_features, within_language
 
 N_CLASSES = len(UNITS) + 1
 SURE, FAINT = np.log(0.96), np.log(0.04 / (N_CLASSES - 1))
@@ -67,7 +67,7 @@ def _calibration() -> UnitCalibration:
 
 def test_a_substituted_unit_is_judged_wrong_and_named() -> None:
     # "rue" expected, "roue" said: ʁ then u instead of y.
-    logp = within_language(posteriors([None, "ʁ", None, "u", None]), language_classes("fr"))
+    logp = within_language(posteriors([None, "ʁ", None, "u", None]), dialect_classes("fr-fr"))
     words = [word("rue", "ʁ", "y")]
     alignment, _ = aligned_units(logp, [[w.phones] for w in words], UNIT_INDEX)
     features = unit_features(logp, alignment)
@@ -79,7 +79,7 @@ def test_a_substituted_unit_is_judged_wrong_and_named() -> None:
 
 
 def test_a_native_reading_stays_in_the_green_band() -> None:
-    logp = within_language(posteriors([None, "p", "e", None, "r", "o", None]), language_classes("es"))
+    logp = within_language(posteriors([None, "p", "e", None, "r", "o", None]), dialect_classes("es-es"))
     words = [word("perro", "p", "e", "r", "o")]
     alignment, _ = aligned_units(logp, [[w.phones] for w in words], UNIT_INDEX)
     features = unit_features(logp, alignment)
@@ -91,7 +91,7 @@ def test_a_native_reading_stays_in_the_green_band() -> None:
 def test_the_other_languages_units_never_compete() -> None:
     # French "rue" said with a Spanish trill: the trill is not a French sound, so no French
     # share goes to it and the rival named is a French one.
-    logp = within_language(posteriors([None, "r", None, "y", None]), language_classes("fr"))
+    logp = within_language(posteriors([None, "r", None, "y", None]), dialect_classes("fr-fr"))
     alignment, _ = aligned_units(logp, [[("ʁ", "y")]], UNIT_INDEX)
     features = unit_features(logp, alignment)
     verdict = utterance(alignment, features, _calibration()(features, 1, "fr"))
@@ -99,7 +99,7 @@ def test_the_other_languages_units_never_compete() -> None:
 
 
 def test_an_unspoken_word_scores_zero_and_sounds_like_silence() -> None:
-    logp = within_language(posteriors([None, "a", None, None]), language_classes("es"))
+    logp = within_language(posteriors([None, "a", None, None]), dialect_classes("es-es"))
     alignment, _ = aligned_units(logp, [[("a",)], [("m", "i")]], UNIT_INDEX)
     features = unit_features(logp, alignment)
     verdict = utterance(alignment, features, _calibration()(features, 2, "es"))

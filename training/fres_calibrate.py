@@ -42,7 +42,7 @@ from orato.lang.romance_units import UNIT_INDEX, Language, espeak_units
 from orato.scoring.calibration import PARAMETERS, logistic
 from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
-from orato.scoring.unit_features import FEATURES, UnitFeatures, language_classes, unit_features, within_language
+from orato.scoring.unit_features import FEATURES, UnitFeatures, dialect_classes, unit_features, within_language
 from training.fres_heads import HEADS_DIR, HOLDOUTS
 
 CACHE_DIR = Path("/work/fres/cache")
@@ -206,7 +206,7 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
     rng = random.Random(SEED)
     known = {language: lexicon(language) for language in ("fr", "es")}
     near = {language: neighbours(language) for language in ("fr", "es")}
-    allowed = {language: language_classes(language) for language in ("fr", "es")}
+    allowed = {dialect: dialect_classes(dialect) for dialect in ("fr-fr", "fr-ca", "es-es", "es-mx")}
     rows = Rows([], [], [], [], [])
     meta: list[tuple[str, str, str, str, bool, int]] = []
     for clip in read_clips(cache):
@@ -219,7 +219,7 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
         head = held_out.get(clip.group, shipped)
         with np.load(cache / "states" / f"{clip.uttid}.npz") as arrays:
             states = arrays["states"].astype(np.float32)
-        logp = within_language(head(states)[0].astype(np.float64), allowed[clip.language])
+        logp = within_language(head(states)[0].astype(np.float64), allowed[clip.dialect])
         clip_rows(logp, words, plants(words, known[clip.language], near[clip.language], rng), rows, len(meta))
         meta.append((clip.uttid, clip.group, clip.source, clip.language, clip.group in held_out, len(words)))
         if len(meta) % 100 == 0:

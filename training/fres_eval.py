@@ -109,14 +109,13 @@ def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
     never_heard = voice_group in heads_by_group(heads)
     whisper = WhisperFeatures(assemble_model(cache / "models"))
     weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
-    engine_of = {language: RomanceEngine(whisper, head, UnitCalibration(weights), language) for language in ("fr", "es")}
+    engine_of = {dialect: RomanceEngine(whisper, head, UnitCalibration(weights), dialect) for dialect in ESPEAK_VOICE}
     synthesiser = _VariantEngine()
     out: list[dict[str, object]] = []
     for script, read, dialect in MINIMAL_PAIRS:
-        language: Language = "fr" if dialect.startswith("fr") else "es"
         # The language layer's pronunciations, as the API expects them (it knows French "pull").
         expected, said = (analyse_script(w, dialect).expected_words()[0].phones for w in (script, read))
-        engine = engine_of[language]
+        engine = engine_of[dialect]
         voice = EspeakVoice(f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}", *VOICE_SETTINGS)
         audio, own = (speak(synthesiser, SPOKEN_AS.get(w, w), voice) for w in (read, script))
         wrong = engine.assess_posteriors(engine.log_posteriors(audio), [[expected]])[0].words[0]

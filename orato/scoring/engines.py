@@ -15,6 +15,7 @@ from typing import Protocol
 from orato.acoustic.language import dialect_language
 from orato.acoustic.whisper import load_whisper
 from orato.audio import DecodedAudio, SpeechSegment
+from orato.dialect_support import dialects
 from orato.lang import ExpectedWord, ScriptAnalysis
 from orato.registry import models
 from orato.scoring.assessment import UtteranceAssessment
@@ -50,26 +51,22 @@ class Engine(Protocol):
 
 def engine_for(settings: Settings, dialect: str) -> Engine:
     """The engine that scores ``dialect`` (one of the contract's six), its models loaded once."""
-    language = dialect_language(dialect)
-    if language == "fr":
-        return romance_engine(settings, "fr")
-    if language == "es":
-        return romance_engine(settings, "es")
+    if dialect_language(dialect) in ROMANCE_LANGUAGES:
+        return romance_engine(settings, dialect)
     return load_engine(settings)
 
 
-def romance_engine(settings: Settings, language: str) -> RomanceEngine:
+def romance_engine(settings: Settings, dialect: str) -> RomanceEngine:
+    """The French or Spanish engine of ``dialect``: one head and calibration for all four."""
     head = models.get("romance-ctc-head", lambda: CtcHead(load_weights(ROMANCE_HEAD_WEIGHTS)))
     calibration = models.get("romance-calibration", lambda: UnitCalibration(load_weights(CALIBRATION_WEIGHTS)))
     whisper = load_whisper(model_cache_dir(settings))
-    return models.get(
-        f"romance-engine-{language}",
-        lambda: RomanceEngine(whisper, head, calibration, "fr" if language == "fr" else "es"),
-    )
+    return models.get(f"romance-engine-{dialect}", lambda: RomanceEngine(whisper, head, calibration, dialect))
 
 
 def load_engines(settings: Settings) -> None:
     """Every engine, for startup: /health says ready only once all are loaded."""
     load_engine(settings)
-    for language in ROMANCE_LANGUAGES:
-        romance_engine(settings, language)
+    for dialect in dialects("scripted"):
+        if dialect_language(dialect) in ROMANCE_LANGUAGES:
+            romance_engine(settings, dialect)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from orato.acoustic.aligner import Alignment
-from orato.acoustic.language import language_probabilities
+from orato.acoustic.language import dialect_language, language_probabilities
 from orato.acoustic.whisper import WhisperFeatures
 from orato.audio import DecodedAudio, SpeechSegment
 from orato.lang import ExpectedWord, ScriptAnalysis
@@ -37,7 +37,7 @@ from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE
 from orato.scoring.script_span import Hearing
-from orato.scoring.unit_features import BLANK, UnitFeatures, language_classes, unit_features, within_language
+from orato.scoring.unit_features import BLANK, UnitFeatures, dialect_classes, unit_features, within_language
 
 SILENCE = "sil"  # sound_most_like of a unit the evidence finds left out
 
@@ -48,14 +48,15 @@ def unit_name(unit_class: int) -> str:
 
 
 class RomanceEngine:
-    """The engine for one language's dialects (fr-fr and fr-ca, or es-es and es-mx)."""
+    """The engine for one dialect: its language's calibration, its own phones' units as the
+    competitors (fr-fr, fr-ca, es-es or es-mx)."""
 
-    def __init__(self, whisper: WhisperFeatures, head: CtcHead, calibration: UnitCalibration, language: Language) -> None:
+    def __init__(self, whisper: WhisperFeatures, head: CtcHead, calibration: UnitCalibration, dialect: str) -> None:
         self._whisper = whisper
         self._head = head
         self._calibration = calibration
-        self._language: Language = language
-        self._allowed = language_classes(language)
+        self._language: Language = "fr" if dialect_language(dialect) == "fr" else "es"
+        self._allowed = dialect_classes(dialect)
 
     def spoken_languages(self, audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> dict[str, float]:
         """As the English engine: Whisper's language of each speech segment, averaged."""

@@ -3,7 +3,7 @@
 Kaldi's GOP compares the expected phone with its best competitor over the phone's frames;
 the CTC form (:mod:`orato.scoring.gop`) compares whole unit sequences with that unit
 substituted or deleted, which suits a peaky CTC head's posteriors. Both are computed here
-against the competitors of the script's language only: the one head hears French and Spanish
+against the competitors of the script's dialect only: the one head hears French and Spanish
 units, and a French ``u`` said well must not lose to a Spanish ``r`` nobody would hear in it.
 
 The columns are model output only (nothing fitted), so training computes them once per
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from orato.acoustic.aligner import Alignment
-from orato.lang.romance_units import CONTRACT_UNITS, UNIT_INDEX, UNITS, Language
+from orato.lang import acoustic_inventory
+from orato.lang.romance_units import UNIT_INDEX, UNITS
 from orato.scoring.features import extents_20ms, gop_features, per_stretch, segment_features
 from orato.scoring.gop import LOG_FLOOR, competitor_posteriors
 
@@ -40,12 +41,12 @@ class UnitFeatures:
     spoken: np.ndarray  # [n_units] bool: the unit's word was said
 
 
-def language_classes(language: Language) -> np.ndarray:
-    """``[1 + len(UNITS)]`` bool: the blank and the units the language's contract phones own."""
+def dialect_classes(dialect: str) -> np.ndarray:
+    """``[1 + len(UNITS)]`` bool: the blank and the units the dialect's contract phones own
+    (es-mx has no ``θ`` or ``ʎ``, French no ``r``)."""
     allowed = np.zeros(len(UNITS) + 1, bool)
     allowed[BLANK] = True
-    for units in CONTRACT_UNITS[language].values():
-        allowed[[UNIT_INDEX[unit] for unit in units]] = True
+    allowed[[UNIT_INDEX[unit] for unit in acoustic_inventory(dialect)]] = True
     return allowed
 
 
