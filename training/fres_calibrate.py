@@ -13,10 +13,11 @@ recording cannot hold).
 Features come from :mod:`orato.scoring.romance_engine`'s own steps (alignment, GOP features),
 on the encoder states training.fres_corpus cached per clip, with the head that never heard
 the clip's speaker where one exists (``--heads``: ``no-<group>.npz`` trained without that
-group, training.fres_heads), so the calibration sees the evidence of unheard voices, as it will in service. The
-shipped calibration is fitted on those unheard speakers' units only; the features are the same
-for both languages (GOP shares and log-posteriors of whichever units), so ``--pooled`` fits one
-calibration on both languages' speakers where one language alone has too few.
+group, training.fres_heads), so the calibration sees the evidence of unheard voices, as it will in service. The shipped
+calibration is fitted per language on all of its native speakers; training.fres_eval measures
+that procedure leaving each speaker out. The features are the same for both languages (GOP
+shares and log-posteriors of whichever units), so ``--pooled`` fits one calibration on both
+languages' speakers instead.
 
 ``python -m training.fres_calibrate --heads /work/fres/heads`` writes
 ``orato/scoring/weights/romance_calibration.npz`` and the features to ``--rows`` for
@@ -284,8 +285,7 @@ def main() -> None:
     else:
         rows = collect(args.cache, args.heads, set(args.sources.split(",")))
         np.savez(args.rows, **rows)
-    unheard = rows["unheard"][rows["clip"]]
-    weights = calibration(rows, unheard if unheard.any() else np.ones(len(unheard), bool), pooled=args.pooled)
+    weights = calibration(rows, np.ones(len(rows["wrong"]), bool), pooled=args.pooled)
     np.savez(args.out, **weights)
     log.info("features %s; %d units (%d planted) -> %s", FEATURES, len(rows["wrong"]), int(rows["wrong"].sum()), args.out)
 
