@@ -1,9 +1,10 @@
 """What each dialect offers on this server: the one place every dialect check asks (api-scoring.md 1.9).
 
 The contract's table lists six dialects and, per endpoint or option, whether each has it. This
-registry holds the same table as Orato serves it today: only English is scored from audio,
-score speech is not served yet, and score writing takes en-us, en-gb and es-es (Spanish rules).
-Switching a dialect on is a change here, not a search for
+registry holds the same table as Orato serves it: all six dialects are scored from audio (English
+by its engine, French and Spanish by theirs: orato.scoring.engines), everything written in ARPAbet,
+stress, intonation, interference and the spoken-language feedback are English only, and score
+writing takes en-us, en-gb and es-es (Spanish rules). Switching a dialect on is a change here, not a search for
 literals along a request. Asking for an option the dialect lacks is ``400``
 ``error_invalid_parameters`` (1.9), raised by the caller with the option's name.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 # The rows of 1.9 a check can ask about; each names a field of DialectSupport.
-Feature = Literal["scripted", "spontaneous", "writing", "markup", "stress"]
+Feature = Literal["scripted", "spontaneous", "feedback", "writing", "markup", "stress"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class DialectSupport:
     scripted: bool
     # Score speech: a transcript of free speech, scored (api-scoring.md 6).
     spontaneous: bool
+    # Score speech's grammar, vocabulary and coherence feedback (include_ielts_feedback).
+    feedback: bool
     # Score writing (api-scoring.md 8).
     writing: bool
     # Everything written in ARPAbet phones: arpa_mark markup, multiple choice in score word,
@@ -38,12 +41,14 @@ class DialectSupport:
 
 
 def _english(code: str, *voices: str) -> DialectSupport:
-    return DialectSupport(code, scripted=True, spontaneous=True, writing=True, markup=True, stress=True, voices=voices)
+    return DialectSupport(code, scripted=True, spontaneous=True, feedback=True, writing=True, markup=True, stress=True,
+                          voices=voices)  # fmt: skip
 
 
-def _not_yet(code: str, *voices: str) -> DialectSupport:
-    """A dialect of the contract that this server does not score yet; it may still be spoken."""
-    return DialectSupport(code, scripted=False, spontaneous=False, writing=False, markup=False, stress=False, voices=voices)
+def _romance(code: str, *voices: str, writing: bool = False) -> DialectSupport:
+    """French and Spanish: read and free speech scored (issue 16), in their own phones only."""
+    return DialectSupport(code, scripted=True, spontaneous=True, feedback=False, writing=writing, markup=False,
+                          stress=False, voices=voices)  # fmt: skip
 
 
 SUPPORT: dict[str, DialectSupport] = {
@@ -51,12 +56,11 @@ SUPPORT: dict[str, DialectSupport] = {
     for d in (
         _english("en-us", "espeak-ng/en-us", "piper/en_US-joe-medium"),
         _english("en-gb", "espeak-ng/en-gb"),
-        _not_yet("fr-fr", "espeak-ng/fr-fr"),
-        _not_yet("fr-ca"),
+        _romance("fr-fr", "espeak-ng/fr-fr"),
+        _romance("fr-ca"),
         # Score writing checks Spanish with LanguageTool's Spanish rules (orato.text).
-        DialectSupport("es-es", scripted=False, spontaneous=False, writing=True, markup=False, stress=False,
-                       voices=("espeak-ng/es-es",)),
-        _not_yet("es-mx", "espeak-ng/es-mx"),
+        _romance("es-es", "espeak-ng/es-es", writing=True),
+        _romance("es-mx", "espeak-ng/es-mx"),
     )
 }
 

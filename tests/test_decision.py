@@ -51,3 +51,12 @@ def test_a_contested_phone_is_not_native_like_and_its_word_keeps_its_estimate() 
     assert scores.phones[1] == CONTESTED_TOP
     assert list(scores.words) == [100.0] * 4
     assert scores.sentence == 100.0
+
+
+def test_contested_phones_keep_the_scorers_order() -> None:
+    """A contested phone the scorer doubted stays below a contested one it did not: a right vowel
+    and a wrong one must not both show the same 85."""
+    doubted = Predictions(np.array([2.0, 1.8, 2.0, 2.0]), np.full(4, 10.0), 10.0, 10.0)
+    sure = decided_scores(PERFECT, verdicts(0.1, wrong=False, contested=True), WORD_OF_PHONE, THRESHOLD)
+    less = decided_scores(doubted, verdicts(0.1, wrong=False, contested=True), WORD_OF_PHONE, THRESHOLD)
+    assert less.phones[1] < sure.phones[1] < 90.0

@@ -11,8 +11,10 @@ def test_the_registry_lists_the_contracts_six_dialects_in_order() -> None:
     assert dialects() == ("en-us", "en-gb", "fr-fr", "fr-ca", "es-es", "es-mx")
 
 
-def test_english_is_scored_with_markup_and_stress_and_nothing_else_is_yet() -> None:
-    for feature in ("scripted", "spontaneous", "markup", "stress"):  # spontaneous: score speech (issue 10)
+def test_all_six_are_scored_and_only_english_has_markup_stress_and_feedback() -> None:
+    for feature in ("scripted", "spontaneous"):  # spontaneous: score speech (issue 10); fr/es: issue 16
+        assert dialects(feature) == dialects()
+    for feature in ("feedback", "markup", "stress"):
         assert dialects(feature) == ("en-us", "en-gb")
     assert dialects("writing") == ("en-us", "en-gb", "es-es")  # score writing: English and Spanish rules
 

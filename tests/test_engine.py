@@ -130,13 +130,13 @@ def test_audio_that_cannot_hold_the_first_word_is_an_alignment_error(engine: Pro
 def test_shipped_weights_run_without_torch() -> None:
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from orato.scoring.engine import HEAD_WEIGHTS, SCORER_WEIGHTS, _load_weights\n"
+        "from orato.scoring.engine import HEAD_WEIGHTS, SCORER_WEIGHTS, load_weights\n"
         "from orato.scoring.ctc_head import CtcHead\n"
         "from orato.scoring.scorer import PhoneScorer\n"
         "import numpy as np\n"
-        "logp, hidden = CtcHead(_load_weights(HEAD_WEIGHTS))(np.zeros((50, 512), np.float32))\n"
+        "logp, hidden = CtcHead(load_weights(HEAD_WEIGHTS))(np.zeros((50, 512), np.float32))\n"
         "assert logp.shape == (50, 40) and hidden.shape == (50, 256)\n"
-        "assert PhoneScorer(_load_weights(SCORER_WEIGHTS)).groups\n"
+        "assert PhoneScorer(load_weights(SCORER_WEIGHTS)).groups\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 

@@ -78,7 +78,7 @@ SCORING: dict[str, Case] = {
                                "markup_language": "arpa_mark"}, "war"),  # fmt: skip
     "text_unknown_words": Case(TEXT, {"text": "It makes more sense than Zorblax to war.", "include_unknown_words": "1"}, "war"),
     "text_unknown_error": Case(TEXT, {"text": "It makes more sense than Zorblax to war."}, "war"),
-    "text_french_dialect": Case(TEXT, {"text": "bonjour"}, "war", {"dialect": "fr-fr"}),
+    "text_french_intonation": Case(TEXT, {"text": "bonjour", "include_intonation": "1"}, "war", {"dialect": "fr-fr"}),
     "text_synth": Case(TEXT, {"text": "The quick brown fox jumps over the lazy dog.", "include_fluency": "1",
                               "include_intonation": "1"}, "synth_fox"),  # fmt: skip
     "word": Case(WORD, {"word": "trees"}, "trees"),

@@ -167,7 +167,7 @@ def test_british_english(client: TestClient, key: str) -> None:
 
 
 def test_options_and_dialects_this_release_cannot_score(client: TestClient, key: str, scoring_app: FastAPI) -> None:
-    assert_assessment_error(post(client, TEXT, key, text="bonjour", dialect="fr-fr"), 400,
+    assert_assessment_error(post(client, TEXT, key, text="bonjour", dialect="de-de"), 400,
                             "error_invalid_parameters", "dialect")  # fmt: skip
     basic = scoring_app.state.services.keys.issue("basic-org", "basic").secret
     assert_assessment_error(post(client, TEXT, basic, text=WAR_TEXT, include_fluency="1"), 403,

@@ -58,17 +58,17 @@ from starlette.testclient import TestClient
 from orato.api.app import create_app
 from orato.settings import Settings
 from voices import speak, wav_bytes
-out, texts = Path(sys.argv[1]), json.loads(sys.argv[2])
+out, texts, voice = Path(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
 app = create_app(Settings(data_dir=out / "data", secret_key="k", preload_engine=False))
 with TestClient(app) as client:
     key = app.state.services.keys.issue("golden").secret
     for name, text in texts.items():
-        (out / f"{name}.wav").write_bytes(wav_bytes(speak(client, key, text, "en-us")))
+        (out / f"{name}.wav").write_bytes(wav_bytes(speak(client, key, text, voice)))
 """
 
 
-def spoken_fresh(texts: dict[str, str], folder: Path) -> dict[str, bytes]:
-    """Each text spoken by eSpeak NG through /v1/audio/speech in a new process, in this order."""
-    command = [sys.executable, "-c", _SPEAK_FRESH, str(folder), json.dumps(texts)]
+def spoken_fresh(texts: dict[str, str], folder: Path, voice: str = "en-us") -> dict[str, bytes]:
+    """Each text spoken by eSpeak NG's ``voice`` through /v1/audio/speech in a new process, in this order."""
+    command = [sys.executable, "-c", _SPEAK_FRESH, str(folder), json.dumps(texts), voice]
     subprocess.run(command, check=True, capture_output=True, cwd=Path(__file__).parent)
     return {name: (folder / f"{name}.wav").read_bytes() for name in texts}

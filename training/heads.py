@@ -58,14 +58,18 @@ class ConvBlock(nn.Module):
 
 
 class TorchCtcHead(nn.Module):
-    """The torch twin of :class:`orato.scoring.ctc_head.CtcHead` (same parameter names)."""
+    """The torch twin of :class:`orato.scoring.ctc_head.CtcHead` (same parameter names).
 
-    def __init__(self) -> None:
+    ``n_classes`` is blank + the phone set: 40 for English ARPAbet, 1 + len(UNITS) for the
+    French/Spanish head (``training.fres_heads``); both sets put the blank at 0.
+    """
+
+    def __init__(self, n_classes: int = N_CLASSES) -> None:
         super().__init__()
         self.norm = nn.LayerNorm(STATE_DIM)
         self.proj = nn.Linear(STATE_DIM, WIDTH)
         self.blocks = nn.ModuleList(ConvBlock() for _ in range(BLOCKS))
-        self.out = nn.Linear(WIDTH, N_CLASSES)
+        self.out = nn.Linear(WIDTH, n_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.proj(self.norm(x))
@@ -145,19 +149,23 @@ def _validation_loss(model: TorchCtcHead, examples: list[HeadExample]) -> float:
 
 
 def train_head(
-    train: list[HeadExample], validation: list[HeadExample], seed: int
+    train: list[HeadExample],
+    validation: list[HeadExample],
+    seed: int,
+    n_classes: int = N_CLASSES,
+    max_epochs: int = MAX_EPOCHS,
 ) -> dict[str, np.ndarray]:
     """Fit one head; returns the state dict (numpy) of the epoch with the lowest validation loss."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    model = TorchCtcHead()
+    model = TorchCtcHead(n_classes)
     optimiser = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY)
-    steps = MAX_EPOCHS * len(_batches(train, None))
+    steps = max_epochs * len(_batches(train, None))
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=LEARNING_RATE, total_steps=steps, pct_start=0.15
     )
     best, best_loss, stale = None, math.inf, 0
-    for epoch in range(MAX_EPOCHS):
+    for epoch in range(max_epochs):
         model.train()
         for batch in _batches(train, rng):
             loss, weight = _loss(model, batch, rng)
@@ -192,6 +200,6 @@ def split_validation(
     )
 
 
-def save_weights(weights: dict[str, np.ndarray], path: Path) -> None:
+def save_weights(weights: dict[str, np.ndarray], path: Path, dtype: type = np.float32) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **{k: v.astype(np.float32) for k, v in weights.items()})
+    np.savez(path, **{k: v.astype(dtype) for k, v in weights.items()})

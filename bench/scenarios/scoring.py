@@ -1,8 +1,10 @@
 """Pronunciation engine scenarios: warm latency on a 5 s answer, a 2-minute passage, cold start;
-score text on the 5 s answer, plain and with each option that adds analysis.
+score text on the 5 s answer, plain and with each option that adds analysis; the same 5 s
+figures for French, side by side with English (issue 16: a French answer costs no more).
 
-The speech is three speechocean762 clips from ../shared/data (learner English) with their reference texts,
-trimmed of their leading and trailing silences and joined.
+The English speech is three speechocean762 clips from ../shared/data (learner English) with their reference texts,
+trimmed of their leading and trailing silences and joined; the French one two native fr-ca prompts
+(../shared/data/fr-es-native) joined and cut to 5.0 s in the second's closing silence.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ import numpy as np
 from bench.registry import scenario
 from bench.scenarios.audio import LEARNER_AUDIO
 from orato.audio import DecodedAudio, decode_audio
+from orato.lang import analyse_script
 from orato.params import Params
 from orato.scoring import load_engine
+from orato.scoring.engines import engine_for
 from orato.scoring.reference import cmudict_words
 from orato.scoring.render import text_json
 from orato.scoring.scripted import score_text
@@ -34,6 +38,11 @@ PIECES = (
 )
 PASSAGE_PIECES = PIECES + (("010330035", "IT MAKES MORE SENSE THAN GOING TO WAR", 0.3, 2.9),)
 PASSAGE_SECONDS = 120.0
+FRENCH_AUDIO = LEARNER_AUDIO.parents[1] / "fr-es-native"
+FRENCH_PIECES = (
+    ("audio/fr-ca-june/fr-ca-june_conf_extended.flac", "La conférence a été prolongée."),
+    ("audio/fr-ca-june/fr-ca-june_check_number_dial_again.flac", "Veuillez vérifier le numéro et composer de nouveau."),
+)
 
 
 def _joined(pieces: tuple[tuple[str, str, float, float], ...], repeats: int) -> tuple[DecodedAudio, str]:
@@ -74,6 +83,40 @@ def _score_text(workdir: Path, **options: str) -> Callable[[], object]:
     fields = {"text": text, **options}
     features = frozenset({"pronunciation", "fluency", "intonation"})
     prepared = prepare_text(Params({}, fields), features, settings.max_text_chars)
+
+    def run() -> object:
+        return text_json(score_text(prepared, audio, engine))
+
+    return run
+
+
+def _french_5s() -> tuple[DecodedAudio, str]:
+    samples = np.concatenate([decode_audio(FRENCH_AUDIO / path, max_seconds=30).samples for path, _ in FRENCH_PIECES])
+    samples = samples[: int(5.0 * RATE)]
+    return DecodedAudio(samples, RATE, len(samples) / RATE, RATE, 1, "flac"), " ".join(t for _, t in FRENCH_PIECES)
+
+
+@scenario("score-5s-fr", audio_seconds=5.0)
+def score_5s_fr(workdir: Path) -> Callable[[], object]:
+    """Pronunciation assessment of a 5.0 s native French answer (13 words), models warm: compare score-5s."""
+    audio, text = _french_5s()
+    engine = engine_for(Settings(data_dir=workdir / "data"), "fr-ca")
+    words = analyse_script(text, "fr-ca").expected_words()
+
+    def run() -> object:
+        return engine.assess(audio, words)
+
+    return run
+
+
+@scenario("score-text-5s-fr", audio_seconds=5.0)
+def score_text_5s_fr(workdir: Path) -> Callable[[], object]:
+    """Score text on the 5.0 s French answer, with fluency: compare score-text-5s."""
+    audio, text = _french_5s()
+    settings = Settings(data_dir=workdir / "data")
+    engine = engine_for(settings, "fr-ca")
+    fields = {"text": text, "dialect": "fr-ca", "include_fluency": "1"}
+    prepared = prepare_text(Params({}, fields), frozenset({"pronunciation", "fluency"}), settings.max_text_chars)
 
     def run() -> object:
         return text_json(score_text(prepared, audio, engine))
@@ -125,7 +168,9 @@ def score_cold_start(workdir: Path) -> Callable[[], object]:
     code = textwrap.dedent(f"""
         from pathlib import Path
         from orato.audio import decode_audio
-        from orato.scoring import load_engine
+        from orato.lang import analyse_script
+from orato.scoring import load_engine
+from orato.scoring.engines import engine_for
         from orato.scoring.reference import cmudict_words
         from orato.settings import Settings
         audio = decode_audio(Path({str(LEARNER_AUDIO / "000060082.flac")!r}), max_seconds=30)

@@ -211,7 +211,7 @@ def _align(
     if len(spoken_phones) != sum(spoken):
         raise _AlignmentFailed("the phone pass lost words")
     del fsg
-    return Alignment(_with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams)
+    return Alignment(with_skipped(words, spoken, spoken_phones), decoder.n_frames(), wide_beams)
 
 
 def _dictionary_name(decoder: Decoder, phones: Sequence[str]) -> str:
@@ -288,7 +288,7 @@ def _decode(decoder: Decoder, pcm: bytes) -> None:
         raise _AlignmentFailed(str(exc)) from exc
 
 
-def _with_skipped(
+def with_skipped(
     words: Sequence[Sequence[str]],
     spoken: list[bool],
     spoken_phones: list[tuple[AlignedPhone, ...]],

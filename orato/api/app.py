@@ -26,8 +26,8 @@ from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
 from orato.moderation.service import Moderator
 from orato.retention import retention_loop
-from orato.scoring import load_engine
 from orato.scoring.engine import model_cache_dir
+from orato.scoring.engines import load_engines
 from orato.scoring.speech import load_speech_models
 from orato.settings import Settings
 from orato.store import Database, KeyService
@@ -106,7 +106,7 @@ def preload_models(settings: Settings) -> None:
     load_vad_model()
     load_local_voices()
     if settings.preload_engine:
-        load_engine(settings)
+        load_engines(settings)
         load_text_models()
         load_speech_models(settings)
 

@@ -1,7 +1,9 @@
-"""The pronunciation engine: acoustic evidence in, trained scorers, assessments out.
+"""The pronunciation engines: acoustic evidence in, trained scorers or calibrations, assessments out.
 
-``load_engine(settings).assess(audio, expected_words)`` is the whole public surface; the
-steps (align -> evidence -> features -> scorers) live in their own modules.
+``engine_for(settings, dialect).assess(audio, expected_words)`` is the whole public surface
+(:mod:`orato.scoring.engines` picks English's or French and Spanish's engine by dialect);
+``load_engine(settings)`` is the English engine itself. The steps (align -> evidence ->
+features -> scorers) live in their own modules.
 """
 
 from orato.scoring.engine import PronunciationEngine, load_engine

@@ -29,7 +29,7 @@ from orato.errors import (
     OratoError,
 )
 from orato.params import NEWEST_MINOR, Params
-from orato.scoring.engine import load_engine
+from orato.scoring.engines import engine_for
 from orato.scoring.envelope import error_body, success_body
 from orato.scoring.render import text_json
 from orato.scoring.scripted import score_text
@@ -100,7 +100,7 @@ def _score(settings: Settings, audio: Path, fields: dict[str, str]) -> dict[str,
     if size > plan.max_file_bytes:
         raise FileTooLargeError(f"The file is {size:,} bytes; the plan allows at most {plan.max_file_bytes:,} bytes.")
     decoded = decode_audio(audio, max_seconds=plan.max_audio_seconds)
-    engine = load_engine(settings)
+    engine = engine_for(settings, prepared.dialect)
     if isinstance(prepared, PreparedSpeech):
         return speech_response(prepared, decoded, engine, settings)
     return text_json(score_text(prepared, decoded, engine))

@@ -28,7 +28,7 @@ from ray.exceptions import RayActorError, RayTaskError
 
 from orato.errors import OratoError
 from orato.scoring.batch import BatchItem, ItemResult, failed_item, score_item
-from orato.scoring.engine import load_engine
+from orato.scoring.engines import load_engines
 from orato.settings import Settings
 
 IN_FLIGHT_PER_ACTOR = 2
@@ -36,11 +36,11 @@ logger = logging.getLogger(__name__)
 
 
 class ScoringActor:
-    """Holds one loaded engine in one worker process for the whole run."""
+    """Holds the loaded engines in one worker process for the whole run."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        load_engine(settings)
+        load_engines(settings)
 
     def score(self, item: BatchItem) -> ItemResult:
         return score_item(self.settings, item)

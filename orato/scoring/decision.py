@@ -49,9 +49,12 @@ WRONG_WORD_SHARE = 0.5
 QUALITY_SCALE = 100.0
 # A phone the decision lets pass although a competitor is likelier than it by more than the
 # weights' ``contested_margin`` (log shares, hama's weighted by ``contested_hama_weight``)
-# scores at most this: the middle of "very good" (80-90), short of "native-like"
-# (api-scoring.md 10.1), and names the competitor. Its word keeps the scorer's estimate.
+# scores at most this, less CONTESTED_SLOPE per point the scorer had it below 100: a sure 100
+# lands in the middle of "very good" (80-90), short of "native-like" (api-scoring.md 10.1), and
+# a phone the scorer already doubted stays below one it did not (a flat cap made a wrong
+# vowel and the right one both 85). It names the competitor; its word keeps the scorer's estimate.
 CONTESTED_TOP = 85.0
+CONTESTED_SLOPE = 0.5
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ def decided_scores(
     certainty = (verdicts.probability - threshold) / max(1.0 - threshold, 1e-9)
     red = RED_TOP * (1.0 - np.clip(certainty, 0.0, 1.0))
     phones = np.where(verdicts.wrong, np.minimum(phones, red), phones)
-    phones = np.where(verdicts.contested, np.minimum(phones, CONTESTED_TOP), phones)
+    contested_top = CONTESTED_TOP - CONTESTED_SLOPE * (QUALITY_SCALE - phones)
+    phones = np.where(verdicts.contested, np.minimum(phones, contested_top), phones)
     decided = words.copy()
     sure = np.zeros(len(words))  # per word, the probability of its surest wrong phone
     for phone in np.flatnonzero(verdicts.wrong):

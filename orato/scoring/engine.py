@@ -19,7 +19,7 @@ from orato.acoustic.language import language_probabilities
 from orato.acoustic.phones import BLANK, phone_name
 from orato.acoustic.whisper import load_whisper, whisper_model
 from orato.audio import DecodedAudio, SpeechSegment
-from orato.lang import ExpectedWord
+from orato.lang import ExpectedWord, ScriptAnalysis
 from orato.registry import models
 from orato.scoring.assessment import (
     PhoneAssessment,
@@ -45,7 +45,7 @@ INSERTION_MIN_ODDS = 4.0
 UNSPOKEN_SCORE = 0.0
 
 
-def _load_weights(name: str) -> dict[str, np.ndarray]:
+def load_weights(name: str) -> dict[str, np.ndarray]:
     with resources.files(WEIGHTS_PACKAGE).joinpath(name).open("rb") as handle:
         with np.load(handle) as arrays:
             return {k: arrays[k] for k in arrays.files}
@@ -93,6 +93,14 @@ class PronunciationEngine:
         verdicts = self._decision(features, predictions)
         scores = decided_scores(predictions, verdicts, features.word_of_phone, self._decision.threshold)
         return assessment(evidence, features, predictions, verdicts, scores)
+
+
+    def assess_analysis(
+        self, audio: DecodedAudio, analysis: ScriptAnalysis, hearing: Hearing | None = None
+    ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
+        """:meth:`assess` on the script's default pronunciations (CMUdict's first, what the
+        scorer was fitted on), and those pronunciations' indices."""
+        return self.assess(audio, analysis.expected_words(), hearing), (0,) * len(analysis.words)
 
 
 def assessment(
@@ -151,10 +159,10 @@ def model_cache_dir(settings: Settings) -> Path:
 
 def load_engine(settings: Settings) -> PronunciationEngine:
     """An engine over the process's models, each loaded once (the first call loads them)."""
-    scorer = models.get("pronunciation-scorer", lambda: PhoneScorer(_load_weights(SCORER_WEIGHTS)))
-    head = models.get("pronunciation-ctc-head", lambda: CtcHead(_load_weights(HEAD_WEIGHTS)))
+    scorer = models.get("pronunciation-scorer", lambda: PhoneScorer(load_weights(SCORER_WEIGHTS)))
+    head = models.get("pronunciation-ctc-head", lambda: CtcHead(load_weights(HEAD_WEIGHTS)))
     decision = models.get(
-        "pronunciation-decision", lambda: MispronunciationDecision(_load_weights(DECISION_WEIGHTS))
+        "pronunciation-decision", lambda: MispronunciationDecision(load_weights(DECISION_WEIGHTS))
     )
     needs_hama = any(group.startswith("hama") for group in scorer.groups)
     evidence_models = EvidenceModels(

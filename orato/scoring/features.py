@@ -96,7 +96,7 @@ def _stretches(alignment: Alignment) -> list[tuple[int, int, int, int]]:
     return stretches
 
 
-def _extents_20ms(alignment: Alignment, n_frames: int) -> np.ndarray:
+def extents_20ms(alignment: Alignment, n_frames: int) -> np.ndarray:
     """``[N, 2]`` half-open phone extents in 20 ms frames, at least one frame each."""
     rows = []
     for phone in alignment.phones:
@@ -178,7 +178,7 @@ def phone_features(
     """The feature groups named in ``groups`` (see FEATURE_GROUPS) for one utterance."""
     alignment = evidence.alignment
     labels = np.asarray(phone_ids([p.phone for p in alignment.phones]))
-    extents = _extents_20ms(alignment, len(head_logp))
+    extents = extents_20ms(alignment, len(head_logp))
     head = head_logp.astype(np.float64)
     shares = per_stretch(head, labels, alignment, competitor_posteriors)
     inserted = (
@@ -194,14 +194,14 @@ def phone_features(
     if "alignment" in groups:
         out["alignment"] = alignment_features(evidence)
     if "whisper_states" in groups:
-        out["whisper_states"] = _pooled(evidence.states, _extents_20ms(alignment, len(evidence.states)))
+        out["whisper_states"] = _pooled(evidence.states, extents_20ms(alignment, len(evidence.states)))
     # Last: hama's posteriors may still be on their way (see gather_evidence).
     if "hama_gop" in groups:
         hama = evidence.hama.astype(np.float64)
         hama_shares = per_stretch(hama, labels, alignment, competitor_posteriors)
         out["hama_gop"] = gop_features(hama_shares, labels)
     if "hama_segment" in groups:
-        hama_extents = _extents_20ms(alignment, len(evidence.hama))
+        hama_extents = extents_20ms(alignment, len(evidence.hama))
         out["hama_segment"] = segment_features(evidence.hama, labels, hama_extents)
     word_of_phone = np.asarray([w.index for w in alignment.words for _ in w.phones])
     return PhoneFeatures(

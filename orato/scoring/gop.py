@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from orato.acoustic.phones import BLANK, N_CLASSES
+from orato.acoustic.phones import BLANK
 
 NEG_INF = -np.inf
 # Log-probabilities below this are treated as impossible in the features; keeps -inf and
@@ -101,7 +101,7 @@ def _through_one_state(
     after it is one state later, class ``next_label[k]``). CTC's rule that a label may not
     directly follow an identical label applies on both sides.
     """
-    classes = np.arange(N_CLASSES)
+    classes = np.arange(logp.shape[1])
     entry = np.logaddexp(
         alpha_p[:-1, before + 2][:, :, None],
         np.where(
@@ -130,7 +130,8 @@ def competitor_log_probs(logp: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """``[N, C]``: log P(sequence with phone i replaced by class c), where column ``BLANK``
     holds the deletion of phone i. Column ``labels[i]`` is log P(expected sequence).
 
-    ``logp`` is ``[T, C]`` CTC log-posteriors over blank + the 39 phones.
+    ``logp`` is ``[T, C]`` CTC log-posteriors over blank (class 0) and the phones of any
+    head: the English head's 39 ARPAbet phones or the fr/es head's units.
     """
     n = len(labels)
     alpha_p, beta_p = _padded(logp, labels)

@@ -22,7 +22,7 @@ from types import TracebackType
 
 from orato.errors import DEADLINE_MISSED, EngineUnavailableError, OratoError
 from orato.scoring.batch import BatchItem, ItemResult, failed_item, score_item
-from orato.scoring.engine import load_engine
+from orato.scoring.engines import load_engines
 from orato.settings import Settings
 
 READY = "ready"
@@ -38,7 +38,7 @@ def _serve(connection: Connection, settings: Settings, score: Scorer) -> None:
     """A worker's life: load the engine, then score the items it is sent until the pipe closes."""
     # An interrupt is the parent's to handle; the worker is killed when it stops the run.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    load_engine(settings)
+    load_engines(settings)
     connection.send(READY)
     while True:
         try:

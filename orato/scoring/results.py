@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orato.lang import AnalysedWord, PhoneRef, Pronunciation, dialect_phone
+from orato.lang import AnalysedWord, Phone, PhoneRef, Pronunciation, dialect_phone
 from orato.scoring.assessment import PhoneAssessment, WordAssessment
 from orato.scoring.rubric import round_half_up
 
@@ -150,39 +150,33 @@ def scored_phones(
     for ref, acoustic in zip(links, assessment.phones, strict=True):
         groups.setdefault(ref.phone, []).append(acoustic)
     return tuple(
-        _scored_phone(phone.code, phone.stress, phone.word_extent, groups[index], pronunciation.dialect,
-                      assessment.spoken)
+        _scored_phone(phone, groups[index], pronunciation.dialect, assessment.spoken)
         for index, phone in enumerate(pronunciation.phones)
-    )  # fmt: skip
+    )
 
 
-def _scored_phone(
-    code: str,
-    stress: int | None,
-    word_extent: tuple[int, int] | None,
-    parts: list[PhoneAssessment],
-    dialect: str,
-    spoken: bool,
-) -> ScoredPhone:
+def _scored_phone(phone: Phone, parts: list[PhoneAssessment], dialect: str, spoken: bool) -> ScoredPhone:
     start, end = parts[0].start_frame, parts[-1].end_frame
     return ScoredPhone(
-        phone=code,
-        stress_level=stress,
+        phone=phone.code,
+        stress_level=phone.stress,
         extent=(wire_frame(start), wire_frame(end)),
         quality_score=0 if not spoken else _phone_score(sum(p.quality_score for p in parts) / len(parts)),
-        word_extent=word_extent,
-        sound_most_like=_sound_most_like(code, parts, dialect) if spoken else SILENCE,
+        word_extent=phone.word_extent,
+        sound_most_like=_sound_most_like(phone, parts, dialect) if spoken else SILENCE,
         child_phones=_child_phones(parts, dialect) if spoken else (),
     )
 
 
-def _sound_most_like(code: str, parts: list[PhoneAssessment], dialect: str) -> str:
-    """The expected code when it was heard as itself, else what the worst part sounded like."""
+def _sound_most_like(phone: Phone, parts: list[PhoneAssessment], dialect: str) -> str:
+    """The expected code when it was heard as itself (in the variant scored: a fr-ca ``T``
+    said ``t s`` was said right), else what the worst part sounded like."""
     native_like = sum(p.quality_score for p in parts) / len(parts) >= NATIVE_LIKE_QUALITY
     if native_like or all(p.sound_most_like == p.phone for p in parts):
-        return code
+        return phone.code
     worst = min(parts, key=lambda p: p.quality_score)
-    return dialect_phone(worst.sound_most_like, dialect, expected=code) or worst.sound_most_like.lower()
+    heard = dialect_phone(worst.sound_most_like, dialect, expected=phone.code, units=phone.units)
+    return heard or worst.sound_most_like.lower()
 
 
 def _child_phones(parts: list[PhoneAssessment], dialect: str) -> tuple[ChildPhone, ...]:

@@ -21,7 +21,7 @@ from orato.lang import PhoneList, ScriptAnalysis
 from orato.scoring.assessment import UtteranceAssessment, WordAssessment
 from orato.scoring.attribution import attribute_speech
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
-from orato.scoring.engine import PronunciationEngine
+from orato.scoring.engines import Engine
 from orato.scoring.fidelity import RECOGNISED_QUALITY, fidelity_class
 from orato.scoring.fluency import Metrics, TimedWord, fluency_metrics, timed_words
 from orato.scoring.interference import interference_ratio
@@ -110,19 +110,19 @@ class PhoneListScore:
     phones: tuple[ScoredPhone, ...]
 
 
-def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> TextScore:
+def score_text(prepared: PreparedScript, audio: DecodedAudio, engine: Engine) -> TextScore:
     attempt, foreign = _best_option(prepared, audio, engine)
     attempt, delivery = _analyse(attempt, audio, prepared.dialect, prepared.extras)
     return TextScore(attempt, delivery, attempt.pronunciation, prepared.extras.intonation, foreign)
 
 
-def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine) -> WordScore:
+def score_word(prepared: PreparedScript, audio: DecodedAudio, engine: Engine) -> WordScore:
     attempt, _ = _best_option(prepared, audio, engine)
     attempt, delivery = _analyse(attempt, audio, prepared.dialect, prepared.extras)
     return WordScore(attempt.words[0], delivery.interference_ratio)
 
 
-def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: PronunciationEngine) -> PhoneListScore:
+def score_phone_list(phone_list: PhoneList, audio: DecodedAudio, engine: Engine) -> PhoneListScore:
     require_speech(audio)
     verdict = engine.assess(audio, [phone_list.expected()]).words[0]
     return phone_list_score(phone_list, verdict, prosody_track(audio.samples))
@@ -138,11 +138,12 @@ def phone_list_score(phone_list: PhoneList, verdict: WordAssessment, track: Pros
 
 
 def score_expected_words(
-    audio: DecodedAudio, analysis: ScriptAnalysis, segments: Segments, engine: PronunciationEngine, extras: Extras
+    audio: DecodedAudio, analysis: ScriptAnalysis, segments: Segments, engine: Engine, extras: Extras
 ) -> tuple[Attempt, Delivery]:
     """The whole trip for one list of expected words: what score speech runs on a transcript."""
     speech = tuple(require_speech(audio))
-    attempt = scored_attempt(analysis, segments, engine.assess(audio, analysis.expected_words()), speech)
+    assessment, variants = engine.assess_analysis(audio, analysis)
+    attempt = scored_attempt(analysis, segments, assessment, speech, variants)
     return _analyse(attempt, audio, analysis.dialect, extras)
 
 
@@ -150,7 +151,7 @@ def score_expected_words(
 
 
 def _best_option(
-    prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine
+    prepared: PreparedScript, audio: DecodedAudio, engine: Engine
 ) -> tuple[Attempt, str | None]:
     """Steps 11-14 up to scored words; in multiple choice, the option the speech matches best (2.4)."""
     if prepared.unknown is not None:
@@ -162,18 +163,18 @@ def _best_option(
     hearing = engine.hearing(audio)  # asked at most once, whichever options need it
     for analysis, segments in zip(prepared.options, prepared.segments, strict=True):
         try:
-            assessment = engine.assess(audio, analysis.expected_words(), hearing)  # evidence and alignment
+            assessment, variants = engine.assess_analysis(audio, analysis, hearing)  # evidence and alignment
         except WordAlignmentError as error:
             failure = error
             continue
-        attempts.append(scored_attempt(analysis, segments, assessment, speech))
+        attempts.append(scored_attempt(analysis, segments, assessment, speech, variants))
     if not attempts:
         raise failure or WordAlignmentError()
     return max(attempts, key=lambda a: a.pronunciation), foreign
 
 
 def _foreign_language(
-    prepared: PreparedScript, audio: DecodedAudio, engine: PronunciationEngine, speech: tuple[SpeechSegment, ...]
+    prepared: PreparedScript, audio: DecodedAudio, engine: Engine, speech: tuple[SpeechSegment, ...]
 ) -> str | None:
     """Step 13 comes before alignment, so French speech fails as French, not as English that
     could not be aligned."""
@@ -183,7 +184,7 @@ def _foreign_language(
 
 
 def spoken_language_check(
-    engine: PronunciationEngine, audio: DecodedAudio, speech: Sequence[SpeechSegment], dialect: str, enforce: bool
+    engine: Engine, audio: DecodedAudio, speech: Sequence[SpeechSegment], dialect: str, enforce: bool
 ) -> str | None:
     """Step 13 (2.9, 6.6, 9.12): the ``lang_id`` the speech is mainly in when it is not the
     dialect's language, else None; with ``enforce`` a mismatch fails the request instead."""
@@ -196,9 +197,19 @@ def spoken_language_check(
 
 
 def scored_attempt(
-    analysis: ScriptAnalysis, segments: Segments, assessment: UtteranceAssessment, speech: tuple[SpeechSegment, ...]
+    analysis: ScriptAnalysis,
+    segments: Segments,
+    assessment: UtteranceAssessment,
+    speech: tuple[SpeechSegment, ...],
+    variants: Sequence[int] | None = None,
 ) -> Attempt:
-    verdicts = [WordVerdict(word, 0, verdict) for word, verdict in zip(analysis.words, assessment.words, strict=True)]
+    """The engine's verdict on each script word, in the pronunciation it was scored in
+    (``variants``, one per word; each word's first by default)."""
+    chosen = variants if variants is not None else [0] * len(analysis.words)
+    verdicts = [
+        WordVerdict(word, variant, verdict)
+        for word, variant, verdict in zip(analysis.words, chosen, assessment.words, strict=True)
+    ]
     return Attempt(analysis.text, tuple(scored_word(v) for v in verdicts), assessment, segments, speech)
 
 

@@ -62,7 +62,8 @@ from orato.lang import ScriptAnalysis, analyse_script
 from orato.params import Params
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
-from orato.scoring.engine import PronunciationEngine, model_cache_dir
+from orato.scoring.engine import model_cache_dir
+from orato.scoring.engines import Engine
 from orato.scoring.fluency import (
     FluencyMetrics,
     Metrics,
@@ -115,8 +116,8 @@ def prepare_speech(params: Params) -> PreparedSpeech:
     if mode not in SCORE_MODES:
         raise InvalidParametersError("pronunciation_score_mode", "must be default or strict")
     dialect = params.dialect()
-    if feedback and not offers(dialect, "spontaneous"):
-        raise InvalidParametersError("include_ielts_feedback", only_in("spontaneous"))
+    if feedback and not offers(dialect, "feedback"):
+        raise InvalidParametersError("include_ielts_feedback", only_in("feedback"))
     params.check_length("relevance_context", MAX_RELEVANCE_CHARS)
     if not offers(dialect, "spontaneous"):
         require_engine_dialect(dialect)  # the dialect error score text gives (issue 10)
@@ -187,7 +188,7 @@ def speech_json(result: SpeechScore) -> dict[str, Any]:
 def score_speech(
     prepared: PreparedSpeech,
     audio: DecodedAudio,
-    engine: PronunciationEngine,
+    engine: Engine,
     recogniser: WhisperModel,
     judge: LanguageJudge,
 ) -> SpeechScore:
@@ -201,8 +202,8 @@ def score_speech(
     if not analysis.words:
         raise NoSpeechError()
     track = prosody_track(audio.samples)
-    assessment = _assess_speech(engine, audio, speech, analysis, transcript)
-    words = _heard_words(transcript, analysis, assessment, track, prepared)
+    assessment, variants = _assess_speech(engine, audio, speech, analysis, transcript)
+    words = _heard_words(transcript, analysis, assessment, variants, track, prepared)
     segments = _sentences(analysis)
     proficiency = (assessment.accuracy, assessment.total)
     fluency, segment_scores, fluency_score = _fluency(words, segments, track, proficiency)
@@ -214,14 +215,14 @@ def score_speech(
 
 
 def score_speech_with_models(
-    prepared: PreparedSpeech, audio: DecodedAudio, engine: PronunciationEngine, settings: Settings
+    prepared: PreparedSpeech, audio: DecodedAudio, engine: Engine, settings: Settings
 ) -> SpeechScore:
     """:func:`score_speech` with the process's recogniser and language models."""
     return score_speech(prepared, audio, engine, whisper_model(model_cache_dir(settings)), load_language_judge())
 
 
 def speech_response(
-    prepared: PreparedSpeech, audio: DecodedAudio, engine: PronunciationEngine, settings: Settings
+    prepared: PreparedSpeech, audio: DecodedAudio, engine: Engine, settings: Settings
 ) -> dict[str, Any]:
     """The ``speech_score`` payload (the CLI's and score-batch's way in)."""
     return speech_json(score_speech_with_models(prepared, audio, engine, settings))
@@ -234,18 +235,20 @@ def load_speech_models(settings: Settings) -> None:
 
 
 def _assess_speech(
-    engine: PronunciationEngine,
+    engine: Engine,
     audio: DecodedAudio,
     speech: Sequence[SpeechSegment],
     analysis: ScriptAnalysis,
     transcript: Transcript,
-) -> UtteranceAssessment:
+) -> tuple[UtteranceAssessment, tuple[int, ...]]:
     """The engine on the recording from the first stretch of speech to the last (module
-    docstring), its frames counted from the start of the whole recording. The transcript is
-    what the recording holds: no part of it lies outside these words."""
+    docstring), its frames counted from the start of the whole recording, and the
+    pronunciation each word was scored in. The transcript is what the recording holds: no
+    part of it lies outside these words."""
     part, offset = speech_part(audio, speech)
     hearing = Hearing.of(transcript, shift_seconds=offset * FRAME_SECONDS)
-    return _shifted(engine.assess(part, analysis.expected_words(), hearing), offset)
+    assessment, variants = engine.assess_analysis(part, analysis, hearing)
+    return _shifted(assessment, offset), variants
 
 
 def speech_part(audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> tuple[DecodedAudio, int]:
@@ -291,10 +294,13 @@ def _heard_words(
     transcript: Transcript,
     analysis: ScriptAnalysis,
     assessment: UtteranceAssessment,
+    variants: Sequence[int],
     track: ProsodyTrack,
     prepared: PreparedSpeech,
 ) -> tuple[HeardWord, ...]:
-    scored = [scored_word(WordVerdict(w, 0, a)) for w, a in zip(analysis.words, assessment.words, strict=True)]
+    scored = [
+        scored_word(WordVerdict(w, v, a)) for w, v, a in zip(analysis.words, variants, assessment.words, strict=True)
+    ]
     if offers(prepared.dialect, "stress"):
         scored = add_stress(scored, track, prepared.dialect)
     heard = []

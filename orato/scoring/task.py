@@ -25,7 +25,8 @@ from orato.errors import (
     TextTooLongError,
 )
 from orato.params import Params
-from orato.scoring.engine import PronunciationEngine, model_cache_dir
+from orato.scoring.engine import model_cache_dir
+from orato.scoring.engines import Engine
 from orato.scoring.judge import Judge
 from orato.scoring.speech import PreparedSpeech, prepare_speech, speech_response
 from orato.settings import Settings
@@ -114,7 +115,7 @@ def _answers(request: TaskRequest, transcript: str, models: TextModels, judge: J
 def score_task_audio(
     request: TaskRequest,
     audio: DecodedAudio,
-    engine: PronunciationEngine,
+    engine: Engine,
     settings: Settings,
     models: TextModels,
     judge: Judge | None,

@@ -21,8 +21,7 @@ from orato.api.work import run_engine
 from orato.audio import DecodedAudio
 from orato.dialect_support import dialects
 from orato.params import Params
-from orato.scoring import load_engine
-from orato.scoring.engine import PronunciationEngine
+from orato.scoring.engines import Engine, engine_for
 from orato.scoring.render import phone_list_json, text_json, word_score_json
 from orato.scoring.scripted import score_phone_list, score_text, score_word
 from orato.scoring.service import prepare_phone_list, prepare_text, prepare_word
@@ -59,13 +58,15 @@ async def _scored(
     request: Request,
     version: str,
     prepare: Callable[[Params, Principal], Any],
-    score: Callable[[Any, DecodedAudio, PronunciationEngine], Any],
+    score: Callable[[Any, DecodedAudio, Engine], Any],
     render: Callable[[Any], dict[str, Any]],
     max_seconds: Callable[[Any], float],
     text_param: str,
     feature: str = "pronunciation",
+    dialect: Callable[[Any], str] = lambda prepared: prepared.dialect,
 ) -> JSONResponse:
-    """Parse (steps 1-10), score on an engine worker (11-14), render the typed result."""
+    """Parse (steps 1-10), score on an engine worker (11-14) with the dialect's engine, render
+    the typed result."""
     body: RequestBody = await begin(request, version, feature)
     try:
         principal: Principal = request.scope["state"]["principal"]
@@ -77,15 +78,16 @@ async def _scored(
     finally:
         await body.close()
     settings = request.app.state.services.settings
-    result = await run_engine(request, _score_with_engine, score, prepared, audio, settings)
+    result = await run_engine(request, _score_with_engine, score, prepared, audio, settings, dialect(prepared))
     return success(request, render(result))
 
 
 def _score_with_engine(
-    score: Callable[[Any, DecodedAudio, PronunciationEngine], Any], prepared: Any, audio: DecodedAudio, settings: Settings
+    score: Callable[[Any, DecodedAudio, Engine], Any], prepared: Any, audio: DecodedAudio, settings: Settings,
+    dialect: str,
 ) -> Any:
     """On an engine worker, so a first (unpreloaded) model load never blocks the event loop."""
-    return score(prepared, audio, load_engine(settings))
+    return score(prepared, audio, engine_for(settings, dialect))
 
 
 @router.post("/api/scoring/text/{version}/json", summary="Score text", openapi_extra=_multipart(
@@ -120,6 +122,7 @@ async def phone_list(request: Request, version: str) -> JSONResponse:
     return await _scored(
         request, version, lambda params, key: prepare_phone_list(params),
         score_phone_list, phone_list_json, lambda prepared: float("inf"), "phone_list",
+        dialect=lambda phone_list: phone_list.pronunciation.dialect,
     )  # fmt: skip
 
 

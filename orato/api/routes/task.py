@@ -22,7 +22,7 @@ from orato.api.work import run_engine
 from orato.audio import DecodedAudio
 from orato.dialect_support import dialects
 from orato.params import Params
-from orato.scoring import load_engine
+from orato.scoring.engines import engine_for
 from orato.scoring.judge import load_judge
 from orato.scoring.task import (
     MAX_ANSWER_TEXT_CHARS,
@@ -82,4 +82,4 @@ def _score(prepared: TaskRequest, audio: DecodedAudio | None, settings: Settings
     models, judge = load_text_models(), load_judge(settings)
     if audio is None:
         return score_task_text(prepared, prepared.answer_text or "", models, judge)
-    return score_task_audio(prepared, audio, load_engine(settings), settings, models, judge)
+    return score_task_audio(prepared, audio, engine_for(settings, prepared.dialect), settings, models, judge)

@@ -1,0 +1,320 @@
+"""The French/Spanish phone head's training corpus: encoder states and unit targets per clip.
+
+``python -m training.fres_corpus --data ../shared/data/fr-es-native`` rebuilds it under
+``/work/fres/cache`` (resumable: one ``states/<uttid>.npz`` per clip, written atomically, and
+``clips.tsv`` listing every clip). Three sources, each clip with its ``group`` (the speaker, or
+the synthetic voice) so that training can hold whole groups out:
+
+* ``native``: the fr-es-native folder (four real speakers), targets from espeak-ng's IPA of the
+  transcript in the speaker's dialect. The recordings are read prompts, so the transcript is
+  what was said; espeak-ng's pronunciation of it is what a native is expected to say.
+* ``espeak``: espeak-ng itself reading the native prompts and sentences of frequent words in
+  fr, es and es-419 with voice variants, rates and pitches. Its targets are exact: the same
+  engine wrote the IPA it speaks.
+* ``kokoro``: see ``training.fres_kokoro`` (neural voices speaking espeak-ng's phonemes).
+
+Encoder states are computed exactly as at run time (``WhisperFeatures.encode`` on 16 kHz
+audio decoded by ``orato.audio.decode_audio``), so the head sees in training what it will
+see in service. English speechocean762 is not here: English keeps its own head.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from wordfreq import top_n_list
+
+from orato.acoustic.whisper import WhisperFeatures, assemble_model
+from orato.audio import decode_audio
+from orato.lang.espeak import MAX_CHARS, ipa_words
+from orato.lang.romance_units import UNIT_INDEX, Language, espeak_units
+from orato.synthesis.base import Job
+from orato.synthesis.espeak import EspeakEngine
+from orato.synthesis.wav import int16_bytes, streaming_wav_header
+
+CACHE_DIR = Path("/work/fres/cache")
+STATES_DIR = CACHE_DIR / "states"
+CLIPS_FILE = CACHE_DIR / "clips.tsv"
+MAX_CLIP_SECONDS = 60
+SEED = 16
+
+# espeak-ng voice per synthetic dialect (the orato.lang.espeak dialect key gives the targets).
+ESPEAK_DIALECTS: dict[str, tuple[str, Language]] = {
+    "fr-fr": ("fr", "fr"),
+    "es-es": ("es", "es"),
+    "es-mx": ("es-419", "es"),
+}
+# Voice variants (espeak-ng-data/voices/!v); m7 and f5 form the held-out synthetic group.
+ESPEAK_VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "f1", "f2", "f3", "f4", "m7", "f5")
+RATE_WPM = (130, 210)
+PITCH = (25, 75)
+PITCH_RANGE = (20, 90)
+WORDFREQ_SENTENCES = 300  # per synthetic dialect, besides the native prompts
+WORDFREQ_VOCABULARY = 6000
+SENTENCE_WORDS = (3, 10)
+# Leading/trailing audio quieter than this (relative to the clip's peak) is trimmed, then
+# padded back like the native clips (the fr-es-native README: 0.15 s).
+TRIM_DB = -40.0
+TRIM_PAD_SECONDS = 0.15
+KOKORO_CLIPS = {"fr-fr": 240, "es-es": 100, "es-mx": 140}  # Kokoro is ~100x slower than espeak-ng
+KOKORO_VOICES = ("jf_alpha", "jm_kumo", "jf_gongitsune", "jf_tebukuro", "jf_nezumi")
+KOKORO_SPEED = (0.85, 1.15)
+# Native clips no head trains on: ``tests/test_romance_head.py`` decodes two of them with the
+# shipped head, which has then heard their speaker but never these recordings.
+SET_ASIDE = frozenset(
+    {
+        "es-mx-allison_agent_user",
+        "es-mx-allison_confbridge_conf_begin",
+        "es-mx-allison_demo_echotest",
+        "es-mx-allison_queue_seconds",
+        "es-mx-allison_vm_invalidpassword",
+        "es-mx-allison_vm_tocancel",
+        "fr-ca-june_conf_invalidpin",
+        "fr-ca-june_confbridge_lock_in",
+        "fr-ca-june_one_moment_please",
+        "fr-ca-june_spy_agent",
+        "fr-ca-june_vm_isonphone",
+        "fr-ca-june_vm_tocancel",
+    }
+)
+_WORD = re.compile(r"^[^\W\d_]+$")
+
+log = logging.getLogger("training.fres_corpus")
+
+
+@dataclass(frozen=True)
+class Clip:
+    uttid: str
+    group: str  # speaker or synthetic voice: what leave-one-out holds out
+    source: str  # "native", "espeak" or "kokoro"
+    language: Language
+    dialect: str  # a key of orato.lang.espeak.VOICES: the pronunciation the targets follow
+    text: str
+
+
+def unit_targets(text: str, dialect: str, language: Language) -> np.ndarray:
+    """Unit ids (1-based; 0 is the CTC blank) of espeak-ng's pronunciation of ``text``.
+
+    Raises ValueError when espeak-ng writes a symbol the units cannot read: such a clip is
+    left out rather than trained on a guess.
+    """
+    units = [UNIT_INDEX[unit] for chunk in _chunks(text) for word in ipa_words(chunk, dialect) for unit in espeak_units(word, language)]
+    return np.asarray(units, np.int64)
+
+
+def _chunks(text: str) -> Iterator[str]:
+    """Pieces of at most espeak's MAX_CHARS, cut at spaces."""
+    piece = ""
+    for word in text.split():
+        if piece and len(piece) + 1 + len(word) > MAX_CHARS:
+            yield piece
+            piece = word
+        else:
+            piece = f"{piece} {word}" if piece else word
+    if piece:
+        yield piece
+
+
+def native_clips(data_dir: Path) -> list[Clip]:
+    with open(data_dir / "manifest.tsv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [
+        Clip(row["uttid"], row["speaker"], "native", row["language"], row["dialect"], row["text"])  # type: ignore[arg-type]
+        for row in rows
+    ]
+
+
+def synthetic_texts(natives: list[Clip], language: Language, rng: random.Random) -> list[str]:
+    """The native prompts of ``language`` and sentences of its frequent words."""
+    prompts = sorted({clip.text for clip in natives if clip.language == language and clip.group.startswith(("fr-ca", "es-mx"))})
+    words = [w for w in top_n_list(language, WORDFREQ_VOCABULARY) if _WORD.match(w) and (len(w) > 1 or w in "aàyoe")]
+    sentences = [
+        " ".join(rng.choice(words) for _ in range(rng.randint(*SENTENCE_WORDS))).capitalize() + "." for _ in range(WORDFREQ_SENTENCES)
+    ]
+    return prompts + sentences
+
+
+@dataclass(frozen=True)
+class EspeakVoice:
+    name: str  # voice+variant, e.g. "fr+m3"
+    rate: int  # words per minute
+    pitch: int
+    range: int
+
+
+def espeak_clips(natives: list[Clip]) -> list[tuple[Clip, EspeakVoice]]:
+    """Every espeak clip with its voice settings, seeded."""
+    rng = random.Random(SEED)
+    out = []
+    for dialect, (voice, language) in ESPEAK_DIALECTS.items():
+        for n, text in enumerate(synthetic_texts(natives, language, rng)):
+            variant = rng.choice(ESPEAK_VARIANTS)
+            settings = EspeakVoice(f"{voice}+{variant}", rng.randint(*RATE_WPM), rng.randint(*PITCH), rng.randint(*PITCH_RANGE))
+            out.append((Clip(f"espeak-{dialect}-{variant}-{n:04d}", f"espeak-{variant}", "espeak", language, dialect, text), settings))
+    return out
+
+
+class _VariantEngine(EspeakEngine):
+    """The synthesis engine with espeak-ng's voice variants (``fr+m3``), which the service's
+    voice names do not offer: ``job.voice`` is the espeak-ng name, ``job.options`` its
+    parameters (espeak_SetParameter's numbers)."""
+
+    def _configure(self, job: Job) -> None:
+        if self._lib.espeak_SetVoiceByName(job.voice.encode()) != 0:
+            raise RuntimeError(f"no espeak-ng voice {job.voice}")
+        for parameter, value in job.options.items():
+            self._lib.espeak_SetParameter(parameter, value, 0)
+
+
+_RATE, _PITCH, _RANGE = 1, 3, 4  # espeak_PARAMETER numbers (speak_lib.h)
+
+
+def speak(engine: EspeakEngine, text: str, voice: EspeakVoice) -> np.ndarray:
+    """espeak-ng's rendering of ``text``, decoded to 16 kHz as an upload would be."""
+    chunks: list[np.ndarray] = []
+    options = {_RATE: voice.rate, _PITCH: voice.pitch, _RANGE: voice.range}
+    job = Job(model="default", voice=voice.name, text=text, options=options)
+    engine.synthesize(job, lambda samples, _events: chunks.append(samples))
+    return to_16k(np.concatenate(chunks), engine.sample_rate)
+
+
+def to_16k(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Synthetic audio trimmed and resampled through the service's own decoder."""
+    wav = streaming_wav_header(sample_rate) + int16_bytes(trim(samples, sample_rate))
+    return decode_audio(wav, max_seconds=MAX_CLIP_SECONDS).samples
+
+
+def trim(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    frame = sample_rate // 100
+    frames = len(samples) // frame
+    if frames == 0:
+        return samples
+    energy = np.sqrt((samples[: frames * frame].reshape(frames, frame) ** 2).mean(axis=1) + 1e-12)
+    loud = np.flatnonzero(20 * np.log10(energy / energy.max()) > TRIM_DB)
+    pad = int(TRIM_PAD_SECONDS * sample_rate)
+    start = max(loud[0] * frame - pad, 0)
+    end = min((loud[-1] + 1) * frame + pad, len(samples))
+    return samples[start:end]
+
+
+def state_path(uttid: str) -> Path:
+    return STATES_DIR / f"{uttid}.npz"
+
+
+def store(whisper: WhisperFeatures, clip: Clip, samples: np.ndarray) -> None:
+    """Encode and write one clip atomically (targets first: a clip espeak cannot read is skipped)."""
+    targets = unit_targets(clip.text, clip.dialect, clip.language)
+    states = whisper.encode(samples.astype(np.float32)).states.astype(np.float16)
+    scratch = STATES_DIR / f".{clip.uttid}.tmp.npz"
+    np.savez(scratch, states=states, targets=targets)
+    os.replace(scratch, state_path(clip.uttid))
+
+
+def write_clips(clips: Iterable[Clip]) -> None:
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    scratch = CLIPS_FILE.with_suffix(".tmp")
+    with open(scratch, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["uttid", "group", "source", "language", "dialect", "text"])
+        for c in clips:
+            writer.writerow([c.uttid, c.group, c.source, c.language, c.dialect, c.text])
+    os.replace(scratch, CLIPS_FILE)
+
+
+def read_clips() -> list[Clip]:
+    """Clips whose states are in the cache."""
+    with open(CLIPS_FILE, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [Clip(**row) for row in rows if state_path(row["uttid"]).exists()]  # type: ignore[arg-type]
+
+
+def load_clip(uttid: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(states [T, 512] float16, unit targets)`` of one cached clip."""
+    with np.load(state_path(uttid)) as cached:
+        return cached["states"], cached["targets"]
+
+
+def whisper_features(threads: int) -> WhisperFeatures:
+    return WhisperFeatures(assemble_model(CACHE_DIR / "models"), threads=threads)
+
+
+def kokoro_clips(natives: list[Clip]) -> list[tuple[Clip, dict[str, object]]]:
+    """Kokoro clips with their voice and speed, seeded; ordered so a partial run covers every voice."""
+    rng = random.Random(SEED + 1)
+    out = []
+    for dialect, count in KOKORO_CLIPS.items():
+        language = ESPEAK_DIALECTS[dialect][1]
+        texts = synthetic_texts(natives, language, rng)
+        rng.shuffle(texts)
+        for n, text in enumerate(texts[:count]):
+            voice = KOKORO_VOICES[n % len(KOKORO_VOICES)]
+            clip = Clip(f"kokoro-{dialect}-{voice}-{n:04d}", f"kokoro-{voice}", "kokoro", language, dialect, text)
+            out.append((clip, {"voice": voice, "speed": round(rng.uniform(*KOKORO_SPEED), 2)}))
+    return sorted(out, key=lambda item: item[0].uttid.rsplit("-", 1)[1])
+
+
+def _renderers(data_dir: Path, sources: set[str], threads: int) -> list[tuple[Clip, Callable[[], np.ndarray]]]:
+    natives = native_clips(data_dir)
+    synthetic = espeak_clips(natives)
+    neural = kokoro_clips(natives)
+    write_clips([*natives, *(clip for clip, _ in synthetic), *(clip for clip, _ in neural)])
+    todo: list[tuple[Clip, Callable[[], np.ndarray]]] = []
+    if "native" in sources:
+        for clip in natives:
+            path = data_dir / "audio" / clip.group / f"{clip.uttid}.flac"
+            todo.append((clip, partial(lambda p: decode_audio(p, max_seconds=MAX_CLIP_SECONDS).samples, path)))
+    if "espeak" in sources:
+        engine = _VariantEngine()
+        todo += [(clip, partial(speak, engine, clip.text, settings)) for clip, settings in synthetic]
+    if "kokoro" in sources:
+        from training.fres_kokoro import SAMPLE_RATE as KOKORO_RATE
+        from training.fres_kokoro import Kokoro
+
+        kokoro = Kokoro(CACHE_DIR / "kokoro", threads)
+        for clip, how in neural:
+            render = partial(kokoro.speak, list(_chunks(clip.text)), clip.dialect, how["voice"], how["speed"])
+            todo.append((clip, partial(lambda r: to_16k(r(), KOKORO_RATE), render)))
+    return todo
+
+
+def build(data_dir: Path, threads: int, sources: set[str]) -> None:
+    STATES_DIR.mkdir(parents=True, exist_ok=True)
+    whisper = whisper_features(threads)
+    started, done, skipped = time.monotonic(), 0, 0
+    for clip, render in _renderers(data_dir, sources, threads):
+        if state_path(clip.uttid).exists():
+            continue
+        try:
+            store(whisper, clip, render())
+            done += 1
+        except ValueError as error:
+            skipped += 1
+            log.warning("%s left out: %s", clip.uttid, error)
+        if done % 100 == 0:
+            log.info("%d clips encoded (%.0f s), %d left out", done, time.monotonic() - started, skipped)
+    log.info("done: %d encoded, %d left out, %.0f s", done, skipped, time.monotonic() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the fr-es-native folder")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sources", default="native,espeak", help="comma-separated: native, espeak, kokoro")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    build(args.data, args.threads, set(args.sources.split(",")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The French/Spanish CTC unit head: trained on the corpus of ``training.fres_corpus``, measured
+on speakers it never heard.
+
+``python -m training.fres_heads --data ../shared/data/fr-es-native --out orato/scoring/weights/romance_head.npz``
+builds the corpus (cached), trains the shipped head on every clip, and also trains one head
+without each held-out group (the two real prompt speakers and the held-out synthetic
+voices), written to ``/work/fres/heads/<name>.npz`` for the engine's held-out measurements.
+Each held-out head is measured on its group: unit error rate of the greedy CTC decode against
+espeak-ng's units, and how often the correct unit is the head's top non-blank class over the
+frames CTC aligns to it. The figures go to ``/work/fres/heads/report.json``.
+
+The architecture and loop are the English head's (``training.heads``) with the unit set's
+class count. Epochs are picked on a random tenth of the training clips (not by speaker: with
+two real speakers, a held-out validation speaker would be a whole language).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from orato.lang.romance_units import BLANK, UNITS
+from orato.scoring.ctc_head import CtcHead
+from orato.scoring.gop import forward_backward
+from training import fres_corpus
+from training.heads import HeadExample, save_weights, train_head
+
+N_CLASSES = 1 + len(UNITS)
+HEADS_DIR = Path("/work/fres/heads")
+SEED = 16
+VALIDATION_SHARE = 0.1
+# Held-out groups: each gets a head trained without it. The real speakers are what counts;
+# the synthetic ones show how far a new voice of a known engine is from the training voices.
+HOLDOUTS: dict[str, tuple[str, ...]] = {
+    "no-fr-ca-june": ("fr-ca-june",),
+    "no-es-mx-allison": ("es-mx-allison",),
+    "no-espeak-m7-f5": ("espeak-m7", "espeak-f5"),
+    "no-kokoro-jf_nezumi": ("kokoro-jf_nezumi",),
+}
+
+log = logging.getLogger("training.fres_heads")
+
+
+@dataclass(frozen=True)
+class HeldOutFigures:
+    clips: int
+    units: int
+    unit_error_rate: float  # greedy CTC decode vs espeak-ng's units (edit distance / units)
+    top_unit_rate: float  # the correct unit is the top non-blank class over its aligned frames
+
+
+def examples(clips: list[fres_corpus.Clip]) -> list[HeadExample]:
+    out = []
+    for clip in clips:
+        states, targets = fres_corpus.load_clip(clip.uttid)
+        if 0 < len(targets) <= len(states):
+            out.append(HeadExample(clip.uttid, states, targets, 1.0))
+    return out
+
+
+def train(clips: list[fres_corpus.Clip], seed: int, max_epochs: int) -> dict[str, np.ndarray]:
+    pool = examples(clips)
+    random.Random(seed).shuffle(pool)
+    cut = max(1, round(len(pool) * VALIDATION_SHARE))
+    log.info("training on %d clips (%d for epoch choice)", len(pool) - cut, cut)
+    return train_head(pool[cut:], pool[:cut], seed, N_CLASSES, max_epochs)
+
+
+def greedy(log_posteriors: np.ndarray) -> list[int]:
+    best = log_posteriors.argmax(axis=1)
+    return [int(c) for k, c in enumerate(best) if c != BLANK and (k == 0 or c != best[k - 1])]
+
+
+def edit_distance(a: list[int], b: list[int]) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def top_units(log_posteriors: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Per target unit: whether it is the top non-blank class of the frames CTC gives it.
+
+    Frames are weighted by the posterior of being in that unit's state (forward-backward over
+    the target sequence), so every unit has frames, even one the greedy decode skipped.
+    """
+    alpha, beta = forward_backward(log_posteriors, targets)
+    extended = np.full(2 * len(targets) + 1, BLANK, dtype=np.int64)
+    extended[1::2] = targets
+    total = np.logaddexp(alpha[-1, -1], alpha[-1, -2])
+    occupancy = np.exp(alpha + beta - log_posteriors[:, extended] - total)[:, 1::2]  # [T, N]
+    weighted = occupancy.T @ np.exp(log_posteriors[:, 1:])  # [N, classes - 1]: blank left out
+    return np.asarray(weighted.argmax(axis=1) + 1 == targets)
+
+
+def measure(weights: dict[str, np.ndarray], clips: list[fres_corpus.Clip]) -> HeldOutFigures:
+    head = CtcHead(weights)
+    errors = units = top = 0
+    for example in examples(clips):
+        log_posteriors, _ = head(example.states.astype(np.float32))
+        targets = [int(t) for t in example.targets]
+        errors += edit_distance(greedy(log_posteriors), targets)
+        units += len(targets)
+        top += int(top_units(log_posteriors.astype(np.float64), example.targets).sum())
+    return HeldOutFigures(len(clips), units, errors / max(units, 1), top / max(units, 1))
+
+
+def select(clips: list[fres_corpus.Clip], sources: set[str], without: tuple[str, ...]) -> list[fres_corpus.Clip]:
+    """The training clips: of ``sources``, not of the held-out groups, not set aside for tests."""
+    return [c for c in clips if c.source in sources and c.group not in without and c.uttid not in fres_corpus.SET_ASIDE]
+
+
+def run(out: Path, sources: set[str], holdouts: list[str], max_epochs: int, tag: str) -> None:
+    """The shipped head first (the engine waits for it), then the held-out heads."""
+    clips = fres_corpus.read_clips()
+    report_path = HEADS_DIR / "report.json"
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    if out.name:
+        weights = train(select(clips, sources, ()), SEED, max_epochs)
+        save_weights(weights, out, np.float16)
+        log.info("wrote %s (%d clips of %s)", out, len(select(clips, sources, ())), sorted(sources))
+        with np.load(out) as saved:
+            shipped = {name: saved[name].astype(np.float32) for name in saved.files}
+        for speaker in ("fr-ca-june", "es-mx-allison"):
+            aside = [c for c in clips if c.uttid in fres_corpus.SET_ASIDE and c.group == speaker]
+            report[f"shipped{tag}-set-aside-{speaker}"] = {"sources": sorted(sources), **measure(shipped, aside).__dict__}
+            log.info("shipped head on %s's set-aside clips: %s", speaker, report[f"shipped{tag}-set-aside-{speaker}"])
+        report_path.write_text(json.dumps(report, indent=2, sort_keys=True))
+    for name in holdouts:
+        without = HOLDOUTS[name]
+        held = [c for c in clips if c.group in without]
+        if not held:
+            log.info("%s: no clips of %s in the cache, skipped", name, without)
+            continue
+        weights = train(select(clips, sources, without), SEED, max_epochs)
+        save_weights(weights, HEADS_DIR / f"{name}{tag}.npz")
+        figures = measure(weights, held)
+        log.info("%s%s on its held-out clips: %s", name, tag, figures)
+        report[f"{name}{tag}"] = {"sources": sorted(sources), **figures.__dict__}
+        report_path.write_text(json.dumps(report, indent=2, sort_keys=True))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the fr-es-native folder")
+    parser.add_argument("--out", type=Path, required=True, help="the shipped head ('' to skip it)")
+    parser.add_argument("--sources", default="native,espeak,kokoro", help="corpus sources to train on")
+    parser.add_argument("--holdouts", default=",".join(HOLDOUTS), help="held-out heads to train ('' for none)")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--tag", default="", help="suffix of the held-out heads' names (an ablation)")
+    parser.add_argument("--skip-corpus", action="store_true", help="train on the cache as it is")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sources = set(args.sources.split(","))
+    if not args.skip_corpus:
+        fres_corpus.build(args.data, threads=2, sources=sources)
+    HEADS_DIR.mkdir(parents=True, exist_ok=True)
+    run(args.out, sources, [h for h in args.holdouts.split(",") if h], args.epochs, args.tag)
+
+
+if __name__ == "__main__":
+    main()
