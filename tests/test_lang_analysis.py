@@ -83,8 +83,9 @@ def test_include_unknown_words_infers_without_word_extent(dialect: str) -> None:
 
 def test_other_dialects_are_refused_by_name() -> None:
     with pytest.raises(InvalidParametersError) as err:
-        analyse_script("hola", "es-es")
+        analyse_script("hallo", "de-de")
     assert err.value.param == "dialect"
+    assert analyse_script("hola", "es-es").words[0].text == "hola"  # tests/test_lang_fr_es.py
 
 
 def test_empty_script_gives_no_words() -> None:

@@ -6,7 +6,14 @@ import pytest
 
 from orato.lang import espeak
 from orato.lang.phones import phone_set
-from orato.lang.romance_units import CONTRACT_UNITS, UNIT_INDEX, UNITS, contract_units, espeak_units
+from orato.lang.romance_units import (
+    CONTRACT_UNITS,
+    UNIT_INDEX,
+    UNITS,
+    contract_units,
+    espeak_segments,
+    espeak_units,
+)
 
 
 @pytest.mark.parametrize("dialect", ["fr-fr", "es-es", "es-mx"])
@@ -44,3 +51,16 @@ def test_espeak_reads_every_dialect() -> None:
     assert espeak_units(espeak.ipa_words("llave", "es-es")[0], "es") == ("ʎ", "a", "b", "e")
     assert espeak_units(espeak.ipa_words("llave", "es-mx")[0], "es") == ("j", "a", "b", "e")
     assert espeak_units(espeak.ipa_words("rue", "fr-ca")[0], "fr") == ("ʁ", "y")
+
+
+def test_spanish_reads_sounds_without_a_spanish_phone_as_the_nearest_units() -> None:
+    assert espeak_units("t_ˈe_ŋ_g_o", "es") == ("t", "e", "n", "g", "o")  # tengo: ŋ is an n
+    assert espeak_units("ʃ_ˈoʊ", "es") == ("tʃ", "o", "w")  # show, read as English
+    assert espeak_units("k_ˈa_j_j_e", "es") == ("k", "a", "j", "e")  # es-419's calle: one glide
+    assert espeak_segments("p_ˌe_ɾ_o", "es") == (("p", None), ("e", 2), ("ɾ", None), ("o", 0))
+
+
+def test_spanish_unstressed_high_vowels_next_to_a_vowel_are_glides() -> None:
+    assert espeak_units("p_ˌi_ŋ_ɡ_u_ˈi_n_o", "es") == ("p", "i", "n", "g", "w", "i", "n", "o")  # pingüino
+    assert espeak_units("ˌe_s_t_u_ð_j_ˈa_i_s", "es")[-3:] == ("a", "j", "s")  # estudiáis
+    assert espeak_units("p_a_ˈi_s", "es") == ("p", "a", "i", "s")  # país: stressed, a vowel

@@ -1,5 +1,5 @@
 """Language data and text handling: lexicons, phone inventories, script words, arpa_mark markup,
-and English pronunciations for the pronunciation engine.
+and English, French and Spanish pronunciations for the pronunciation engine.
 
 Entry points for the scoring endpoints (issue #3)
 -------------------------------------------------
@@ -7,9 +7,19 @@ Entry points for the scoring endpoints (issue #3)
 param="text") -> ScriptAnalysis`` (``orato.lang.analysis``)
     Score text: ``analyse_script(text, dialect, markup=markup_language == "arpa_mark",
     include_unknown_words=flag)``. Score word: the same with ``relaxed=True, param="word"``
-    (the single-word check stays in the route). en-us and en-gb only; another dialect raises
+    (the single-word check stays in the route). en-us, en-gb, fr-fr, fr-ca, es-es, es-mx
+    (``orato.lang.languages``, whatever ``dialect_support`` serves yet); another dialect raises
     ``InvalidParametersError("dialect")``. Raises ``UnknownWordsError`` (2.8) and markup
-    ``InvalidParametersError`` (12.3). For multiple choice, call it once per option.
+    ``InvalidParametersError`` (12.3; ``markup_language`` outside English). For multiple
+    choice, call it once per option.
+
+French and Spanish (``orato.lang.romance``): ``Phone.code`` is the upper-case contract code
+(11.3, 11.4), ``ExpectedWord.phones`` are the fr/es model's units (``orato.lang.romance_units``,
+IPA: ``analyse_script("aire", "es-es").words[0].expected()`` is ``("a", "j", "ɾ", "e")`` with
+stresses ``(1, None, None, 0)``; French stresses are all None) and ``links`` ties each unit to
+its contract phone (``AI`` owns ``a`` and ``j``; merge their verdicts as for en-gb ``ia``).
+``pronunciations[1:]`` are dialect variants (fr-ca ``T`` said ``t s``, es-es yeísmo): score
+against each and keep the best-matching, as for English heteronyms.
 
 ``ScriptAnalysis``: ``.text`` (``text_score.text``), ``.words`` (``AnalysedWord`` per script
 word, in order), ``.expected_words(variants=None) -> list[ExpectedWord]`` (engine input).
@@ -31,8 +41,11 @@ written casing: lower-case them for 9.3), ``.phones`` -> ``Phone(code, stress, w
 ``parse_phone_list(value, dialect) -> PhoneList`` (section 4): ``.text``, ``.phones``,
 ``.expected()``, ``.links()``; errors are ``InvalidParametersError("phone_list")``.
 
-``dialect_phone(acoustic, dialect, expected=None)`` turns an engine phone back into a wire
-code (``sound_most_like``); ``acoustic_phones(code, dialect)`` goes the other way.
+``dialect_phone(acoustic, dialect, expected=None)`` turns an engine phone (fr/es: a unit)
+back into a wire code (``sound_most_like``: ``dialect_phone("j", "es-es") == "YI"``,
+``dialect_phone("ʁ", "es-es", "RT") == "X"``); ``acoustic_phones(code, dialect)`` goes the
+other way (``acoustic_phones("GN", "fr-fr") == ("n", "j")``); ``acoustic_inventory(dialect)``
+lists the acoustic phones a dialect's phones own (the competitors for ``sound_most_like``).
 """
 
 from orato.lang.analysis import (
@@ -47,6 +60,7 @@ from orato.lang.analysis import (
 )
 from orato.lang.dialects import Dialect, dialect
 from orato.lang.expected import ExpectedWord
+from orato.lang.languages import language
 from orato.lang.lexicon import Lexicon, english_lexicon, unknown_words
 from orato.lang.phones import PhoneSet, phone_set
 from orato.lang.pronunciation import (
@@ -54,6 +68,7 @@ from orato.lang.pronunciation import (
     PhoneRef,
     Pronunciation,
     Syllable,
+    acoustic_inventory,
     acoustic_phones,
     dialect_phone,
 )
@@ -90,6 +105,7 @@ __all__ = [
     "ScriptAnalysis",
     "ScriptWord",
     "Syllable",
+    "acoustic_inventory",
     "acoustic_phones",
     "analyse_script",
     "contains_markup",
@@ -97,6 +113,7 @@ __all__ = [
     "dialect_phone",
     "english_lexicon",
     "expected_words",
+    "language",
     "markup_pronunciation",
     "normalize",
     "parse_markup",

@@ -17,13 +17,17 @@ The programme walks phones and letters left to right and minimises a cost over t
   word alignable, so the answer always satisfies the contract's invariants).
 
 Letters are compared lower-cased and without accents (*café*), one code point each, so an
-extent indexes the word exactly as written.
+extent indexes the word exactly as written. The tables below are English's; French and
+Spanish fill the same :class:`~orato.lang.spelling.Spelling` in ``romance_spelling``.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+
+from orato.lang.romance_spelling import FRENCH, SPANISH
+from orato.lang.spelling import Spelling
 
 Extent = tuple[int, int]
 
@@ -169,27 +173,37 @@ def _no_letter_cost(phone: str, letters: str, j: int) -> float:
     return _COST_NO_LETTER
 
 
-def _grapheme_cost(phone: str, grapheme: str, table: dict[str, frozenset[str]]) -> float | None:
-    """Cost of ``phone`` spelling ``grapheme``; None when that move is not allowed."""
-    return _costs(phone, table is _TABLE_GB).get(grapheme, _fallback(phone, grapheme))
+_ENGLISH_VOWELS = frozenset(_VOWELS)
+_SPELLINGS: dict[str, Spelling] = {
+    "en-us": Spelling(_TABLE_US, _ENGLISH_VOWELS, _SHARED_SETS, _silent_cost, _no_letter_cost,
+                      _VOWEL_LETTERS, letter_names=True),
+    "en-gb": Spelling(_TABLE_GB, _ENGLISH_VOWELS, _SHARED_SETS, _silent_cost, _no_letter_cost,
+                      _VOWEL_LETTERS, letter_names=True),
+    "fr-fr": FRENCH, "fr-ca": FRENCH, "es-es": SPANISH, "es-mx": SPANISH,
+}
 
 
-def _fallback(phone: str, grapheme: str) -> float | None:
+def _spelling(dialect: str) -> Spelling:
+    return _SPELLINGS.get(dialect, _SPELLINGS["en-us"])
+
+
+def _fallback(phone: str, grapheme: str, spelling: Spelling) -> float | None:
     """A single letter the table does not list for ``phone``: allowed, at a price."""
     if len(grapheme) != 1 or not grapheme.isalpha():
         return None
-    vowel_phone = phone in _VOWELS
-    vowel_letter = grapheme in _VOWEL_LETTERS
+    vowel_phone = phone in spelling.vowels
+    vowel_letter = grapheme in spelling.vowel_letters
     return _COST_IRREGULAR if vowel_phone == vowel_letter else _COST_MISMATCH
 
 
-@lru_cache(maxsize=256)
-def _costs(phone: str, british: bool) -> dict[str, float]:
+@lru_cache(maxsize=1024)
+def _costs(phone: str, dialect: str) -> dict[str, float]:
     """Every listed grapheme of ``phone`` with its cost, doubled consonant letters included."""
-    known = (_TABLE_GB if british else _TABLE_US).get(phone, frozenset())
+    spelling = _spelling(dialect)
+    known = spelling.table.get(phone, frozenset())
     costs = dict.fromkeys(known, 0.0)
     for g in known:
-        if len(g) == 1 and phone not in _VOWELS:
+        if len(g) == 1 and phone not in spelling.vowels:
             costs.setdefault(g + g, 0.0)  # a doubled consonant letter spells one consonant
     return costs
 
@@ -237,10 +251,10 @@ def align(word: str, phones: tuple[str, ...], dialect: str = "en-us") -> tuple[E
     """
     letters = fold(word)
     n, m = len(letters), len(phones)
-    spelled = _spelled(letters, phones) if m > n else None
+    spelling = _spelling(dialect)
+    spelled = _spelled(letters, phones) if m > n and spelling.letter_names else None
     if spelled is not None:
         return spelled
-    british = dialect == "en-gb"
     inf = float("inf")
     # cost[i][j]: best cost having placed the first i phones and consumed j letters.
     cost = [[inf] * (n + 1) for _ in range(m + 1)]
@@ -253,23 +267,23 @@ def align(word: str, phones: tuple[str, ...], dialect: str = "en-us") -> tuple[E
                 continue
             # A silent letter.
             if j < n:
-                c = here + _silent_cost(letters, j)
+                c = here + spelling.silent(letters, j)
                 if c < cost[i][j + 1]:
                     cost[i][j + 1], back[i][j + 1] = c, (i, j, 0)
             if i == m:
                 continue
             phone = phones[i]
             # The phone spells no letter.
-            c = here + _no_letter_cost(phone, letters, j)
+            c = here + spelling.no_letter(phone, letters, j)
             if c < cost[i + 1][j]:
                 cost[i + 1][j], back[i + 1][j] = c, (i, j, 1)
-            costs = _costs(phone, british)
-            shared = _SHARED_SETS.get((phone, phones[i + 1])) if i + 1 < m else None
+            costs = _costs(phone, dialect)
+            shared = spelling.shared.get((phone, phones[i + 1])) if i + 1 < m else None
             for k in range(1, min(_MAX_GRAPHEME, n - j) + 1):
                 grapheme = letters[j : j + k]
                 g = costs.get(grapheme)
                 if g is None and k == 1:
-                    g = _fallback(phone, grapheme)
+                    g = _fallback(phone, grapheme, spelling)
                 if g is not None:
                     c = here + g
                     if c < cost[i + 1][j + k]:

@@ -18,7 +18,8 @@ from orato.errors import InvalidParametersError, UnknownWordsError
 from orato.lang.align import align
 from orato.lang.dialects import dialect as get_dialect
 from orato.lang.expected import ExpectedWord
-from orato.lang.lexicon import english_lexicon, normalise_word, unknown_words
+from orato.lang.languages import language
+from orato.lang.lexicon import normalise_word, unknown_words
 from orato.lang.phones import phone_set
 from orato.lang.pronunciation import (
     Phone,
@@ -81,8 +82,14 @@ class ScriptAnalysis:
 
 
 def _check_dialect(name: str) -> None:
+    if language(name) is None:
+        raise InvalidParametersError("dialect", "no pronunciations for this dialect")
+
+
+def _check_english(name: str) -> None:
+    """ARPAbet input (phone lists) is English only (1.9)."""
     if not offers(name, "markup"):
-        raise InvalidParametersError("dialect", "pronunciation analysis is English only")
+        raise InvalidParametersError("dialect", "phone lists are English only")
 
 
 def analyse_script(
@@ -94,21 +101,23 @@ def analyse_script(
     relaxed: bool = False,
     param: str = "text",
 ) -> ScriptAnalysis:
-    """Read ``text`` in ``dialect`` (en-us, en-gb) and pronounce every word.
+    """Read ``text`` in ``dialect`` (en-us, en-gb, fr-fr, fr-ca, es-es, es-mx) and pronounce
+    every word.
 
-    ``markup``: ``markup_language=arpa_mark`` was sent. ``relaxed`` and ``param="word"`` are
-    for score word (12.4). Raises InvalidParametersError for markup errors (naming
-    ``param``) and for a dialect other than en-us/en-gb, and UnknownWordsError (2.8) for
-    words missing from the lexicon unless ``include_unknown_words`` — or, with it, for words
-    nothing can be inferred for. A text without words gives an analysis without words.
+    ``markup``: ``markup_language=arpa_mark`` was sent (English only: otherwise
+    InvalidParametersError("markup_language")). ``relaxed`` and ``param="word"`` are for score
+    word (12.4). Raises InvalidParametersError for markup errors (naming ``param``) and for a
+    dialect the layer cannot pronounce, and UnknownWordsError (2.8) for words missing from
+    the dialect's word list (CMUdict; French and Spanish: wordfreq) unless
+    ``include_unknown_words`` — or, with it, for words nothing can be inferred for. A text
+    without words gives an analysis without words.
     """
     _check_dialect(dialect)
     words = script_words(text, markup=markup, dialect=dialect, relaxed=relaxed, param=param)
-    lexicon = english_lexicon()
-    missing = unknown_words((w.text for w in words if w.markup is None), lexicon)
+    source = get_dialect(dialect)
+    missing = unknown_words((w.text for w in words if w.markup is None), source.words)
     if missing and not include_unknown_words:
         raise UnknownWordsError(missing)
-    source = get_dialect(dialect)
     missing_keys = {normalise_word(w) for w in missing}
     analysed: list[AnalysedWord] = []
     failed: list[str] = []
@@ -124,6 +133,9 @@ def analyse_script(
                 continue
         else:
             prons = tuple(source.pronounce(word.text))
+            if not prons:  # a known word espeak-ng could not say (French, Spanish)
+                failed.append(word.text)
+                continue
         analysed.append(
             AnalysedWord(
                 text=word.text,
@@ -155,7 +167,7 @@ def expected_words(
     training). Same unknown-word rules as :func:`analyse_script`."""
     _check_dialect(dialect)
     source = get_dialect(dialect)
-    missing = unknown_words(words, english_lexicon())
+    missing = unknown_words(words, source.words)
     if missing and not include_unknown_words:
         raise UnknownWordsError(missing)
     out: list[ExpectedWord] = []
@@ -238,7 +250,7 @@ def parse_phone_list(value: str, dialect: str) -> PhoneList:
     digit on a consonant, an empty element or more than 50 phones raise
     ``InvalidParametersError("phone_list")``. The en-gb input ``ah0`` is the schwa ``ax``.
     """
-    _check_dialect(dialect)
+    _check_english(dialect)
     inventory = phone_set(dialect)
     text = value.strip()
     phones: list[Phone] = []

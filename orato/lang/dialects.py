@@ -1,4 +1,5 @@
-"""English dialects: pronunciations of words in each dialect's wire phones.
+"""English dialects: pronunciations of words in each dialect's wire phones (French and Spanish:
+:mod:`orato.lang.romance`; :func:`dialect` gives either).
 
 * **en-us** — CMUdict, every listed variant, ARPAbet lower-cased without digits; the digit
   is the vowel's lexical stress.
@@ -22,12 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from orato.dialect_support import offers
 from orato.lang import espeak
 from orato.lang.align import align, fold
-from orato.lang.lexicon import english_lexicon, normalise_word
+from orato.lang.languages import language
+from orato.lang.lexicon import WordSet, english_lexicon, normalise_word
 from orato.lang.phones import PhoneSet, phone_set
-from orato.lang.pronunciation import Phone, Pronunciation, build_syllables
+from orato.lang.pronunciation import Phone, Pronunciation, with_extents, without_extents
+from orato.lang.romance import RomanceDialect, romance_dialect
 
 # --- IPA -> wire phones ---------------------------------------------------------------------
 # Keys are espeak-ng's IPA phonemes (one token between its "_" separators, stress marks
@@ -232,29 +234,19 @@ class Dialect:
     def knows(self, word: str) -> bool:
         return word in english_lexicon()
 
-
-def dialect(name: str) -> Dialect:
-    """The dialect called ``name``; KeyError for one without an ARPAbet phonology (en-us, en-gb)."""
-    if not offers(name, "markup"):
-        raise KeyError(name)
-    return Dialect(name)
+    @property
+    def words(self) -> WordSet:
+        """The words the dialect knows (2.8): CMUdict's."""
+        return english_lexicon()
 
 
-def _with_extents(word: str, phones: Sequence[Phone], dialect_name: str, source: str) -> Pronunciation:
-    extents = align(word, tuple(p.code for p in phones), dialect_name)
-    placed = [Phone(p.code, p.stress, e) for p, e in zip(phones, extents, strict=True)]
-    return Pronunciation(dialect_name, build_syllables(word, placed, dialect_name, extents), source)
-
-
-def _without_extents(
-    word: str, phones: Sequence[Phone], dialect_name: str, source: str
-) -> Pronunciation:
-    letters_alignment = None
-    if any(c.isalpha() for c in word) and len(word) <= 40 and len(phones) <= 60:
-        letters_alignment = align(word, tuple(p.code for p in phones), dialect_name)
-    return Pronunciation(
-        dialect_name, build_syllables(word, phones, dialect_name, letters_alignment), source
-    )
+def dialect(name: str) -> Dialect | RomanceDialect:
+    """The dialect called ``name`` (English here, French and Spanish in :mod:`orato.lang.romance`);
+    KeyError for one the language layer cannot pronounce."""
+    lang = language(name)
+    if lang == "en":
+        return Dialect(name)
+    return romance_dialect(name)
 
 
 @lru_cache(maxsize=32768)
@@ -295,7 +287,7 @@ def _pronounce(dialect_name: str, word: str) -> tuple[Pronunciation, ...]:
         if phone_key in seen or not phones:
             continue
         seen.add(phone_key)
-        out.append(_with_extents(word, phones, dialect_name, source))
+        out.append(with_extents(word, phones, dialect_name, source))
     return tuple(out)
 
 
@@ -326,4 +318,4 @@ def _infer(dialect_name: str, word: str) -> tuple[Pronunciation, ...]:
     phones = _espeak_phones(word, dialect_name)
     if not phones:
         return ()
-    return (_without_extents(word, phones, dialect_name, "g2p"),)
+    return (without_extents(word, phones, dialect_name, "g2p"),)

@@ -14,7 +14,7 @@ class ExpectedWord:
     """One script word as the learner should say it."""
 
     text: str
-    # Acoustic phones (ARPAbet, no digits), in order.
+    # Acoustic phones in order: ARPAbet without digits (English), the fr/es units (French, Spanish).
     phones: tuple[str, ...]
     # Lexical stress per phone: 0/1/2 on vowels, None on consonants.
     stresses: tuple[int | None, ...]

@@ -6,19 +6,26 @@ stress, letters and ``word_extent``, sections 9.1-9.3 and 13) *and* what the eng
 engine works in ARPAbet without digits while responses speak the dialect's wire notation,
 and one en-gb phone may stand for two acoustic phones (``ia`` -> ``IH AH``).
 
+French and Spanish phones map onto the units of the fr/es phone model
+(:mod:`orato.lang.romance_units`): a contract phone owns one or two units (Spanish ``AI`` =
+``a j``), and a dialect variant may give a phone other units than its own (fr-ca ``T`` said
+``t s`` before ``i``), which :attr:`Phone.units` then holds.
+
 Also here: syllabification by maximum onset and the assignment of written letters to
 syllables (decision 25), because markup, lexicon and inferred words all need them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from orato.dialect_support import offers
+from orato.lang.align import align
 from orato.lang.expected import ExpectedWord
+from orato.lang.languages import language
 from orato.lang.phones import phone_set
+from orato.lang.romance_units import VOWEL_UNITS, contract_units
 
 Extent = tuple[int, int]
 
@@ -48,14 +55,27 @@ ACOUSTIC_PHONES = tuple(
 
 
 def acoustic_phones(code: str, dialect: str) -> tuple[str, ...]:
-    """The acoustic (ARPAbet, no digit) phones the engine expects for one dialect phone."""
+    """The acoustic phones the engine expects for one dialect phone: ARPAbet without digit for
+    English, the fr/es model's units for French and Spanish (``AI`` -> ``a j``, ``GN`` ->
+    ``n j`` in French). KeyError for a dialect or code the layer cannot pronounce."""
+    lang = language(dialect)
+    if lang == "fr" or lang == "es":
+        return contract_units(code, lang)
     if dialect == "en-gb":
         mapped = _GB_ACOUSTIC.get(code)
         if mapped is not None:
             return mapped
-    if not offers(dialect, "markup"):
+    if lang != "en":
         raise KeyError(dialect)
     return (code.upper(),)
+
+
+def acoustic_inventory(dialect: str) -> tuple[str, ...]:
+    """Every acoustic phone the dialect's phones own, in the contract's order: the competitors
+    a ``sound_most_like`` is chosen from (es-mx has no ``θ`` or ``ʎ``, French no ``r``)."""
+    return tuple(
+        dict.fromkeys(a for code in phone_set(dialect).phones for a in acoustic_phones(code, dialect))
+    )
 
 
 # Acoustic phone -> the dialect code a response shows for it when it is *not* the expected
@@ -63,18 +83,54 @@ def acoustic_phones(code: str, dialect: str) -> tuple[str, ...]:
 _GB_FROM_ACOUSTIC = {"AH": "ah", "AA": "aa", "EH": "eh", "IH": "ih", "UH": "uh"}
 
 
-def dialect_phone(acoustic: str, dialect: str, expected: str | None = None) -> str | None:
+# fr/es unit -> the code ``sound_most_like`` reports for it heard alone, where no contract phone
+# of the language is that one unit: the glide ``w`` alone is Spanish ``UW`` (its diphthongs all
+# need a vowel), the other language's units are their nearest phone here. A French uvular ``ʁ``
+# in Spanish reads ``X`` (a fricative like the jota), not ``RT``, so that the error shows.
+_ROMANCE_NEAREST: dict[str, dict[str, str]] = {
+    "fr": {"ɲ": "GN", "r": "RW", "ɾ": "RW", "x": "RW", "θ": "S", "ʎ": "Y", "tʃ": "SH"},
+    "es": {
+        "w": "UW", "ɑ̃": "AD", "ə": "EE", "ɛ": "EE", "ɛ̃": "EE", "ø": "EE", "œ": "EE", "œ̃": "EE",
+        "y": "IY", "ɔ": "UO", "ɔ̃": "UO", "ɥ": "YI", "ŋ": "N", "ʁ": "X", "ʃ": "CH", "ʒ": "YI",
+        "v": "B", "z": "S",
+    },
+}
+_ES_MX_NEAREST = {"θ": "S", "ʎ": "YI"}  # seseo and yeísmo (decision 32)
+
+
+@lru_cache(maxsize=512)
+def _romance_phone(unit: str, dialect: str, lang: str) -> str | None:
+    if dialect == "es-mx" and unit in _ES_MX_NEAREST:
+        return _ES_MX_NEAREST[unit]
+    single = next(
+        (c for c in phone_set(dialect).phones if acoustic_phones(c, dialect) == (unit,)), None
+    )
+    return single if single is not None else _ROMANCE_NEAREST[lang].get(unit)
+
+
+def dialect_phone(
+    acoustic: str,
+    dialect: str,
+    expected: str | None = None,
+    units: tuple[str, ...] | None = None,
+) -> str | None:
     """The dialect wire code for an acoustic phone, e.g. for ``sound_most_like``.
 
     When ``expected`` (a dialect code) maps onto ``acoustic``, the answer is ``expected``: an
-    en-gb ``oh`` heard as ``AA`` was said right and must read ``oh``, not ``aa``. Otherwise
-    the plain inverse of :func:`acoustic_phones`; ``sil`` and ``spn`` pass through, and an
-    unknown phone gives None.
+    en-gb ``oh`` heard as ``AA`` was said right and must read ``oh``, not ``aa``, and a Spanish
+    ``AI`` whose ``j`` was heard is ``AI``. ``units`` are the expected phone's own in the
+    variant scored (:attr:`Phone.units`): a fr-ca ``T`` said ``t s`` was said right. Otherwise the plain inverse of
+    :func:`acoustic_phones` (fr/es: the code owning just that unit, ``j`` -> ``YI`` in
+    Spanish, ``Y`` in French, else the nearest code above); ``sil`` and ``spn`` pass
+    through, and an unknown phone gives None.
     """
     if acoustic in ("sil", "spn", "SIL", "SPN"):
         return acoustic.lower()
-    if expected is not None and acoustic in acoustic_phones(expected, dialect):
+    if expected is not None and acoustic in (units or acoustic_phones(expected, dialect)):
         return expected
+    lang = language(dialect)
+    if lang == "fr" or lang == "es":
+        return _romance_phone(acoustic, dialect, lang)
     code = acoustic.lower()
     if dialect == "en-gb":
         return _GB_FROM_ACOUSTIC.get(acoustic, code if code in phone_set("en-gb").phones else None)
@@ -97,6 +153,9 @@ class Phone:
     code: str
     stress: int | None = None
     word_extent: Extent | None = None
+    # The acoustic units this phone is said with when a dialect variant says it otherwise than
+    # its code's own units (fr-ca ``T`` as ``t s``); None: :func:`acoustic_phones` of the code.
+    units: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,9 +184,9 @@ class PhoneRef:
 class Pronunciation:
     """One way to say a word, in the dialect's phones, with its acoustic rendering.
 
-    ``source`` says where it came from: ``cmudict`` (en-us lexicon), ``espeak`` (en-gb
-    lexicon), ``rules`` (en-gb derived from CMUdict), ``g2p`` (inferred unknown word),
-    ``markup`` or ``phone_list``.
+    ``source`` says where it came from: ``cmudict`` (en-us lexicon), ``espeak`` (en-gb, fr and
+    es lexicon words), ``rules`` (en-gb derived from CMUdict; fr-ca and es-es variants),
+    ``g2p`` (inferred unknown word, variants included), ``markup`` or ``phone_list``.
     """
 
     dialect: str
@@ -153,7 +212,8 @@ class Pronunciation:
         flat = 0
         for s_idx, syllable in enumerate(self.syllables):
             for phone in syllable.phones:
-                for a in acoustic_phones(phone.code, self.dialect):
+                units = phone.units
+                for a in units if units is not None else acoustic_phones(phone.code, self.dialect):
                     stress = phone.stress if _is_acoustic_vowel(a) else None
                     out.append((a, stress, PhoneRef(s_idx, flat)))
                 flat += 1
@@ -174,7 +234,7 @@ class Pronunciation:
         )
 
 
-_ACOUSTIC_VOWELS = frozenset(p.upper() for p in phone_set("en-us").vowels)
+_ACOUSTIC_VOWELS = frozenset(p.upper() for p in phone_set("en-us").vowels) | VOWEL_UNITS
 
 
 def _is_acoustic_vowel(phone: str) -> bool:
@@ -210,10 +270,44 @@ def _legal_onset(cluster: Sequence[str]) -> bool:
     return n == 3 and tuple(cluster) in _ONSETS_3
 
 
-def syllabify(codes: Sequence[str], vowels: frozenset[str]) -> list[int]:
+# French and Spanish onsets (contract codes): an obstruent before a liquid (*pla*, *tra*), a
+# consonant before a glide (*pied*, *piano*), both (*trois*). Spanish glides after a vowel
+# (*rey* ``EE YI``) are codas; French s + stop splits (*es|pace*).
+_ROMANCE_LIQUIDS = {"fr": frozenset({"L", "RW"}), "es": frozenset({"L", "RT"})}
+_ROMANCE_GLIDES = {"fr": frozenset({"Y", "W", "HJ"}), "es": frozenset({"YI"})}
+_ROMANCE_OBSTRUENTS = frozenset({"P", "B", "T", "D", "K", "G", "F", "V"})
+
+
+def _romance_onset(lang: str) -> Callable[[Sequence[str]], bool]:
+    liquids, glides = _ROMANCE_LIQUIDS[lang], _ROMANCE_GLIDES[lang]
+
+    def legal(cluster: Sequence[str]) -> bool:
+        body = list(cluster)
+        if len(body) > 1 and body[-1] in glides:
+            body.pop()  # a glide may follow any onset
+        if len(body) <= 1:
+            return True
+        return (
+            len(body) == 2
+            and body[0] in _ROMANCE_OBSTRUENTS
+            and body[1] in liquids
+            and tuple(body) not in {("T", "L"), ("D", "L")}
+        )
+
+    return legal
+
+
+_ONSET_RULES = {"fr": _romance_onset("fr"), "es": _romance_onset("es")}
+
+
+def syllabify(
+    codes: Sequence[str],
+    vowels: frozenset[str],
+    legal_onset: Callable[[Sequence[str]], bool] = _legal_onset,
+) -> list[int]:
     """Syllable sizes for ``codes`` by maximum onset: consonants between two vowels go to the
-    next syllable as far as they form a legal English onset (``apple`` -> ``ae | p ah l``,
-    as 9.3 shows). A word without a vowel is one syllable."""
+    next syllable as far as they form a legal onset (English by default: ``apple`` ->
+    ``ae | p ah l``, as 9.3 shows). A word without a vowel is one syllable."""
     nuclei = [i for i, c in enumerate(codes) if c in vowels]
     if len(nuclei) <= 1:
         return [len(codes)] if codes else []
@@ -222,7 +316,7 @@ def syllabify(codes: Sequence[str], vowels: frozenset[str]) -> list[int]:
         cluster = codes[left + 1 : right]
         split = len(cluster)
         for k in range(len(cluster) + 1):
-            if _legal_onset(cluster[k:]):
+            if legal_onset(cluster[k:]):
                 split = k
                 break
         starts.append(left + 1 + split)
@@ -232,7 +326,12 @@ def syllabify(codes: Sequence[str], vowels: frozenset[str]) -> list[int]:
 
 # --- letters of syllables -------------------------------------------------------------------
 
-_PYPHEN_LANG = {"en-us": "en_US", "en-gb": "en_GB"}
+# Hyphenation dictionaries per dialect, the dialect's own first (cost 0) and a second one that
+# breaks more often (cost 0.5: English's other dictionary).
+_PYPHEN_LANGS: dict[str, tuple[str, ...]] = {
+    "en-us": ("en_US", "en_GB"), "en-gb": ("en_GB", "en_US"),
+    "fr-fr": ("fr",), "fr-ca": ("fr",), "es-es": ("es",), "es-mx": ("es",),
+}
 
 
 @lru_cache(maxsize=4)
@@ -246,8 +345,7 @@ def hyphenation_points(word: str, dialect: str) -> dict[int, float]:
     """Break positions of written hyphenation, with a preference cost (0 = the dialect's own
     dictionary, 0.5 = the other English dictionary, which breaks more often)."""
     points: dict[int, float] = {}
-    own = _PYPHEN_LANG.get(dialect, "en_US")
-    for lang, cost in ((own, 0.0), ("en_US" if own == "en_GB" else "en_GB", 0.5)):
+    for lang, cost in zip(_PYPHEN_LANGS.get(dialect, _PYPHEN_LANGS["en-us"]), (0.0, 0.5), strict=False):
         for pos in _hyphenator(lang).positions(word):
             points.setdefault(pos, cost)
     # Hyphens and apostrophes in the word are natural breaks too.
@@ -361,7 +459,9 @@ def build_syllables(
     exist even when the phones themselves carry no ``word_extent`` (inferred words).
     """
     vowels = phone_set(dialect).vowels
-    sizes = syllabify([p.code for p in phones], vowels)
+    lang = language(dialect)
+    rule = _ONSET_RULES.get(lang, _legal_onset) if lang is not None else _legal_onset
+    sizes = syllabify([p.code for p in phones], vowels, rule)
     letters = syllable_letters(word, sizes, extents_for_letters, dialect)
     out: list[Syllable] = []
     pos = 0
@@ -377,3 +477,19 @@ def _syllable_stress(phones: Sequence[Phone], vowels: frozenset[str]) -> int | N
         if phone.code in vowels:
             return phone.stress
     return None
+
+
+def with_extents(word: str, phones: Sequence[Phone], dialect: str, source: str) -> Pronunciation:
+    """A lexicon pronunciation: every phone gets its ``word_extent`` from the letter aligner."""
+    extents = align(word, tuple(p.code for p in phones), dialect)
+    placed = [replace(p, word_extent=e) for p, e in zip(phones, extents, strict=True)]
+    return Pronunciation(dialect, build_syllables(word, placed, dialect, extents), source)
+
+
+def without_extents(word: str, phones: Sequence[Phone], dialect: str, source: str) -> Pronunciation:
+    """An inferred pronunciation (2.8): no ``word_extent``, though the aligner still places the
+    syllables' letters when the word is short enough to align."""
+    letters_alignment = None
+    if any(c.isalpha() for c in word) and len(word) <= 40 and len(phones) <= 60:
+        letters_alignment = align(word, tuple(p.code for p in phones), dialect)
+    return Pronunciation(dialect, build_syllables(word, phones, dialect, letters_alignment), source)

@@ -55,14 +55,21 @@ _ESPEAK_READINGS: dict[str, tuple[str, ...]] = {
     "uː": ("u",), "ʌ": ("œ",), "ɜː": ("œ",), "ɚ": ("œ", "ʁ"), "əʊ": ("o",), "ɔɪ": ("ɔ", "j"),
     "ɹ": ("ʁ",), "dʒ": ("d", "ʒ"), "h": (), "ʔ": (),
 }
-# Sounds each language writes with a symbol the units keep for the other: Spanish has one
-# mid vowel per place (espeak-ng writes ``ɛ`` in *cuarenta*), French writes ``ɲ`` as ``n j``.
-_LANGUAGE_READINGS: dict[Language, dict[str, tuple[str, ...]]] = {
+# Units a language has no contract phone for, read as that language's nearest units. espeak-ng
+# writes them for allophones (Spanish ``ŋ`` in *tengo*), for mid vowels Spanish does not
+# contrast (``ɛ`` in *cuarenta*), for French ``ɲ`` (its ``GN`` is ``n j``) and for English words
+# read with English rules (Spanish *show*: ``ʃ``). French refuses the other Spanish-only units:
+# no French voice writes them, so one would be a new espeak-ng release's surprise.
+_NATIVE: dict[Language, dict[str, tuple[str, ...]]] = {
     "fr": {"ɲ": ("n", "j"), "tʃ": ("t", "ʃ")},
-    "es": {"ɛ": ("e",), "ɔ": ("o",), "ə": ("e",)},
+    "es": {
+        "ɛ": ("e",), "ɔ": ("o",), "ə": ("e",), "ŋ": ("n",), "z": ("s",), "v": ("b",),
+        "ʃ": ("tʃ",), "ʒ": ("j",), "ʁ": ("ɾ",), "y": ("i",), "ɥ": ("w",), "ø": ("e",),
+        "œ": ("e",), "ɑ̃": ("a",), "ɛ̃": ("e",), "œ̃": ("e",), "ɔ̃": ("o",),
+    },
 }
 _MARKS = str.maketrans("", "", "ˈˌː-")
-_VOWEL_UNITS = frozenset({"a", "ɑ̃", "ə", "e", "ɛ", "ɛ̃", "ø", "y", "i", "œ", "œ̃", "ɔ", "ɔ̃", "o", "u"})
+VOWEL_UNITS = frozenset({"a", "ɑ̃", "ə", "e", "ɛ", "ɛ̃", "ø", "y", "i", "œ", "œ̃", "ɔ", "ɔ̃", "o", "u"})
 
 
 def espeak_units(ipa_word: str, language: Language) -> tuple[str, ...]:
@@ -73,28 +80,72 @@ def espeak_units(ipa_word: str, language: Language) -> tuple[str, ...]:
     Raises ValueError for a symbol that has no reading, so a new espeak-ng release cannot
     slip unknown units into training targets or expectations.
     """
-    units: list[str] = []
+    return tuple(unit for unit, _ in espeak_segments(ipa_word, language))
+
+
+def espeak_segments(ipa_word: str, language: Language) -> tuple[tuple[str, int | None], ...]:
+    """:func:`espeak_units` with each unit's stress: 1 after espeak-ng's ``ˈ``, 2 after ``ˌ``
+    (on the next vowel unit), 0 on other vowel units, None on consonants and glides."""
+    segments: list[tuple[str, int | None]] = []
+    pending: int | None = None
     for token in ipa_word.split("_"):
         if not token or (token.startswith("(") and token.endswith(")")):
             continue
+        if "ˈ" in token or "ˌ" in token:
+            pending = 1 if "ˈ" in token else 2
         key = token if token in _ESPEAK_READINGS else token.translate(_MARKS)
         if not key:
             continue
-        readings = _LANGUAGE_READINGS[language]
-        if key in readings:
-            units.extend(readings[key])
-        elif key in _ESPEAK_READINGS:
-            units.extend(_ESPEAK_READINGS[key])
-        elif key in UNIT_INDEX and (language == "es" or key not in SPANISH_ONLY_UNITS):
-            units.append(key)
-        else:
-            raise ValueError(f"no {language} unit for espeak-ng symbol {token!r}")
+        for unit in _read(key, token, language):
+            stress: int | None = None
+            if unit in VOWEL_UNITS:
+                stress = pending if pending is not None else 0
+                pending = None
+            segments.append((unit, stress))
+    if language == "es":
+        # es-419 writes intervocalic *ll* as two glides (*calle* ``k_ˈa_j_j_e``): one ʝ is said.
+        segments = [s for k, s in enumerate(segments) if not (k and s[0] == "j" == segments[k - 1][0])]
+        segments = _spanish_glides(segments)
     if language == "fr":
-        units = [
-            "ɥ" if u == "y" and k + 1 < len(units) and units[k + 1] in _VOWEL_UNITS else u
-            for k, u in enumerate(units)
+        segments = [
+            ("ɥ", None) if u == "y" and k + 1 < len(segments) and segments[k + 1][0] in VOWEL_UNITS
+            else (u, s)
+            for k, (u, s) in enumerate(segments)
         ]
-    return tuple(units)
+    return tuple(segments)
+
+
+_SPANISH_GLIDES = {"i": "j", "u": "w"}
+
+
+def _spanish_glides(segments: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+    """An unstressed ``i`` or ``u`` next to another vowel is a glide in Spanish, which espeak-ng
+    sometimes writes as a vowel (*pingüino* ``g_u_ˈi``, *estudiáis* ``ˈa_i_s``): read it as
+    ``w``/``j``, so the diphthong is one phone (``WI``, ``AI``), as 11.4 writes them. A
+    stressed one stays a vowel (*país*, *reúne*), the first of two glides goes first."""
+    out = list(segments)
+    for k, (unit, stress) in enumerate(out):
+        if unit not in _SPANISH_GLIDES or stress != 0:
+            continue
+        before = k > 0 and out[k - 1][0] in VOWEL_UNITS
+        after = k + 1 < len(out) and out[k + 1][0] in VOWEL_UNITS
+        if before or after:
+            out[k] = (_SPANISH_GLIDES[unit], None)
+    return out
+
+
+def _read(key: str, token: str, language: Language) -> tuple[str, ...]:
+    if key in _ESPEAK_READINGS:
+        read = _ESPEAK_READINGS[key]
+    elif key in UNIT_INDEX:
+        read = (key,)
+    else:
+        raise ValueError(f"no {language} unit for espeak-ng symbol {token!r}")
+    native = _NATIVE[language]
+    units = tuple(unit for r in read for unit in native.get(r, (r,)))
+    if language == "fr" and any(u in SPANISH_ONLY_UNITS for u in units):
+        raise ValueError(f"no fr unit for espeak-ng symbol {token!r}")
+    return units
 
 
 def contract_units(code: str, language: Language) -> tuple[str, ...]:
