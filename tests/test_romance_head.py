@@ -12,8 +12,9 @@ from learner_speech import shared_data
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.audio import decode_audio
 from orato.lang.espeak import ipa_words
-from orato.lang.romance_units import BLANK, UNIT_INDEX, UNITS, Language, espeak_units
+from orato.lang.romance_units import UNIT_INDEX, UNITS, Language, espeak_units
 from orato.scoring.ctc_head import CtcHead
+from training.sequences import edit_distance, greedy_decode
 
 # Two of the native clips that training sets aside (``training.fres_corpus.SET_ASIDE``): the
 # head has heard these speakers, never these recordings.
@@ -42,19 +43,6 @@ def test_log_posteriors_cover_blank_and_every_unit() -> None:
     np.testing.assert_allclose(np.exp(log_posteriors).sum(axis=1), 1.0, rtol=1e-5)
 
 
-def _greedy(log_posteriors: np.ndarray) -> list[int]:
-    best = log_posteriors.argmax(axis=1)
-    return [int(c) for k, c in enumerate(best) if c != BLANK and (k == 0 or c != best[k - 1])]
-
-
-def _edit_distance(a: list[int], b: list[int]) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
-    return row[-1]
-
 
 @pytest.fixture(scope="module")
 def whisper(tmp_path_factory: pytest.TempPathFactory) -> WhisperFeatures:
@@ -77,7 +65,7 @@ def test_head_reads_a_native_clip_it_never_heard(uttid: str, whisper: WhisperFea
     targets = [UNIT_INDEX[u] for word in ipa_words(text, dialect) for u in espeak_units(word, language)]
     samples = decode_audio(folder / "audio" / speaker / f"{uttid}.flac", max_seconds=30).samples
     log_posteriors, _ = romance_head()(whisper.encode(samples).states)
-    assert _edit_distance(_greedy(log_posteriors), targets) / len(targets) < MAX_UNIT_ERROR_RATE
+    assert edit_distance(greedy_decode(log_posteriors), targets) / len(targets) < MAX_UNIT_ERROR_RATE
 
 
 def _manifest_text(folder: Path, uttid: str) -> str:

@@ -40,6 +40,7 @@ from orato.audio import decode_audio
 from orato.scoring.engine import model_cache_dir
 from orato.settings import Settings
 from training.corpus import audio_path, load_corpus, speaker_folds
+from training.sequences import edit_distance
 
 FOLDS, FOLD_SEED, SUBSET_SEED = 4, 762, 10
 FILLERS = frozenset({"um", "umm", "uh", "uhm", "hmm", "hm", "mm", "er", "erm", "ah", "eh", "mhm"})
@@ -73,14 +74,6 @@ def _number_words(digits: str) -> list[str]:
         return [_TEENS[value - 10]]
     return [_TENS[value // 10]] + ([_DIGITS[value % 10]] if value % 10 else [])
 
-
-def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
-    row = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        previous, row[0] = row[0], i
-        for j, hyp in enumerate(hypothesis, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ref != hyp))
-    return row[-1]
 
 
 def _recogniser(settings: Settings) -> Any:

@@ -30,6 +30,7 @@ from orato.scoring.ctc_head import CtcHead
 from orato.scoring.gop import forward_backward
 from training import fres_corpus
 from training.heads import HeadExample, save_weights, train_head
+from training.sequences import edit_distance, greedy_decode
 
 N_CLASSES = 1 + len(UNITS)
 HEADS_DIR = Path("/work/fres/heads")
@@ -77,19 +78,6 @@ def train(clips: list[fres_corpus.Clip], seed: int, max_epochs: int) -> dict[str
     return train_head(pool[cut:], pool[:cut], seed, N_CLASSES, max_epochs)
 
 
-def greedy(log_posteriors: np.ndarray) -> list[int]:
-    best = log_posteriors.argmax(axis=1)
-    return [int(c) for k, c in enumerate(best) if c != BLANK and (k == 0 or c != best[k - 1])]
-
-
-def edit_distance(a: list[int], b: list[int]) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
-    return row[-1]
-
 
 def top_units(log_posteriors: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Per target unit: whether it is the top non-blank class of the frames CTC gives it.
@@ -127,7 +115,7 @@ def measure(weights: dict[str, np.ndarray], clips: list[fres_corpus.Clip], masks
         targets = [int(t) for t in example.targets]
         units += len(targets)
         for k, scores in enumerate((log_posteriors, limited)):
-            errors[k] += edit_distance(greedy(scores), targets)
+            errors[k] += edit_distance(greedy_decode(scores), targets)
             top[k] += top_units(scores.astype(np.float64), example.targets).sum()
     rates = errors / max(units, 1), top / max(units, 1)
     return HeldOutFigures(len(clips), units, *(float(rates[i][k]) for k in (0, 1) for i in (0, 1)))
