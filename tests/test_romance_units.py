@@ -64,3 +64,18 @@ def test_spanish_unstressed_high_vowels_next_to_a_vowel_are_glides() -> None:
     assert espeak_units("p_ˌi_ŋ_ɡ_u_ˈi_n_o", "es") == ("p", "i", "n", "g", "w", "i", "n", "o")  # pingüino
     assert espeak_units("ˌe_s_t_u_ð_j_ˈa_i_s", "es")[-3:] == ("a", "j", "s")  # estudiáis
     assert espeak_units("p_a_ˈi_s", "es") == ("p", "a", "i", "s")  # país: stressed, a vowel
+
+
+@pytest.mark.skipif(not espeak.available(), reason="espeak-ng is not loadable here")
+def test_another_user_of_the_library_cannot_change_the_voice_a_word_is_read_in() -> None:
+    """The synthesis voice shares espeak-ng's process-wide state: one that set (or re-initialised
+    to) an English voice in between left French words read as English."""
+    import ctypes
+
+    import espeakng_loader
+
+    assert espeak_units(espeak.ipa_words("bonjour", "fr-fr")[0], "fr") == ("b", "ɔ̃", "ʒ", "u", "ʁ")
+    shared = ctypes.CDLL(espeakng_loader.get_library_path())
+    with espeak.LIBRARY_LOCK:
+        shared.espeak_SetVoiceByName(b"gmw/en-US")
+    assert espeak_units(espeak.ipa_words("roue", "fr-fr")[0], "fr") == ("ʁ", "u")

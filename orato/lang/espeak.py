@@ -4,9 +4,12 @@ Why ctypes and not a system binary: no espeak-ng may be required on the host, an
 ``espeakng-loader`` wheel carries the shared library and its data. Why not phonemizer: it
 adds a tree of dependencies for the one call needed here (``espeak_TextToPhonemes``).
 
-espeak-ng keeps global state (the current voice, its buffers) and is not thread-safe, so
-every call holds one process-wide lock. Results are cached per (voice, text): the same
-words recur across requests and a call costs well under a millisecond once warm.
+espeak-ng keeps global state (the current voice, its buffers) and is not thread-safe. The
+library is loaded once per process and shared with the eSpeak NG synthesis voice, which sets
+voices and rates of its own: every user of the library holds :data:`LIBRARY_LOCK`, and each
+call here sets its voice again rather than trusting the last one it set (a synthesis in
+between left French text read with an English voice). Results are cached per (voice, text):
+the same words recur across requests and a call costs well under a millisecond once warm.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ _SEPARATOR = "_"  # espeak puts it between phonemes; a space stays between words
 _MODE = _PHONEMES_IPA | (ord(_SEPARATOR) << 8)
 # A longer input is not a word; refusing it bounds the time spent under the lock.
 MAX_CHARS = 200
+# Held by every caller of the shared espeak-ng library (this module and orato.synthesis).
+LIBRARY_LOCK = threading.Lock()
 
 
 class EspeakUnavailable(RuntimeError):
@@ -60,16 +65,12 @@ class _Espeak:
         if lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT) <= 0:
             raise EspeakUnavailable("espeak_Initialize failed")
         self._lib = lib
-        self._voice: str | None = None
-        self._lock = threading.Lock()
 
     def phonemes(self, text: str, voice: str) -> list[str]:
         """One entry per word espeak read, phonemes separated by ``_``, IPA stress marks kept."""
-        with self._lock:
-            if voice != self._voice:
-                if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                    raise EspeakUnavailable(f"no espeak voice {voice}")
-                self._voice = voice
+        with LIBRARY_LOCK:
+            if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise EspeakUnavailable(f"no espeak voice {voice}")
             # The pointer must be set before the loop: a None voice above would crash
             # espeak_TextToPhonemes, and so would an empty text pointer.
             buffer = ctypes.c_char_p(text.encode("utf-8"))

@@ -18,6 +18,7 @@ import espeakng_loader
 import numpy as np
 
 from orato.errors import ProviderUnavailableError
+from orato.lang.espeak import LIBRARY_LOCK
 from orato.registry import models
 from orato.synthesis.base import Job, LocalProvider, Rendered, WordTimes, local_info, share_span
 from orato.synthesis.text import spoken_words
@@ -63,7 +64,6 @@ class EspeakEngine:
         self.sample_rate = self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, path, _INITIALIZE_DONT_EXIT)
         if self.sample_rate <= 0:
             raise RuntimeError("eSpeak NG failed to initialise")
-        self._lock = threading.Lock()
         self._sink: Sink | None = None
         self._callback = _Callback(self._on_audio)  # kept referenced for the library's lifetime
         self._lib.espeak_SetSynthCallback(self._callback)
@@ -82,7 +82,7 @@ class EspeakEngine:
 
     def synthesize(self, job: Job, sink: Sink) -> None:
         encoded = job.text.encode() + b"\0"
-        with self._lock:
+        with LIBRARY_LOCK:  # the library's state is shared with orato.lang's phonemiser
             self._sink = sink
             try:
                 self._configure(job)
