@@ -231,7 +231,8 @@ def test_output_sample_rate_as_the_speechbase_sdk_sends_it(synth: TestClient) ->
 
     mp3 = synth.post("/v1/audio/speech", json={**text, "output": {"format": "mp3", "sampleRate": 44100, "bitrate": 128}})
     decoded, rate = decode(mp3.content)
-    assert mp3.headers["x-audio-sample-rate"] == "44100" and rate == 44100 and len(decoded) / rate > native_seconds
+    # An MP3 decoder may trim a few samples of the encoder's delay: the time is kept to 10 ms, as above.
+    assert mp3.headers["x-audio-sample-rate"] == "44100" and rate == 44100 and len(decoded) / rate > native_seconds - 0.01
 
 
 def test_conversation_and_stream_take_the_output_sample_rate(synth: TestClient) -> None:
