@@ -227,3 +227,22 @@ def test_a_voiceless_reading_scored_with_intonation_answers_finite_scores(client
     assert_finite_and_in_range(score)
     start, end = score["word_score_list"][0]["phone_score_list"][0]["extent"]
     assert end > start and np.all(np.isnan(prosody_track(samples(audio)).span(start, end)[0]))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("dialect", "voice", "text"),
+                         [("fr-fr", "fr-fr", "Chut."), ("fr-ca", "fr-fr", "a"), ("es-es", "es-es", "y"), ("es-mx", "es-mx", "Sh.")])
+def test_french_and_spanish_degenerate_readings_answer_finite_scores_or_the_documented_error(
+    client: TestClient, key: str, dialect: str, voice: str, text: str
+) -> None:
+    """The fr/es engine on what real users send too: voiceless words, one-letter scripts, a click
+    (fr-ca is read by the French voice: eSpeak NG has no Canadian one)."""
+    spoken = wav_bytes(silence(0.3), speak(client, key, text, voice), silence(0.3))
+    click = wav_bytes(silence(0.2), np.r_[np.ones(40), -np.ones(40)].astype(np.float32) * 0.9, silence(0.2))
+    for audio in (spoken, click):
+        response = post(client, TEXT, key, audio=audio, text=text, dialect=dialect, include_fluency="1")
+        body = response.json()
+        if response.status_code == 200:
+            assert_finite_and_in_range(body["text_score"])
+        else:
+            assert response.status_code in (400, 402) and body["status"] == "error" and body["request_id"], body
