@@ -185,10 +185,12 @@ def test_speech_in_another_language_is_detected(client: TestClient, key: str, re
 def test_score_speech_transcribes_and_scores_in_the_dialect(
     client: TestClient, key: str, readings: dict[str, bytes], dialect: str
 ) -> None:
-    response = post(client, SPEECH, key, audio=readings[VOICE[dialect]], dialect=dialect)
+    context = {"fr": "Parlez de votre animal.", "es": "Habla de tu animal."}[language(dialect)]
+    response = post(client, SPEECH, key, audio=readings[VOICE[dialect]], dialect=dialect, relevance_context=context)
     assert response.status_code == 200, response.text
     score = response.json()["speech_score"]
     assert len(score["word_score_list"]) >= 5
+    assert score["relevance"]["class"] in {"TRUE", "FALSE"}  # read by USE v3 (test_text_analysis.py)
     inventory = set(phone_set(dialect).phones)
     assert all(p["phone"].upper() in inventory for w in score["word_score_list"] for p in _phones(w))
     for name in ("pronunciation", "fluency", "grammar", "vocab", "coherence", "overall"):

@@ -13,12 +13,13 @@ from writing_texts import essays
 from orato.text import (
     TextModels,
     analyze,
+    embeddings,
     load_text_models,
     relevance,
     score_traits,
     speech_feedback,
 )
-from orato.text.embeddings import ModelIntegrityError, SentenceEncoder
+from orato.text.embeddings import ModelIntegrityError, MultilingualEncoder, SentenceEncoder
 from orato.text.feedback import METRICS
 from orato.text.vocabulary import hdd, mtld
 
@@ -92,6 +93,12 @@ def test_the_encoder_refuses_a_model_file_with_another_hash(tmp_path: Path, mode
         SentenceEncoder(fake, tmp_path / "tokenizer.json")
 
 
+def test_the_multilingual_encoder_refuses_resources_with_another_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(embeddings.MULTILINGUAL_SHA256, "weights.npz", "0" * 64)
+    with pytest.raises(ModelIntegrityError, match="weights.npz"):
+        MultilingualEncoder()
+
+
 def test_embeddings_are_unit_vectors_that_put_paraphrases_close(models: TextModels) -> None:
     vectors = models.encoder.encode(["I love eating pizza.", "Pizza is my favourite food.", "The train was late today."])
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
@@ -107,6 +114,51 @@ def test_relevance_tells_on_topic_from_off_topic_and_from_a_copied_context(model
     assert (relevance(on, context, models).wire_class, relevance(on, context, models).warning) == ("TRUE", None)
     assert relevance(off, context, models).warning == "response_relevance_false"
     assert (relevance(copy, context, models).wire_class, relevance(copy, context, models).warning) == ("FALSE", "response_too_similar")
+
+
+# A French and a Spanish question with an answer to it and one about something else, written for
+# Orato: (dialect, context, on-topic answer, off-topic answer).
+ROMANCE_ANSWERS = {
+    "fr": ("fr-fr", "Expliquez comment les ordinateurs stockent les données en mémoire.",
+           "Un ordinateur garde les données dans la mémoire vive pendant qu'il travaille, et sur le disque dur "
+           "quand il est éteint. Tout est écrit en binaire, avec des zéros et des uns, et le processeur lit la "
+           "mémoire très vite.",
+           "L'été dernier, je suis partie en vacances en Bretagne avec ma famille. Tous les matins nous allions "
+           "à la plage et l'après-midi nous visitions les villages. J'ai mangé beaucoup de crêpes."),
+    "es": ("es-mx", "Explica cómo las computadoras guardan los datos en la memoria.",
+           "Una computadora guarda los datos en la memoria RAM mientras funciona y en el disco duro cuando está "
+           "apagada. Toda la información se escribe en binario, con ceros y unos, y el procesador lee la memoria "
+           "muy rápido.",
+           "El verano pasado fui de vacaciones a la playa con mi familia. Cada mañana nadábamos en el mar y por "
+           "la tarde visitábamos los pueblos de la costa. Comí mucho pescado fresco."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(ROMANCE_ANSWERS))
+def test_french_and_spanish_relevance_reads_the_answers_meaning(models: TextModels, language: str) -> None:
+    """USE v3 reads fr/es answers: MiniLM (English word pieces) stood the French holiday answer
+    8.4 standard deviations above the everyday topics against the question on computer memory
+    (the Spanish one 4.5), so it was on topic; USE v3 stands them at -0.3 and +0.2, the
+    on-topic answers at +9.4 and +10.6."""
+    dialect, context, on_topic, off_topic = ROMANCE_ANSWERS[language]
+    on = relevance(analyze(on_topic, dialect, "speech", models), context, models)
+    off = relevance(analyze(off_topic, dialect, "speech", models), context, models)
+    copy = relevance(analyze(context, dialect, "speech", models), context, models)
+    assert (on.wire_class, on.warning) == ("TRUE", None)
+    # Task response's topicality: MiniLM's cosines (0.44 and 0.36) put both off-topic answers
+    # above its typical on-topic one (1.0); USE v3's cosines sit near its typical off-topic one.
+    assert on.topicality == 1.0 and off.topicality < 0.2
+    assert (copy.wire_class, copy.warning) == ("FALSE", "response_too_similar")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "USE v3's threshold, chosen as MiniLM's on ELLIPSE essays against 2-6 word prompt titles (1 % of on-topic "
+    "pairs FALSE), is -1.23 standard deviations; these off-topic answers to a full question stand at -0.3 (fr) "
+    "and +0.2 (es), the on-topic ones at +9.4 and +10.6 (orato/text/weights/MODEL_CARD.md, Relevance)"))  # fmt: skip
+@pytest.mark.parametrize("language", sorted(ROMANCE_ANSWERS))
+def test_an_off_topic_french_or_spanish_answer_is_flagged(models: TextModels, language: str) -> None:
+    dialect, context, _, off_topic = ROMANCE_ANSWERS[language]
+    assert relevance(analyze(off_topic, dialect, "speech", models), context, models).warning == "response_relevance_false"
 
 
 def test_trait_scores_are_on_the_scale_and_fewer_errors_score_higher_grammar(models: TextModels) -> None:

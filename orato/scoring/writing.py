@@ -134,7 +134,7 @@ def metric_scores(request: WritingRequest, analysis: TextAnalysis, models: TextM
     lowered for an answer off its prompt (or copying it) and for one shorter than the task asks."""
     traits = score_traits(analysis, models).scale
     verdict = relevance(analysis, request.prompt, models)
-    topicality = 0.0 if verdict.too_similar else models.calibration.topicality(verdict.similarity)
+    topicality = 0.0 if verdict.too_similar else verdict.topicality
     length_share = min(1.0, analysis.word_count / EXPECTED_WORDS[request.task_type]) ** 0.5
     task = traits["overall"] * length_share * (OFF_TOPIC_SHARE + (1 - OFF_TOPIC_SHARE) * topicality)
     return {

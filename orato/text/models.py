@@ -7,16 +7,17 @@ calls it at start-up (``preload_models``) so /health says ready only when they a
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from orato.registry import models
-from orato.text.embeddings import SentenceEncoder, load_sentence_encoder
+from orato.text.embeddings import MultilingualEncoder, SentenceEncoder, load_sentence_encoder
 from orato.text.feedback import FeedbackNorms
 from orato.text.grammar import GrammarChecker, load_grammar_checker
 from orato.text.language import LanguageIdentifier, load_language_identifier
-from orato.text.relevance import REFERENCE_TOPICS
+from orato.text.relevance import REFERENCE_TOPICS, RelevanceScale
 from orato.text.traits import WEIGHTS, TraitScorers, load_trait_scorers
 
 
@@ -24,47 +25,45 @@ from orato.text.traits import WEIGHTS, TraitScorers, load_trait_scorers
 class Calibration:
     """Constants fitted with the trait scorers (weights/traits.json)."""
 
-    relevance_threshold: float  # on relevance.standing
-    references: np.ndarray  # unit vectors of relevance.REFERENCE_TOPICS
-    # Median cosines of ELLIPSE essays with their own and with other prompts: how on topic a
-    # similarity is, between the two (task response).
-    on_topic_median: float
-    off_topic_median: float
+    relevance: RelevanceScale  # MiniLM, English answers
+    multilingual_relevance: RelevanceScale  # USE v3, French and Spanish answers
     norms: FeedbackNorms
-
-    def topicality(self, similarity: float) -> float:
-        """0 at the typical off-topic similarity, 1 at the typical on-topic one, clipped."""
-        span = max(self.on_topic_median - self.off_topic_median, 1e-6)
-        return min(1.0, max(0.0, (similarity - self.off_topic_median) / span))
 
 
 @dataclass(frozen=True)
 class TextModels:
     checker: GrammarChecker
     encoder: SentenceEncoder
+    multilingual: MultilingualEncoder
     scorers: TraitScorers
     calibration: Calibration
     languages: LanguageIdentifier
 
 
-def _load_calibration(encoder: SentenceEncoder) -> Calibration:
+def _scale(fitted: dict[str, float], encode: Callable[[Sequence[str]], np.ndarray], languages: Sequence[str]) -> RelevanceScale:
+    references = {language: encode(REFERENCE_TOPICS[language]) for language in languages}
+    return RelevanceScale(
+        float(fitted["threshold"]), float(fitted["on_topic_median"]), float(fitted["off_topic_median"]), references
+    )
+
+
+def _load_calibration(encoder: SentenceEncoder, multilingual: MultilingualEncoder) -> Calibration:
     document = json.loads(WEIGHTS.read_text(encoding="utf-8"))
-    relevance = document["relevance"]
     return Calibration(
-        float(relevance["threshold"]),
-        encoder.encode(REFERENCE_TOPICS),
-        float(relevance["on_topic_median"]),
-        float(relevance["off_topic_median"]),
+        _scale(document["relevance"], encoder.encode, ("en",)),
+        _scale(document["relevance_multilingual"], multilingual.encode, tuple(REFERENCE_TOPICS)),
         FeedbackNorms(document["norms"]),
     )
 
 
 def load_text_models() -> TextModels:
     encoder = models.get("text-encoder", load_sentence_encoder)
+    multilingual = models.get("text-encoder-multilingual", MultilingualEncoder)
     return TextModels(
         checker=models.get("text-grammar", load_grammar_checker),
         encoder=encoder,
+        multilingual=multilingual,
         scorers=models.get("text-traits", load_trait_scorers),
-        calibration=models.get("text-calibration", lambda: _load_calibration(encoder)),
+        calibration=models.get("text-calibration", lambda: _load_calibration(encoder, multilingual)),
         languages=models.get("text-language", load_language_identifier),
     )

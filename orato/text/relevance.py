@@ -1,11 +1,13 @@
 """Relevance by meaning (api-scoring.md 9.11, 6.5): is an answer about its context's topic?
 
-The answer and the context are embedded (MiniLM) and compared by cosine. A raw cosine means
-little on its own (a long answer is a little similar to everything), so it is read against the
-answer's cosines with a fixed set of everyday topics (:data:`REFERENCE_TOPICS`): the verdict is
-how many standard deviations the context stands above them. The threshold was chosen on ELLIPSE
-essays against their own prompt and against other prompts, on prompts the shipped threshold was
-not measured on (``training.text_traits``; figures in MODEL_CARD.md).
+The answer and the context are embedded (MiniLM for English, multilingual USE v3 for French and
+Spanish) and compared by cosine. A raw cosine means little on its own (a long answer is a little
+similar to everything), so it is read against the answer's cosines with a fixed set of everyday
+topics in the answer's language (:data:`REFERENCE_TOPICS`): the verdict is how many standard
+deviations the context stands above them. Each encoder's threshold was chosen on ELLIPSE essays
+against their own prompt and against other prompts, on prompts the shipped threshold was not
+measured on (``training.text_traits``; figures in MODEL_CARD.md). No French or Spanish essays
+exist here, so USE v3's threshold is chosen on those English pairs too.
 An answer that mostly restates the context is on topic by meaning but not an answer: when
 most of its word trigrams occur in the context it is ``too_similar`` (9.9's
 ``response_too_similar``). No per-prompt training is needed.
@@ -22,29 +24,79 @@ from orato.text.tokens import words
 
 # Share of the answer's word trigrams found in the context from which it only restates it.
 TOO_SIMILAR_CONTAINMENT = 0.6
-# Everyday topics a learner may be asked about, written for Orato: the background an answer's
-# similarity to its context is measured against.
-REFERENCE_TOPICS = (
-    "What is your favourite food and how do you cook it?", "Describe a holiday you enjoyed.",
-    "How has technology changed the way people communicate?", "Which sport do you like to play or watch?",
-    "What do you like about your school?", "Describe your job or the job you would like to have.",
-    "Tell me about your family.", "How do you stay healthy?", "What can people do to protect the environment?",
-    "What kind of music do you listen to?", "Describe a film you saw recently.", "Do you like shopping?",
-    "Would you rather live in a city or in the countryside?", "Do you have a pet?",
-    "What is the weather like where you live?", "Tell me about a book you have read.",
-    "What makes a good friend?", "How do you save money?", "How do you travel to work or school?",
-    "What do you do in your free time?", "Why is science important?", "Describe a painting or a piece of art.",
-    "Which period of history interests you?", "Should young people do community service?",
-)  # fmt: skip
+# Everyday topics a learner may be asked about, written for Orato, in each language an answer may
+# be in: the background an answer's similarity to its context is measured against, in the
+# answer's own language (a cross-language cosine runs lower, which would lift the standing).
+REFERENCE_TOPICS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "What is your favourite food and how do you cook it?", "Describe a holiday you enjoyed.",
+        "How has technology changed the way people communicate?", "Which sport do you like to play or watch?",
+        "What do you like about your school?", "Describe your job or the job you would like to have.",
+        "Tell me about your family.", "How do you stay healthy?", "What can people do to protect the environment?",
+        "What kind of music do you listen to?", "Describe a film you saw recently.", "Do you like shopping?",
+        "Would you rather live in a city or in the countryside?", "Do you have a pet?",
+        "What is the weather like where you live?", "Tell me about a book you have read.",
+        "What makes a good friend?", "How do you save money?", "How do you travel to work or school?",
+        "What do you do in your free time?", "Why is science important?", "Describe a painting or a piece of art.",
+        "Which period of history interests you?", "Should young people do community service?",
+    ),
+    "fr": (
+        "Quel est votre plat préféré et comment le préparez-vous ?", "Décrivez des vacances qui vous ont plu.",
+        "Comment la technologie a-t-elle changé la façon dont les gens communiquent ?",
+        "Quel sport aimez-vous pratiquer ou regarder ?", "Qu'est-ce que vous aimez dans votre école ?",
+        "Décrivez votre métier ou le métier que vous aimeriez faire.", "Parlez-moi de votre famille.",
+        "Comment restez-vous en bonne santé ?", "Que peuvent faire les gens pour protéger l'environnement ?",
+        "Quel genre de musique écoutez-vous ?", "Décrivez un film que vous avez vu récemment.",
+        "Aimez-vous faire les magasins ?", "Préféreriez-vous vivre en ville ou à la campagne ?",
+        "Avez-vous un animal de compagnie ?", "Quel temps fait-il là où vous habitez ?",
+        "Parlez-moi d'un livre que vous avez lu.", "Qu'est-ce qui fait un bon ami ?",
+        "Comment économisez-vous de l'argent ?", "Comment allez-vous au travail ou à l'école ?",
+        "Que faites-vous pendant votre temps libre ?", "Pourquoi la science est-elle importante ?",
+        "Décrivez un tableau ou une œuvre d'art.", "Quelle période de l'histoire vous intéresse ?",
+        "Les jeunes devraient-ils faire du bénévolat ?",
+    ),
+    "es": (
+        "¿Cuál es tu comida favorita y cómo la preparas?", "Describe unas vacaciones que disfrutaste.",
+        "¿Cómo ha cambiado la tecnología la forma en que se comunica la gente?",
+        "¿Qué deporte te gusta practicar o ver?", "¿Qué te gusta de tu escuela?",
+        "Describe tu trabajo o el trabajo que te gustaría tener.", "Háblame de tu familia.",
+        "¿Cómo te mantienes sano?", "¿Qué puede hacer la gente para proteger el medio ambiente?",
+        "¿Qué tipo de música escuchas?", "Describe una película que viste hace poco.", "¿Te gusta ir de compras?",
+        "¿Preferirías vivir en una ciudad o en el campo?", "¿Tienes una mascota?",
+        "¿Qué tiempo hace donde vives?", "Háblame de un libro que has leído.", "¿Qué hace a un buen amigo?",
+        "¿Cómo ahorras dinero?", "¿Cómo vas al trabajo o a la escuela?", "¿Qué haces en tu tiempo libre?",
+        "¿Por qué es importante la ciencia?", "Describe un cuadro o una obra de arte.",
+        "¿Qué período de la historia te interesa?", "¿Deberían los jóvenes hacer servicio comunitario?",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RelevanceScale:
+    """One encoder's calibration (weights/traits.json): the threshold on :func:`standing`, the
+    median cosines of essays with their own and with other prompts, and the reference topics'
+    unit vectors by language."""
+
+    threshold: float
+    on_topic_median: float
+    off_topic_median: float
+    references: dict[str, np.ndarray]
+
+    def topicality(self, similarity: float) -> float:
+        """0 at the typical off-topic cosine, 1 at the typical on-topic one, clipped."""
+        span = max(self.on_topic_median - self.off_topic_median, 1e-6)
+        return min(1.0, max(0.0, (similarity - self.off_topic_median) / span))
 
 
 @dataclass(frozen=True)
 class Relevance:
-    """``on_topic`` is 9.11's class TRUE; ``too_similar`` decides which warning a FALSE gets."""
+    """``on_topic`` is 9.11's class TRUE; ``too_similar`` decides which warning a FALSE gets;
+    ``topicality`` (0-1) is how on topic the cosine is (score writing's task response)."""
 
     similarity: float
     on_topic: bool
     too_similar: bool
+    topicality: float
 
     @property
     def wire_class(self) -> str:
@@ -66,13 +118,15 @@ def standing(answer_vector: np.ndarray, context_vector: np.ndarray, references: 
 
 
 def judge_relevance(
-    answer: str, context: str, vectors: tuple[np.ndarray, np.ndarray], references: np.ndarray, threshold: float
+    answer: str, context: str, vectors: tuple[np.ndarray, np.ndarray], scale: RelevanceScale, language: str
 ) -> Relevance:
-    """The verdict for the unit vectors ``(answer, context)``; ``threshold`` is on :func:`standing`."""
+    """The verdict for the unit vectors ``(answer, context)`` of the encoder ``scale`` belongs to,
+    for an answer in ``language`` (en, fr, es)."""
     answer_vector, context_vector = vectors
+    similarity = float(answer_vector @ context_vector)
     too_similar = trigram_containment(answer, context) >= TOO_SIMILAR_CONTAINMENT
-    on_topic = standing(answer_vector, context_vector, references) >= threshold and not too_similar
-    return Relevance(float(answer_vector @ context_vector), on_topic=on_topic, too_similar=too_similar)
+    on_topic = standing(answer_vector, context_vector, scale.references[language]) >= scale.threshold and not too_similar
+    return Relevance(similarity, on_topic, too_similar, scale.topicality(similarity))
 
 
 def trigram_containment(answer: str, context: str) -> float:
