@@ -19,7 +19,7 @@ that procedure leaving each speaker out. The features are the same for both lang
 shares and log-posteriors of whichever units), so ``--pooled`` fits one calibration on both
 languages' speakers instead.
 
-``python -m training.fres_calibrate --heads /work/fres/heads`` writes
+``python -m training.fres_calibrate --heads training/cache/fres/heads`` writes
 ``orato/scoring/weights/romance_calibration.npz`` and the features to ``--rows`` for
 :mod:`training.fres_eval`.
 """
@@ -44,10 +44,10 @@ from orato.scoring.calibration import PARAMETERS, logistic
 from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.unit_features import FEATURES, UnitFeatures, dialect_classes, unit_features, within_language
+from training.fres_corpus import CACHE_DIR, FRES_DIR
 from training.fres_heads import HEADS_DIR, HOLDOUTS
 
-CACHE_DIR = Path("/work/fres/cache")
-ROWS_FILE = Path("/work/fres/calibration_rows.npz")
+ROWS_FILE = FRES_DIR / "calibration_rows.npz"
 SHIPPED_HEAD = Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_head.npz"
 OUT = Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"
 LEXICON_WORDS = 15000

@@ -1,7 +1,7 @@
 """The French/Spanish phone head's training corpus: encoder states and unit targets per clip.
 
 ``python -m training.fres_corpus --data ../shared/data/fr-es-native`` rebuilds it under
-``/work/fres/cache`` (resumable: one ``states/<uttid>.npz`` per clip, written atomically, and
+``training/cache/fres/corpus`` (resumable: one ``states/<uttid>.npz`` per clip, written atomically, and
 ``clips.tsv`` listing every clip). Three sources, each clip with its ``group`` (the speaker, or
 the synthetic voice) so that training can hold whole groups out:
 
@@ -43,7 +43,10 @@ from orato.synthesis.base import Job
 from orato.synthesis.espeak import EspeakEngine
 from orato.synthesis.wav import int16_bytes, streaming_wav_header
 
-CACHE_DIR = Path("/work/fres/cache")
+# What the French/Spanish training writes, under training/cache/ as training.extract's cache:
+# the corpus here, the held-out heads and the calibration's rows beside it.
+FRES_DIR = Path(__file__).resolve().parent / "cache" / "fres"
+CACHE_DIR = FRES_DIR / "corpus"
 STATES_DIR = CACHE_DIR / "states"
 CLIPS_FILE = CACHE_DIR / "clips.tsv"
 MAX_CLIP_SECONDS = 60

@@ -12,7 +12,7 @@ and minimal pairs read by a voice the head never heard (espeak-ng's held-out var
 script's word scored against a recording of its pair must lower the differing unit, and
 ``sound_most_like`` must name the substitute.
 
-``python -m training.fres_eval --heads /work/fres/heads`` prints the figures (JSON).
+``python -m training.fres_eval --heads training/cache/fres/heads`` prints the figures (JSON).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from orato.lang.romance_units import Language
 from orato.scoring.calibration import UnitCalibration, logistic
 from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
-from training.fres_calibrate import CACHE_DIR, ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
+from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
+from training.fres_corpus import CACHE_DIR
 from training.fres_heads import HEADS_DIR
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.

@@ -4,10 +4,10 @@ on speakers it never heard.
 ``python -m training.fres_heads --data ../shared/data/fr-es-native --out orato/scoring/weights/romance_head.npz``
 builds the corpus (cached), trains the shipped head on every clip, and also trains one head
 without each held-out group (the two real prompt speakers and the held-out synthetic
-voices), written to ``/work/fres/heads/<name>.npz`` for the engine's held-out measurements.
+voices), written to ``training/cache/fres/heads/<name>.npz`` for the engine's held-out measurements.
 Each held-out head is measured on its group: unit error rate of the greedy CTC decode against
 espeak-ng's units, and how often the correct unit is the head's top non-blank class over the
-frames CTC aligns to it. The figures go to ``/work/fres/heads/report.json``.
+frames CTC aligns to it. The figures go to ``training/cache/fres/heads/report.json``.
 
 The architecture and loop are the English head's (``training.heads``) with the unit set's
 class count. Epochs are picked on a random tenth of the training clips (not by speaker: with
@@ -33,7 +33,7 @@ from training.heads import HeadExample, save_weights, train_head
 from training.sequences import edit_distance, greedy_decode
 
 N_CLASSES = 1 + len(UNITS)
-HEADS_DIR = Path("/work/fres/heads")
+HEADS_DIR = fres_corpus.FRES_DIR / "heads"
 SEED = 16
 VALIDATION_SHARE = 0.1
 # Held-out groups: each gets a head trained without it. The real speakers are what counts;
