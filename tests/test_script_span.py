@@ -13,6 +13,7 @@ from orato.scoring.script_span import (
     FIRST_WORD_LOG_PROB,
     LOUD_FRAMES_OUTSIDE,
     LOUD_FRAMES_PER_PHONE,
+    pronounced_in_english,
     script_parts,
     script_span,
     speech_beyond_script,
@@ -80,7 +81,7 @@ ALONE = Alignment(
 def test_the_script_takes_the_place_of_the_heard_run_that_says_it() -> None:
     aligner = ConsecutiveAligner()
     heard = _timed(["tailor", "had", "so", "many"])  # at 0.5-0.8, 1.0-1.3, 1.5-1.8 and 2.0-2.3 s
-    [part] = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE)
+    [part] = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE, pronounced_in_english)
     assert aligner.asked == [[*SCRIPT, SO, MANY]]  # the heard words around the script are aligned with it
     # The script's two words at frames 50-70 and 80-100; "so" starts at 110: midway is 105.
     assert part.window == (0, 105)
@@ -90,7 +91,8 @@ def test_the_script_takes_the_place_of_the_heard_run_that_says_it() -> None:
 
 def test_the_window_starts_midway_through_the_pause_before_the_script_on_a_20_ms_frame() -> None:
     aligner = ConsecutiveAligner()
-    [part] = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], _timed(["so", "many", "tailor", "had"]), ALONE)
+    heard = _timed(["so", "many", "tailor", "had"])
+    [part] = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE, pronounced_in_english)
     # "many" ends at 100, "Taylor" starts at 110: midway 105, back to 104; the end is the recording's.
     assert part.window == (104, 1000)
     assert part.alignment.words[0].start == 110 - 104
@@ -99,7 +101,7 @@ def test_the_window_starts_midway_through_the_pause_before_the_script_on_a_20_ms
 def test_a_misheard_script_is_tried_at_both_ends_of_what_was_heard() -> None:
     aligner = ConsecutiveAligner()
     heard = _timed(["tailor", "of", "so", "many"])  # "had" was not heard
-    *runs, alone = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE)
+    *runs, alone = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE, pronounced_in_english)
     assert len(runs) == 2  # both ends of what was heard, then the script alone
     assert aligner.asked == [[*SCRIPT, SO, MANY], [["T", "EY", "L", "ER"], ["AH", "V"], *SCRIPT]]
     # Alone, after the heard words (the last ends at 230), none after it.
@@ -109,7 +111,7 @@ def test_a_misheard_script_is_tried_at_both_ends_of_what_was_heard() -> None:
 
 def test_no_part_when_whisper_heard_only_the_script() -> None:
     aligner = ConsecutiveAligner()
-    assert script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], _timed(["Taylor", "had"]), ALONE) == []
+    assert script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], _timed(["Taylor", "had"]), ALONE, pronounced_in_english) == []
     assert aligner.asked == []
 
 

@@ -34,6 +34,7 @@ MEL_HOP_SAMPLES = 160
 ENCODER_FRAME_SECONDS = 0.02  # the encoder halves the 10 ms mel rate
 MAX_WINDOW_SECONDS = 15
 WINDOW_QUANTUM_SECONDS = 1  # windows are whole seconds: few distinct shapes, little padding
+DECODED_LANGUAGES = ("en", "fr", "es")  # the scripts' languages the decoder reads (word_log_probs)
 MODEL_BYTES = 145_217_532
 MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 MODEL_DIR_NAME = "whisper-base-ct2"
@@ -104,12 +105,12 @@ class WhisperFeatures:
             str(model_dir), device="cpu", compute_type="int8", intra_threads=threads
         )
         self._mel = FeatureExtractor(feature_size=self._model.n_mels)
-        self._tokenizer = Tokenizer(
-            tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json")),
-            multilingual=True,
-            task="transcribe",
-            language="en",
-        )
+        vocabulary = tokenizers.Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        # The decoder's prompt names the language it reads (French and Spanish scripts too).
+        self._tokenizers = {
+            language: Tokenizer(vocabulary, multilingual=True, task="transcribe", language=language)
+            for language in DECODED_LANGUAGES
+        }
         self._storage = ctranslate2.StorageView
         self._lock = threading.Lock()  # FeatureExtractor keeps no state, but be safe with ct2
 
@@ -144,9 +145,10 @@ class WhisperFeatures:
         return [{token.strip("<|>"): probability for token, probability in result} for result in results]
 
     def word_log_probs(
-        self, encoded: EncodedAudio, words: Sequence[str], word_frames: Sequence[float]
+        self, encoded: EncodedAudio, words: Sequence[str], word_frames: Sequence[float], language: str = "en"
     ) -> np.ndarray:
-        """Per word: mean and minimum log-probability of its tokens given the audio.
+        """Per word: mean and minimum log-probability of its tokens given the audio, read as
+        ``language`` (one of DECODED_LANGUAGES).
 
         ``word_frames`` gives each word's middle in 20 ms frames, which decides the 30 s
         window whose states the decoder reads; each window is scored as one sentence.
@@ -158,11 +160,12 @@ class WhisperFeatures:
         for index, frame in enumerate(word_frames):
             window = min(int(frame // window_len), len(encoded.windows) - 1)
             by_window.setdefault(window, []).append(index)
-        prompt = [*self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+        tokenizer = self._tokenizers[language]
+        prompt = [*tokenizer.sot_sequence, tokenizer.no_timestamps]
         for window, indices in by_window.items():
             tokens, owner = [], []
             for index in indices:
-                piece = self._tokenizer.encode(" " + words[index].lower())
+                piece = tokenizer.encode(" " + words[index].lower())
                 tokens.extend(piece)
                 owner.extend([index] * len(piece))
             with self._lock:

@@ -9,7 +9,7 @@ how the other works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -54,3 +54,17 @@ class UtteranceAssessment:
     total: float
     # Sentence pronunciation on the contract's 0-100 scale (speechace_score.pronunciation).
     pronunciation: float
+
+
+def shifted(assessment: UtteranceAssessment, frames: int) -> UtteranceAssessment:
+    """``assessment`` with its phones' frames counted ``frames`` later: an engine that read
+    from that far into the recording gives its frames from the recording's start."""
+    if not frames:
+        return assessment
+    words = tuple(
+        replace(word, phones=tuple(
+            replace(p, start_frame=p.start_frame + frames, end_frame=p.end_frame + frames) for p in word.phones
+        ))  # fmt: skip
+        for word in assessment.words
+    )
+    return replace(assessment, words=words)

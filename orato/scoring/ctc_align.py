@@ -116,7 +116,13 @@ class _Graph:
 
 
 def ctc_align(logp: np.ndarray, words: Sequence[Sequence[Units]]) -> list[WordPath]:
-    """The best path of the script's words, each given as its pronunciations' unit classes.
+    """The best path of the script's words, each given as its pronunciations' unit classes."""
+    return scored_paths(logp, words)[0]
+
+
+def scored_paths(logp: np.ndarray, words: Sequence[Sequence[Units]]) -> tuple[list[WordPath], float]:
+    """:func:`ctc_align`, and the best path's log-probability per frame (its skips' costs
+    included): how well the words explain the frames, all of them.
 
     ``logp`` is ``[T, C]`` (class 0 the blank). Raises :class:`WordAlignmentError` when no
     path says a word (too little audio), and ValueError for a word without units.
@@ -125,15 +131,15 @@ def ctc_align(logp: np.ndarray, words: Sequence[Sequence[Units]]) -> list[WordPa
         raise ValueError("every expected word needs at least one unit")
     if len(logp) == 0:
         raise WordAlignmentError()
-    paths = _best_path(logp, _Graph(words, SKIP_LOG_PROB_PER_UNIT))
+    paths, log_prob = _best_path(logp, _Graph(words, SKIP_LOG_PROB_PER_UNIT))
     if not any(p.spoken for p in paths):
-        paths = _best_path(logp, _Graph(words, NO_SKIP_LOG_PROB))
+        paths, log_prob = _best_path(logp, _Graph(words, NO_SKIP_LOG_PROB))
     if not any(p.spoken for p in paths):
         raise WordAlignmentError()
-    return paths
+    return paths, log_prob / len(logp)
 
 
-def _best_path(logp: np.ndarray, graph: _Graph) -> list[WordPath]:
+def _best_path(logp: np.ndarray, graph: _Graph) -> tuple[list[WordPath], float]:
     n_frames, n_states = len(logp), len(graph.labels)
     emit = logp[:, graph.labels].astype(np.float64)
     moves = np.zeros((n_frames, n_states), np.int8)
@@ -152,7 +158,7 @@ def _best_path(logp: np.ndarray, graph: _Graph) -> list[WordPath]:
     for t in range(n_frames - 1, -1, -1):
         path[t] = state
         state = int(graph.pred[state, moves[t, state]])
-    return _word_paths(path, emit, graph)
+    return _word_paths(path, emit, graph), float(final.max())
 
 
 def _word_paths(path: np.ndarray, emit: np.ndarray, graph: _Graph) -> list[WordPath]:
@@ -179,7 +185,15 @@ def aligned_units(
     """:func:`ctc_align` on unit names (each word its pronunciations), as the English
     aligner's :class:`Alignment` in 10 ms frames, and the pronunciation each word was
     aligned in (an unspoken word: its first)."""
-    paths = ctc_align(logp, [[[unit_index[u] for u in units] for units in variants] for variants in words])
+    alignment, chosen, _ = scored_units(logp, words, unit_index)
+    return alignment, chosen
+
+
+def scored_units(
+    logp: np.ndarray, words: Sequence[Sequence[Sequence[str]]], unit_index: dict[str, int]
+) -> tuple[Alignment, tuple[int, ...], float]:
+    """:func:`aligned_units` and the path's log-probability per frame (:func:`scored_paths`)."""
+    paths, log_prob = scored_paths(logp, [[[unit_index[u] for u in units] for units in variants] for variants in words])
     chosen = [variants[p.variant] for variants, p in zip(words, paths, strict=True)]
     spoken_phones = [
         tuple(
@@ -190,4 +204,4 @@ def aligned_units(
         if p.spoken
     ]
     aligned: tuple[AlignedWord, ...] = with_skipped(chosen, [p.spoken for p in paths], spoken_phones)
-    return Alignment(aligned, len(logp) * TENTHS_PER_FRAME, False), tuple(p.variant for p in paths)
+    return Alignment(aligned, len(logp) * TENTHS_PER_FRAME, False), tuple(p.variant for p in paths), log_prob

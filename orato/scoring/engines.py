@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from orato.acoustic.language import dialect_language
-from orato.acoustic.whisper import load_whisper
+from orato.acoustic.whisper import load_whisper, whisper_model
 from orato.audio import DecodedAudio, SpeechSegment
 from orato.dialect_support import dialects
 from orato.lang import ExpectedWord, ScriptAnalysis
@@ -61,7 +61,10 @@ def romance_engine(settings: Settings, dialect: str) -> RomanceEngine:
     head = models.get("romance-ctc-head", lambda: CtcHead(load_weights(ROMANCE_HEAD_WEIGHTS)))
     calibration = models.get("romance-calibration", lambda: UnitCalibration(load_weights(CALIBRATION_WEIGHTS)))
     whisper = load_whisper(model_cache_dir(settings))
-    return models.get(f"romance-engine-{dialect}", lambda: RomanceEngine(whisper, head, calibration, dialect))
+    transcriber = whisper_model(model_cache_dir(settings))
+    return models.get(
+        f"romance-engine-{dialect}", lambda: RomanceEngine(whisper, head, calibration, dialect, transcriber)
+    )
 
 
 def load_engines(settings: Settings) -> None:

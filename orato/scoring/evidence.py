@@ -25,15 +25,19 @@ from dataclasses import dataclass
 import numpy as np
 from faster_whisper import WhisperModel
 
-from orato.acoustic.aligner import FRAME_SECONDS as ALIGN_FRAME_SECONDS
-from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner, loud_frames
+from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
-from orato.acoustic.whisper import ENCODER_FRAME_SECONDS, SAMPLE_RATE, EncodedAudio, WhisperFeatures
+from orato.acoustic.whisper import EncodedAudio, WhisperFeatures
 from orato.registry import models as registry
-from orato.scoring.script_span import Hearing, ScriptPart, script_parts, speech_beyond_script
-
-ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / ALIGN_FRAME_SECONDS)
-SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * ALIGN_FRAME_SECONDS)
+from orato.scoring.script_span import ALIGN_FRAMES_PER_ENCODER_FRAME as ALIGN_FRAMES_PER_ENCODER_FRAME
+from orato.scoring.script_span import (
+    SAMPLES_PER_ALIGN_FRAME,
+    Hearing,
+    ScriptPart,
+    find_script_parts,
+    pronounced_in_english,
+    script_log_probs,
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,7 @@ def gather_evidence(
         hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
     alignment = models.aligner.align(samples, phones)
     encoded = models.whisper.encode(samples)
-    log_probs = _word_log_probs(models, encoded, texts, alignment)
+    log_probs = script_log_probs(models.whisper, encoded, texts, alignment)
     parts = _script_parts(models, samples, texts, phones, alignment, hearing, log_probs)
     if not parts:
         return Evidence(alignment, hama, encoded.states, log_probs)
@@ -122,9 +126,7 @@ def _script_parts(
     """Where the script may have been said in a recording that holds more; none: all of it."""
     if hearing is None and models.transcriber is not None:
         hearing = Hearing.by(models.transcriber, samples)
-    if hearing is None or not speech_beyond_script(loud_frames(samples), alignment, log_probs):
-        return []
-    return script_parts(models.aligner, samples, phones, texts, hearing.words(), alignment)
+    return find_script_parts(models.aligner, samples, phones, texts, hearing, alignment, log_probs, pronounced_in_english)
 
 
 def _listened(
@@ -133,14 +135,7 @@ def _listened(
     """The part's encoder states and the script's word log-probabilities in it."""
     start, end = part.window
     encoded = models.whisper.encode(samples[start * SAMPLES_PER_ALIGN_FRAME : end * SAMPLES_PER_ALIGN_FRAME])
-    return part, encoded, _word_log_probs(models, encoded, texts, part.alignment)
-
-
-def _word_log_probs(
-    models: EvidenceModels, encoded: EncodedAudio, texts: Sequence[str], alignment: Alignment
-) -> np.ndarray:
-    middles = [(w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words]
-    return models.whisper.word_log_probs(encoded, texts, middles)
+    return part, encoded, script_log_probs(models.whisper, encoded, texts, part.alignment)
 
 
 def evidence_to_arrays(evidence: Evidence) -> dict[str, np.ndarray]:

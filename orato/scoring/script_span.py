@@ -17,6 +17,10 @@ the one where Whisper's decoder, forced with the script, finds its words likelie
 chose the wrong part for 2 of 30 readings scored against their last words (it explains other
 speech with silence too cheaply to tell). Whisper runs only when the alignment suggests
 speech beyond the script, as it costs about as much as the scoring.
+
+The steps take a language: the French and Spanish engine finds its script's part the same way,
+with Whisper listening in the dialect's language, the heard words pronounced by espeak-ng and
+its CTC alignment as the aligner (:mod:`orato.scoring.romance_engine`).
 """
 
 from __future__ import annotations
@@ -24,14 +28,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 from faster_whisper import WhisperModel
 
-from orato.acoustic.aligner import FRAME_SECONDS, AlignedWord, Alignment
+from orato.acoustic.aligner import FRAME_SECONDS, AlignedWord, Alignment, loud_frames
 from orato.acoustic.transcribe import Transcript
-from orato.acoustic.whisper import TimedWord, word_timestamps
+from orato.acoustic.whisper import (
+    ENCODER_FRAME_SECONDS,
+    SAMPLE_RATE,
+    EncodedAudio,
+    TimedWord,
+    WhisperFeatures,
+    word_timestamps,
+)
 from orato.errors import WordAlignmentError
 from orato.lang import english_lexicon
 from orato.lang.lexicon import normalise_word
@@ -69,7 +80,11 @@ ENCODER_FRAMES = 2  # 10 ms frames per Whisper encoder frame: a part starts on o
 # sentence's "so" scored 87 against "Taylor had so" (100 in the whole sentence); with 4, 99;
 # with 8, 96, as the next word's onset came in.
 SCRIPT_EDGE_FRAMES = 4
-SCRIPT_LANGUAGE = "en"  # the aligner's acoustic model is en-us
+ALIGN_FRAMES_PER_ENCODER_FRAME = round(ENCODER_FRAME_SECONDS / FRAME_SECONDS)
+SAMPLES_PER_ALIGN_FRAME = round(SAMPLE_RATE * FRAME_SECONDS)
+# One word as the aligner takes it: its phones (English), or its pronunciations' units (French, Spanish).
+Word = TypeVar("Word")
+WordIn = TypeVar("WordIn", contravariant=True)
 
 
 class Hearing:
@@ -81,8 +96,9 @@ class Hearing:
         self._words: Sequence[TimedWord] | None = None
 
     @classmethod
-    def by(cls, transcriber: WhisperModel, samples: np.ndarray) -> Hearing:
-        return cls(lambda: word_timestamps(transcriber, samples, SCRIPT_LANGUAGE))
+    def by(cls, transcriber: WhisperModel, samples: np.ndarray, language: str = "en") -> Hearing:
+        """Whisper listening for ``language``, the script's."""
+        return cls(lambda: word_timestamps(transcriber, samples, language))
 
     @classmethod
     def of(cls, transcript: Transcript, shift_seconds: float = 0.0) -> Hearing:
@@ -113,10 +129,11 @@ def speech_beyond_script(loud: np.ndarray, alignment: Alignment, word_log_probs:
     )
 
 
-class WordAligner(Protocol):
-    """What placing the script needs of the aligner (orato.acoustic.aligner.PhoneAligner)."""
+class WordAligner(Protocol[WordIn]):
+    """What placing the script needs of the aligner (orato.acoustic.aligner.PhoneAligner, or
+    the French and Spanish engine's CTC alignment)."""
 
-    def align(self, samples: np.ndarray, words: Sequence[Sequence[str]]) -> Alignment: ...
+    def align(self, samples: np.ndarray, words: Sequence[WordIn]) -> Alignment: ...
 
 
 @dataclass(frozen=True)
@@ -128,23 +145,36 @@ class ScriptPart:
     window: tuple[int, int]
 
 
-def script_parts(
-    aligner: WordAligner, samples: np.ndarray, script: Sequence[Sequence[str]], texts: Sequence[str],
-    heard: Sequence[TimedWord], alone: Alignment,
+def find_script_parts(
+    aligner: WordAligner[Word], samples: np.ndarray, script: Sequence[Word], texts: Sequence[str],
+    hearing: Hearing | None, alone: Alignment, log_probs: np.ndarray, pronounce: Callable[[str], Word | None],
 ) -> list[ScriptPart]:
-    """The script placed among the ``heard`` words, once per candidate run it may stand for,
+    """Where the script may have been said in a recording that holds more (``alone``: the
+    script aligned over all of it, ``log_probs``: its words' over all of it); none: all of it."""
+    if hearing is None or not speech_beyond_script(loud_frames(samples), alone, log_probs):
+        return []
+    return script_parts(aligner, samples, script, texts, hearing.words(), alone, pronounce)
+
+
+def script_parts(
+    aligner: WordAligner[Word], samples: np.ndarray, script: Sequence[Word], texts: Sequence[str],
+    heard: Sequence[TimedWord], alone: Alignment, pronounce: Callable[[str], Word | None],
+) -> list[ScriptPart]:
+    """The script placed among the ``heard`` words (each as ``pronounce`` says it; None: no
+    sound known), once per candidate run it may stand for,
     and, where Whisper did not hear every script word, where the aligner put it ``alone``
     (the caller listens to each); none where Whisper heard nothing but the script. The alone
     placement, windowed by the heard words around it, is right where Whisper misheard the
     script itself: "he's up against" heard as "here is the upper piece" put the first word
     of every run elsewhere. Where Whisper surely heard every word, the run it heard them in is
     believed: the aligner alone stretched "he put a" over "smile", and Whisper preferred it."""
-    context = [_pronounced(word.text) for word in heard]
+    heard = _elisions_joined(heard)
+    context = [pronounce(word.text) for word in heard]
     runs, every_word_heard = _candidate_runs([word.text for word in heard], texts)
     parts = []
     for first, last in runs:
-        before = [phones for phones in context[:first] if phones]
-        after = [phones for phones in context[last + 1 :] if phones]
+        before = [word for word in context[:first] if word]
+        after = [word for word in context[last + 1 :] if word]
         if not before and not after:
             continue
         try:
@@ -161,6 +191,18 @@ def script_parts(
         starts_after = [start for start, _ in heard_frames if start >= said[-1].end]
         parts.append(_script_part(alone, 0, len(script), ends_before[-1:], starts_after[:1]))
     return [part for part in parts if part is not None]
+
+
+def _elisions_joined(heard: Sequence[TimedWord]) -> list[TimedWord]:
+    """Whisper's words with an elided word joined to the word it leans on: it times French
+    "m'appelle" as "m" and "'appelle", which the script writes as one word."""
+    joined: list[TimedWord] = []
+    for word in heard:
+        if joined and word.text.startswith(("'", "’")):
+            joined[-1] = TimedWord(joined[-1].text + word.text, joined[-1].start, word.end)
+        else:
+            joined.append(word)
+    return joined
 
 
 def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> tuple[list[tuple[int, int]], bool]:
@@ -195,13 +237,22 @@ def _script_part(
     return ScriptPart(script.within(start, end), (start, end))
 
 
-def _pronounced(word: str) -> list[str]:
+def pronounced_in_english(word: str) -> list[str] | None:
     """The first CMUdict pronunciation of a heard word, without stress; none for a word
     CMUdict lacks (a name, a number): the aligner's silence and neighbours take its sound."""
     key = normalise_word(_letters(word))
     if key not in english_lexicon():
-        return []
+        return None
     return [phone.rstrip("012") for phone in english_lexicon().pronunciations(key)[0]]
+
+
+def script_log_probs(
+    whisper: WhisperFeatures, encoded: EncodedAudio, texts: Sequence[str], alignment: Alignment, language: str = "en"
+) -> np.ndarray:
+    """``[words, 2]``: Whisper's decoder, forced with the script read as ``language``, on each
+    word's tokens (mean and minimum log-probability), each word in the window of its middle."""
+    middles = [(w.start + w.end) / 2 / ALIGN_FRAMES_PER_ENCODER_FRAME for w in alignment.words]
+    return whisper.word_log_probs(encoded, texts, middles, language)
 
 
 @dataclass(frozen=True)

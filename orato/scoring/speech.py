@@ -60,7 +60,7 @@ from orato.dialect_support import offers, only_in
 from orato.errors import InvalidParametersError, NoSpeechError, UnknownWordsError, WordAlignmentError
 from orato.lang import ScriptAnalysis, analyse_script
 from orato.params import Params
-from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.assessment import UtteranceAssessment, shifted
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import model_cache_dir
 from orato.scoring.engines import Engine
@@ -248,7 +248,7 @@ def _assess_speech(
     part, offset = speech_part(audio, speech)
     hearing = Hearing.of(transcript, shift_seconds=offset * FRAME_SECONDS)
     assessment, variants = engine.assess_analysis(part, analysis, hearing)
-    return _shifted(assessment, offset), variants
+    return shifted(assessment, offset), variants
 
 
 def speech_part(audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> tuple[DecodedAudio, int]:
@@ -259,18 +259,6 @@ def speech_part(audio: DecodedAudio, speech: Sequence[SpeechSegment]) -> tuple[D
     end = min(round((speech[-1].end_seconds + EDGE_SECONDS) * rate), len(audio.samples))
     part = replace(audio, samples=audio.samples[start:end], duration_seconds=(end - start) / rate)
     return part, start // frame
-
-
-def _shifted(assessment: UtteranceAssessment, frames: int) -> UtteranceAssessment:
-    if not frames:
-        return assessment
-    words = tuple(
-        replace(word, phones=tuple(
-            replace(p, start_frame=p.start_frame + frames, end_frame=p.end_frame + frames) for p in word.phones
-        ))  # fmt: skip
-        for word in assessment.words
-    )
-    return replace(assessment, words=words)
 
 
 def _script(transcript: Transcript, dialect: str) -> ScriptAnalysis:
