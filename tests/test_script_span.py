@@ -146,3 +146,13 @@ def test_speech_is_suspected_when_whisper_expects_other_words_before_the_script(
     loud[100:300] = True
     unlikely = np.array([[FIRST_WORD_LOG_PROB - 1, FIRST_WORD_LOG_PROB - 3]])
     assert speech_beyond_script(loud, _alignment(90, 310, 10, 1000), unlikely)
+
+
+def test_an_elided_word_heard_in_two_pieces_is_one_word() -> None:
+    """Whisper times French "m'appelle" as "m" and "'appelle"; the script writes one word, so
+    "m" is not speech before the script. (English contractions come whole: "It's", "That's".)"""
+    aligner = ConsecutiveAligner()
+    script = [["m", "a", "p", "ɛ", "l"], ["m", "a", "ʁ", "i"]]
+    heard = _timed(["Bonjour,", "m", "'appelle", "Marie."])
+    script_parts(aligner, np.zeros(16_000), script, ["m'appelle", "Marie"], heard, ALONE, lambda word: [word])
+    assert aligner.asked == [[["Bonjour,"], *script]]
