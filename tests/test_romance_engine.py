@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from orato.acoustic.whisper import TimedWord
 from orato.errors import WordAlignmentError
 from orato.lang import ExpectedWord
 from orato.lang.romance_units import UNIT_INDEX, UNITS
 from orato.scoring.calibration import PARAMETERS, UnitCalibration
 from orato.scoring.ctc_align import aligned_units, ctc_align
-from orato.scoring.romance_engine import SILENCE, utterance
+from orato.scoring.romance_engine import SILENCE, best_window, pauses, utterance
 from orato.scoring.unit_features import FEATURES, dialect_classes, unit_features, within_language
 
 N_CLASSES = len(UNITS) + 1
@@ -134,3 +135,14 @@ def test_a_single_word_read_as_another_is_that_word_said_wrong() -> None:
     assert ctc_align(logp, [[[UNIT_INDEX["a"]]], [[UNIT_INDEX["ʁ"], UNIT_INDEX["y"]]]])[1].spoken is False
     alignment, _ = aligned_units(logp, [[("ʁ", "y")]], UNIT_INDEX)
     assert alignment.words[0].spoken
+
+
+def test_the_scripts_part_begins_at_the_pause_before_it_not_inside_other_speech() -> None:
+    # "bonjour" (other speech), a pause, then the script "le pa"; script_span's one candidate
+    # part is the whole recording (24 frames of 10 ms), where "le" could stretch over "bonjour".
+    logp = posteriors(["b", "ɔ̃", "ʒ", "u", "ʁ", None, None, "l", "ə", None, "p", "a"])
+    heard = [TimedWord("Bonjour,", 0.0, 0.1), TimedWord("le", 0.14, 0.18), TimedWord("pa", 0.2, 0.24)]
+    bounds = pauses(heard, 24)
+    assert bounds == [0, 12, 18, 24]  # midway between heard words, on 20 ms frames
+    assert best_window(logp, [[("l", "ə")], [("p", "a")]], [(0, 24)], bounds) == (12, 24)
+

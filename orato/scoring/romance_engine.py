@@ -190,12 +190,14 @@ def best_window(logp: np.ndarray, words: Sequence[Variants], parts: Sequence[Win
 
     Fit: words found, then the CTC path's log-probability per frame on the recording's
     posteriors, which other speech in a part lowers (the head's blank is unlikely over
-    speech, and a unit stretched over it too) as does a part cut into the script. Not
-    Whisper's decoder, which the English engine asks: where Whisper-base hears under half of
-    an eSpeak NG reading (script_span's runs then fall back to counting heard words), no
-    candidate part begins at the script, so its pauses are tried too. On the French sentence
-    after a greeting (tests/test_score_romance.py), script_span's parts all began inside
-    the greeting and "Le" was stretched over its last words (76; alone 99; 93 from a pause)."""
+    speech, and so is a unit stretched over it) as does a part cut into the script. Not
+    Whisper's decoder, which the English engine asks: on an eSpeak NG reading after a
+    greeting it preferred (mean token log-probability -1.99 against -2.22, from words it
+    misheard in both) a part that still held the greeting's last word. The pauses are tried
+    because where Whisper-base hears under half of an eSpeak NG reading, script_span falls
+    back to counting heard words and no candidate begins at the script: on the French
+    sentence after a greeting (tests/test_score_romance.py) "Le" was still stretched over
+    the greeting's last words (76; alone 99; 93 from the pause before it)."""
     def fit(window: Window) -> tuple[int, float]:
         start, end = window
         try:
