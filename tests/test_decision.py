@@ -8,9 +8,8 @@ import numpy as np
 
 from orato.scoring.decision import (
     CONTESTED_TOP,
+    RED_FLOOR,
     RED_TOP,
-    WRONG_WORD_FLOOR,
-    WRONG_WORD_SHARE,
     PhoneVerdicts,
     decided_scores,
 )
@@ -32,17 +31,17 @@ def verdicts(probability: float, wrong: bool = True, contested: bool = False) ->
 
 def test_a_sure_wrong_phone_is_red_and_costs_the_sentence_its_words_whole_fall() -> None:
     scores = decided_scores(PERFECT, verdicts(1.0), WORD_OF_PHONE, THRESHOLD)
-    assert scores.phones[1] == 0.0
-    assert scores.words[1] == WRONG_WORD_FLOOR
-    assert scores.sentence == 100.0 - (100.0 - WRONG_WORD_FLOOR) / 4
+    assert scores.phones[1] == RED_FLOOR
+    assert scores.words[1] == RED_FLOOR
+    assert scores.sentence == 100.0 - (100.0 - RED_FLOOR) / 4
     assert list(scores.phones[[0, 2, 3]]) == [100.0] * 3 and list(scores.words[[0, 2, 3]]) == [100.0] * 3
 
 
 def test_a_wrong_phone_at_the_threshold_costs_the_sentence_its_expected_fall() -> None:
     scores = decided_scores(PERFECT, verdicts(THRESHOLD), WORD_OF_PHONE, THRESHOLD)
     assert scores.phones[1] == RED_TOP
-    fall = 100.0 - (WRONG_WORD_FLOOR + WRONG_WORD_SHARE * RED_TOP)
-    assert scores.words[1] == 100.0 - fall
+    fall = 100.0 - RED_TOP
+    assert scores.words[1] == RED_TOP
     assert np.isclose(scores.sentence, 100.0 - THRESHOLD * fall / 4)
 
 

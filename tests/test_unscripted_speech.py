@@ -58,14 +58,7 @@ def reading(name: str) -> tuple[DecodedAudio, list[str]]:
     return decode_audio(corpus / "audio" / f"{name}.flac", max_seconds=60), texts[name].split()
 
 
-# Known regression (issue 20's refitted decision, this session): in the first three words of 096150028 the
-# decision judges a phone of "must" wrong that it passes in the whole reading (92.5 -> 59.5). Strict, so a fix shows.
-DECISION_REGRESSION = {"096150028": "the refitted decision calls a phone of 'must' wrong in the part only: 92.5 -> 59.5"}
-READINGS = [
-    pytest.param(name, marks=[pytest.mark.xfail(reason=DECISION_REGRESSION[name], strict=True)])
-    if name in DECISION_REGRESSION else name
-    for name in ("piper-taylor", *(SPEECHOCEAN_READINGS if SHARED is not None else ()))
-]
+READINGS = ("piper-taylor", *(SPEECHOCEAN_READINGS if SHARED is not None else ()))
 
 
 def _assess(engine: PronunciationEngine, audio: DecodedAudio, words: list[str]) -> UtteranceAssessment:

@@ -43,7 +43,19 @@ from orato.scoring.scorer import PhoneScorer, Predictions
 from training import extract
 from training.corpus import Utterance, load_corpus, speaker_folds
 from training.swaps import Swap, load_swaps, swap_path, swapped_script
-from training.train import CANDIDATES, CV_DIR, FOLDS, HEADS_DIR, HELD_OUT_FOLD, SEED, WEIGHTS_DIR
+from training.train import (
+    CANDIDATES,
+    CV_DIR,
+    FOLDS,
+    HEADS_DIR,
+    HELD_OUT_FOLD,
+    SEED,
+    WEIGHTS_DIR,
+    load_held_out,
+    out_of_fold_features,
+    pearson,
+    spoken_words,
+)
 from training.voices import AUDIOS, NATIVE_VOICE, VOICES, reading_path, reverse, script_of
 
 CACHE_DIR = extract.CACHE_DIR / "decision"
@@ -91,23 +103,17 @@ def _scored(evidence: Evidence, head: CtcHead, scorer: PhoneScorer, n_words: int
 
 @dataclass(frozen=True)
 class FoldModels:
-    """Each fold's head and scorer: ``training.train``'s (the fold's speakers unheard), or
-    with ``shipped`` the shipped ones for every fold, where training.train's are not cached
-    (its extraction of the whole corpus did not fit a session): the shipped head is fold 0's,
-    but the shipped scorer heard every fold, fold 0 included."""
+    """Each fold's head and scorer from ``training.train``: the fold's speakers unheard."""
 
     scorer_name: str
-    shipped: bool = False
 
     def __call__(self, fold: int) -> tuple[CtcHead, PhoneScorer]:
-        if self.shipped:
-            return CtcHead(dict(np.load(WEIGHTS_DIR / "ctc_head.npz"))), PhoneScorer(dict(np.load(WEIGHTS_DIR / "scorer.npz")))
         head = CtcHead(dict(np.load(HEADS_DIR / f"fold{fold}.npz")))
         return head, PhoneScorer(dict(np.load(CV_DIR / f"{self.scorer_name}.fold{fold}.npz")))
 
     def cached(self, name: str, build: Callable[[], list[Reading]]) -> list[Reading]:
-        """``build()``'s readings, pickled under ``name`` (one cache per kind of models)."""
-        path = CACHE_DIR / f"{name}{'.shipped' if self.shipped else ''}.pkl"
+        """``build()``'s readings, pickled under ``name``."""
+        path = CACHE_DIR / f"{name}.pkl"
         if path.exists():
             with path.open("rb") as handle:
                 cached: list[Reading] = pickle.load(handle)
@@ -177,7 +183,7 @@ def labelled(readings: Sequence[Reading]) -> tuple[np.ndarray, np.ndarray, np.nd
     """Inputs, labels (1: the swapped phone) and twin flags of every spoken phone."""
     xs, ys, twins = [], [], []
     for r in readings:
-        x = decision_inputs(r.features, r.predictions)
+        x = decision_inputs(r.features)
         y = np.zeros(len(x))
         if r.swap is not None:
             y[r.swapped_phone()] = 1
@@ -290,7 +296,7 @@ def answerer(decision: MispronunciationDecision | None) -> Answerer:
             verdicts = no_verdicts(n)
             threshold = 1.0
         else:
-            verdicts, threshold = decision(r.features, r.predictions), decision.threshold
+            verdicts, threshold = decision(r.features), decision.threshold
         a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, threshold))
         return _answer(a, [word_estimate(w) for w in a.words], sentence_pronunciation(a.pronunciation, r.spoken))
 
@@ -356,6 +362,41 @@ def auc(wrong: np.ndarray, right: np.ndarray) -> float:
     return float(((len(right) - below) + 0.5 * ties).sum() / (len(wrong) * len(right)))
 
 
+def expert_agreement(
+    corpus: list[Utterance], folds: dict[str, int], scorer_name: str, decision: MispronunciationDecision | None,
+    fold: int = HELD_OUT_FOLD,
+) -> dict[str, float]:
+    """Pearson with the experts on ``fold``'s utterances, phones, words and sentences as
+    the API answers them (unspoken words 0), every score from the head and scorer that never
+    heard the speaker (``training.train``'s out-of-fold features and predictions): the decision
+    must not cost the agreement that issue 14's table measures."""
+    features = out_of_fold_features(corpus, folds)
+    predictions = load_held_out(CV_DIR / f"{scorer_name}.held_out.npz")
+    pairs: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+    for utt in (u for u in corpus if folds[u.speaker] == fold and u.uttid in predictions):
+        f, p = features[utt.uttid], predictions[utt.uttid]
+        n = len(f.phone_index)
+        verdicts = no_verdicts(n) if decision is None else decision(f)
+        threshold = 1.0 if decision is None else decision.threshold
+        scores = decided_scores(p, verdicts, f.word_of_phone, threshold)
+        spoken = spoken_words(f)
+        experts = {
+            "phone": np.concatenate([w.phone_accuracy if w.phone_accuracy is not None else np.full(len(w.phones), np.nan)
+                                     for w in utt.words]),  # fmt: skip
+            "word": np.asarray([w.accuracy for w in utt.words], float),
+            "sentence_vs_accuracy": np.asarray([utt.accuracy]), "sentence_vs_total": np.asarray([utt.total]),
+        }  # fmt: skip
+        sentence = sentence_pronunciation(scores.sentence, [bool(s) for s in spoken])
+        ours = {
+            "phone": scores.phones, "word": np.where(spoken, scores.words, 0.0),
+            "sentence_vs_accuracy": np.asarray([sentence]), "sentence_vs_total": np.asarray([sentence]),
+        }  # fmt: skip
+        for level, values in ours.items():
+            pairs.setdefault(level, ([], []))[0].append(np.asarray(values, float))
+            pairs[level][1].append(experts[level])
+    return {level: round(pearson(np.concatenate(a), np.concatenate(b)), 3) for level, (a, b) in pairs.items()}
+
+
 def plausible_only(readings: list[Reading]) -> list[Reading]:
     """Item 3: the swaps a language model alone finds as plausible as the truth, with twins."""
     kept = {r.uttid for r in readings if r.swap is not None and r.swap.plausible}
@@ -368,12 +409,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scorer", default=next(iter(CANDIDATES)), help="feature set of training.train's scorers")
     parser.add_argument("--natives", action="store_true", help="also the table on Piper's readings (training.voices)")
     parser.add_argument("--voices", action="store_true", help="also fit on the voices' readings of the tuning folds")
-    parser.add_argument("--shipped", action="store_true", help="the shipped head and scorer for every fold (FoldModels)")
     args = parser.parse_args(argv)
     corpus = load_corpus(args.data)
     folds = speaker_folds(corpus, FOLDS, SEED)
     swaps = load_swaps()
-    models = FoldModels(args.scorer, args.shipped)
+    models = FoldModels(args.scorer)
     readings = build_readings(corpus, folds, swaps, models)
     voiced = voice_readings(corpus, folds, swaps, models) if args.natives or args.voices else []
     tuning = [r for r in readings + (voiced if args.voices else []) if r.fold != HELD_OUT_FOLD]
@@ -384,10 +424,11 @@ def main(argv: list[str] | None = None) -> int:
     answers = {"now": answer_now, "estimates": answerer(None), "decision": answerer(decision)}
     report: dict[str, object] = {
         "held_out_fold": HELD_OUT_FOLD, "false_alarm_budget": FALSE_ALARM_BUDGET, "fitted_on_voices": args.voices,
-        "shipped_models": args.shipped,
         "tuning_readings": len(tuning), "inner_folds": inner,
         "all_swaps": {name: table(held_out, a) for name, a in answers.items()},
         "plausible_swaps": {name: table(plausible_only(held_out), a) for name, a in answers.items()},
+        "expert_agreement": {name: expert_agreement(corpus, folds, args.scorer, d)
+                             for name, d in (("estimates", None), ("decision", decision))},
     }  # fmt: skip
     if args.natives:
         piper = natives([r for r in voiced if r.fold == HELD_OUT_FOLD])

@@ -5,16 +5,19 @@ so its output hugs the high end: a phone that is plainly another phone lands in 
 band and its word stays green (issue 20). This layer makes the decision the scorer does not:
 a logistic regression over the evidence of the expected phone against its competitors (the
 CTC head's and hama's GOP shares, the posteriors inside the aligned extent, the aligner's
-log-likelihood and duration) and the scorer's own estimate, fitted by ``training.decision``
-on readings with known substitutions. It reads no phone identity and no word probability
-(a plausible sentence must not hide a wrong sound), so French and Spanish can use it as is.
+log-likelihood and duration), fitted by ``training.decision`` on readings with known
+substitutions. It reads only the sound: no phone identity and no word probability (a
+plausible sentence must not hide a wrong sound, and French and Spanish can use it as is), and
+not the scorer's estimate, which weighs the rest of the utterance (its speech rate, its other
+words), so the same sound gets the same verdict whether it is scored in a whole reading or in
+three of its words.
 
-A phone judged wrong goes to the red band, the lower the surer the decision; its word falls
-to where raters put a word with one wrong sound (speechocean762's experts give such words a
-median 3 of 10), and the sentence loses the words' expected falls spread over its words. Phones judged
-right keep the scorer's scores, so a native reading keeps its native band, except that a
-phone whose evidence names another sound as clearly likelier than itself is not shown
-native-like (a learner would read "excellent" beside the very sound they said wrong).
+A phone judged wrong and its word go to the red band, the lower the surer the decision (speechocean762's
+experts give a word with one wrong sound a median 3 of 10), and the sentence loses the words'
+expected falls spread over its words. Phones judged right keep the scorer's scores, so a
+native reading keeps its native band, except that a phone whose evidence names another sound
+as clearly likelier than itself is not shown native-like (a learner would read "excellent"
+beside the very sound they said wrong).
 """
 
 from __future__ import annotations
@@ -39,13 +42,13 @@ INPUTS = (
 )  # fmt: skip
 SPOKEN_COLUMN = 2  # of the alignment group
 GOP_SHARES = 3  # gop_features' first columns are summaries, then the 40 shares
-# A phone judged wrong at the decision's threshold scores this (0-100), falling linearly to 0
-# at certainty: the top of "poor, try again" (api-scoring.md 10.1).
+# A phone judged wrong, and its word, score at most RED_TOP at the decision's threshold (the
+# top of "poor, try again", api-scoring.md 10.1), falling linearly to RED_FLOOR at certainty:
+# experts rate a word with one wrong sound 3 of 10 (median), 5 at the 90th percentile. A phone
+# sent lower than the word would disagree with the experts' phone marks, which are lenient
+# (a floor of 0 cost the inner folds' phone agreement 0.02 more than this one).
 RED_TOP = 60.0
-# A word with a wrong sound scores at most this plus a share of that phone's score: experts
-# rate a word with one wrong sound 3 of 10 (median), 5 at the 90th percentile.
-WRONG_WORD_FLOOR = 30.0
-WRONG_WORD_SHARE = 0.5
+RED_FLOOR = 30.0
 QUALITY_SCALE = 100.0
 # A phone the decision lets pass although a competitor is likelier than it by more than the
 # weights' ``contested_margin`` (log shares, hama's weighted by ``contested_hama_weight``)
@@ -74,10 +77,9 @@ class DecidedScores:
     sentence: float
 
 
-def decision_inputs(features: PhoneFeatures, predictions: Predictions) -> np.ndarray:
-    """``[n_phones, len(INPUTS) + 1]``: the evidence columns and the scorer's phone estimate."""
+def decision_inputs(features: PhoneFeatures) -> np.ndarray:
+    """``[n_phones, len(INPUTS)]``: the evidence columns."""
     columns = [features.groups[group][:, column] for group, column in INPUTS]
-    columns.append(predictions.phone_accuracy / PHONE_SCALE)
     return np.stack(columns, axis=1).astype(np.float64)
 
 
@@ -110,8 +112,8 @@ class MispronunciationDecision:
         probability: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
         return probability
 
-    def __call__(self, features: PhoneFeatures, predictions: Predictions) -> PhoneVerdicts:
-        probability = self.probability(decision_inputs(features, predictions))
+    def __call__(self, features: PhoneFeatures) -> PhoneVerdicts:
+        probability = self.probability(decision_inputs(features))
         heard = competitors(features, float(self._w["hama_weight"]))[0]
         margin = competitors(features, float(self._w["contested_hama_weight"]))[1]
         spoken = features.groups["alignment"][:, SPOKEN_COLUMN] > 0  # an unspoken word scores 0 anyway
@@ -127,8 +129,8 @@ def decided_scores(
     phones = np.clip(predictions.phone_accuracy / PHONE_SCALE * QUALITY_SCALE, 0.0, QUALITY_SCALE)
     words = np.clip(predictions.word_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE), 0.0, QUALITY_SCALE)
     sentence = float(np.clip(predictions.sentence_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE), 0.0, QUALITY_SCALE))
-    certainty = (verdicts.probability - threshold) / max(1.0 - threshold, 1e-9)
-    red = RED_TOP * (1.0 - np.clip(certainty, 0.0, 1.0))
+    certainty = np.clip((verdicts.probability - threshold) / max(1.0 - threshold, 1e-9), 0.0, 1.0)
+    red = RED_TOP - (RED_TOP - RED_FLOOR) * certainty
     phones = np.where(verdicts.wrong, np.minimum(phones, red), phones)
     contested_top = CONTESTED_TOP - CONTESTED_SLOPE * (QUALITY_SCALE - phones)
     phones = np.where(verdicts.contested, np.minimum(phones, contested_top), phones)
@@ -136,7 +138,7 @@ def decided_scores(
     sure = np.zeros(len(words))  # per word, the probability of its surest wrong phone
     for phone in np.flatnonzero(verdicts.wrong):
         word = word_of_phone[phone]
-        decided[word] = min(decided[word], WRONG_WORD_FLOOR + WRONG_WORD_SHARE * phones[phone])
+        decided[word] = min(decided[word], red[phone])
         sure[word] = max(sure[word], verdicts.probability[phone])
     # The sentence loses each word's expected fall (its fall times the probability that it is
     # wrong) over the number of words: a false alarm sits near the threshold and costs a native

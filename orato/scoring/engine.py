@@ -90,7 +90,7 @@ class PronunciationEngine:
             evidence, head_logp, head_hidden, frozenset(self._scorer.groups), insertions=True
         )
         predictions = self._scorer(features, len(words))
-        verdicts = self._decision(features, predictions)
+        verdicts = self._decision(features)
         scores = decided_scores(predictions, verdicts, features.word_of_phone, self._decision.threshold)
         return assessment(evidence, features, predictions, verdicts, scores)
 
