@@ -329,28 +329,39 @@ def _answer(a: UtteranceAssessment, words: list[int], pronunciation: int) -> Ans
 def table(readings: list[Reading], answer: Answerer) -> dict[str, float]:
     """Issue 20's figures over the swaps of ``readings`` and their twins."""
     twins = {r.uttid: answer(r) for r in readings if r.swap is None}
-    rows = []
-    for r in readings:
-        if r.swap is None:
-            continue
-        a, phone = answer(r), r.swapped_phone()
-        rows.append((a.phone_scores[phone], a.phone_heard[phone], a.word_scores[r.swap.word],
-                     twins[r.uttid].pronunciation - a.pronunciation, r.swap))  # fmt: skip
-    twin_phones = np.concatenate([t.phone_scores for t in twins.values()])
-    swapped = np.asarray([row[0] for row in rows])
-    words = np.asarray([row[2] for row in rows])
+    swapped = [SwappedAnswer(r.swap, r.swapped_phone(), answer(r), twins[r.uttid]) for r in readings if r.swap is not None]
+    return figures(swapped, list(twins.values()))
+
+
+@dataclass(frozen=True)
+class SwappedAnswer:
+    """A swapped reading's answer, its swapped phone (index over its phones) and its twin's answer."""
+
+    swap: Swap
+    phone: int
+    answer: Answer
+    twin: Answer
+
+
+def figures(swapped: Sequence[SwappedAnswer], twins: Sequence[Answer]) -> dict[str, float]:
+    """The table's figures: the twins' band, the swapped phones' ranking, bands and names."""
+    scores = np.asarray([s.answer.phone_scores[s.phone] for s in swapped])
+    heard = [s.answer.phone_heard[s.phone].upper() for s in swapped]
+    words = np.asarray([s.answer.word_scores[s.swap.word] for s in swapped])
+    drops = np.asarray([s.twin.pronunciation - s.answer.pronunciation for s in swapped])
     return {
-        "swaps": len(rows), "readings": len(twins),
-        "twin_median_word": float(np.median(np.concatenate([t.word_scores for t in twins.values()]))),
-        "twin_p10_sentence": float(np.percentile([t.pronunciation for t in twins.values()], 10)),
-        "auc": round(auc(swapped, twin_phones), 3),
-        "swapped_phone_median": float(np.median(swapped)),
+        "swaps": len(swapped), "readings": len(twins),
+        "twin_median_word": float(np.median(np.concatenate([t.word_scores for t in twins]))),
+        "twin_p10_sentence": float(np.percentile([t.pronunciation for t in twins], 10)),
+        "auc": round(auc(scores, np.concatenate([t.phone_scores for t in twins])), 3),
+        "swapped_phone_median": float(np.median(scores)),
         "swapped_words_green": round(float((words >= GREEN).mean()), 3),
         "swapped_words_red": round(float((words < RED).mean()), 3),
-        "sentence_drop_median": float(np.median([row[3] for row in rows])),
-        "sentence_drop_zero_share": round(float(np.mean([row[3] <= 0 for row in rows])), 3),
-        "heard_names_said": round(float(np.mean([row[1].upper() == row[4].said_phone for row in rows])), 3),
-        "at_95_naming_script_phone": int(sum(row[0] >= 95 and row[1].upper() == row[4].script_phone for row in rows)),
+        "sentence_drop_median": float(np.median(drops)),
+        "sentence_drop_zero_share": round(float(np.mean(drops <= 0)), 3),
+        "heard_names_said": round(float(np.mean([h == s.swap.said_phone for h, s in zip(heard, swapped, strict=True)])), 3),
+        "at_95_naming_script_phone": int(sum(score >= 95 and h == s.swap.script_phone
+                                             for score, h, s in zip(scores, heard, swapped, strict=True))),
     }  # fmt: skip
 
 
