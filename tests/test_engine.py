@@ -132,11 +132,11 @@ def test_shipped_weights_run_without_torch() -> None:
         "import sys; sys.modules['torch'] = None\n"
         "from orato.scoring.engine import HEAD_WEIGHTS, SCORER_WEIGHTS, load_weights\n"
         "from orato.scoring.ctc_head import CtcHead\n"
-        "from orato.scoring.scorer import PhoneScorer\n"
+        "from orato.scoring.scorer import ScorerEnsemble\n"
         "import numpy as np\n"
         "logp, hidden = CtcHead(load_weights(HEAD_WEIGHTS))(np.zeros((50, 512), np.float32))\n"
         "assert logp.shape == (50, 40) and hidden.shape == (50, 256)\n"
-        "assert PhoneScorer(load_weights(SCORER_WEIGHTS)).groups\n"
+        "assert len(ScorerEnsemble(load_weights(SCORER_WEIGHTS)).members) > 1\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 

@@ -39,7 +39,7 @@ from orato.scoring.evidence import Evidence, evidence_from_arrays
 from orato.scoring.features import PhoneFeatures, phone_features
 from orato.scoring.results import NATIVE_LIKE_QUALITY, sentence_pronunciation, word_estimate
 from orato.scoring.rubric import round_half_up
-from orato.scoring.scorer import PhoneScorer, Predictions
+from orato.scoring.scorer import Predictions, ScorerEnsemble
 from training import extract
 from training.corpus import Utterance, load_corpus, speaker_folds
 from training.swaps import Swap, load_swaps, swap_path, swapped_script
@@ -95,7 +95,7 @@ class Reading:
         return sum(len(w.phones) for w in words[: self.swap.word]) + self.swap.position
 
 
-def _scored(evidence: Evidence, head: CtcHead, scorer: PhoneScorer, n_words: int) -> tuple[PhoneFeatures, Predictions]:
+def _scored(evidence: Evidence, head: CtcHead, scorer: ScorerEnsemble, n_words: int) -> tuple[PhoneFeatures, Predictions]:
     logp, hidden = head(evidence.states)
     features = phone_features(evidence, logp, hidden, frozenset(scorer.groups))
     return features, scorer(features, n_words)
@@ -107,9 +107,9 @@ class FoldModels:
 
     scorer_name: str
 
-    def __call__(self, fold: int) -> tuple[CtcHead, PhoneScorer]:
+    def __call__(self, fold: int) -> tuple[CtcHead, ScorerEnsemble]:
         head = CtcHead(dict(np.load(HEADS_DIR / f"fold{fold}.npz")))
-        return head, PhoneScorer(dict(np.load(CV_DIR / f"{self.scorer_name}.fold{fold}.npz")))
+        return head, ScorerEnsemble(dict(np.load(CV_DIR / f"{self.scorer_name}.fold{fold}.npz")))
 
     def cached(self, name: str, build: Callable[[], list[Reading]]) -> list[Reading]:
         """``build()``'s readings, pickled under ``name``."""

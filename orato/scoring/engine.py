@@ -30,7 +30,7 @@ from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import DecidedScores, MispronunciationDecision, PhoneVerdicts, decided_scores
 from orato.scoring.evidence import Evidence, EvidenceModels, gather_evidence
 from orato.scoring.features import PhoneFeatures, phone_features
-from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, PhoneScorer, Predictions
+from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions, ScorerEnsemble
 from orato.scoring.script_span import Hearing
 from orato.settings import Settings
 
@@ -53,7 +53,7 @@ def load_weights(name: str) -> dict[str, np.ndarray]:
 
 class PronunciationEngine:
     def __init__(
-        self, evidence_models: EvidenceModels, head: CtcHead, scorer: PhoneScorer, decision: MispronunciationDecision
+        self, evidence_models: EvidenceModels, head: CtcHead, scorer: ScorerEnsemble, decision: MispronunciationDecision
     ) -> None:
         self._models = evidence_models
         self._head = head
@@ -159,7 +159,7 @@ def model_cache_dir(settings: Settings) -> Path:
 
 def load_engine(settings: Settings) -> PronunciationEngine:
     """An engine over the process's models, each loaded once (the first call loads them)."""
-    scorer = models.get("pronunciation-scorer", lambda: PhoneScorer(load_weights(SCORER_WEIGHTS)))
+    scorer = models.get("pronunciation-scorer", lambda: ScorerEnsemble(load_weights(SCORER_WEIGHTS)))
     head = models.get("pronunciation-ctc-head", lambda: CtcHead(load_weights(HEAD_WEIGHTS)))
     decision = models.get(
         "pronunciation-decision", lambda: MispronunciationDecision(load_weights(DECISION_WEIGHTS))
