@@ -7,8 +7,9 @@ readings from units planted wrong (the reading scored against a script with one 
 for its minimal pair). Its probability is the English decision's (:mod:`orato.scoring.decision`)
 "another sound (or none) was said", and the scores follow the English decision's shape as is
 (:func:`~orato.scoring.decision.decided_scores`): a unit judged wrong falls to the red band,
-its word to where raters put a word with one wrong sound; a unit judged right scores from 100
-(surely right) down to the red band's top at the threshold, so a native reading stays green.
+its word to where raters put a word with one wrong sound; a unit judged right is native-like
+(90-100) while the evidence favours it and falls to the red band's top only as the evidence
+leans towards another sound (:func:`right_quality`), so a native reading stays green.
 
 The English decision's fitted weights cannot be reused: its inputs are hama's posteriors and
 pocketsphinx's HMM likelihoods, which have no French or Spanish models, and the scorer's
