@@ -9,8 +9,9 @@ from orato.acoustic.whisper import TimedWord
 from orato.errors import WordAlignmentError
 from orato.lang import ExpectedWord
 from orato.lang.romance_units import UNIT_INDEX, UNITS
-from orato.scoring.calibration import PARAMETERS, UnitCalibration
+from orato.scoring.calibration import EVEN_ODDS, NATIVE_LIKE, PARAMETERS, UnitCalibration, right_quality
 from orato.scoring.ctc_align import aligned_units, ctc_align
+from orato.scoring.decision import RED_TOP
 from orato.scoring.romance_engine import SILENCE, best_window, pauses, utterance
 from orato.scoring.unit_features import FEATURES, dialect_classes, unit_features, within_language
 
@@ -87,6 +88,18 @@ def test_a_native_reading_stays_in_the_green_band() -> None:
     verdict = utterance(alignment, features, _calibration()(features, 1, "es"))
     assert all(p.quality_score >= 90 for p in verdict.words[0].phones)
     assert verdict.pronunciation >= 90
+
+
+def test_a_unit_judged_right_is_native_like_until_the_evidence_leans_to_another_sound() -> None:
+    threshold = 0.8
+    p = np.asarray([0.0, EVEN_ODDS / 2, EVEN_ODDS, (EVEN_ODDS + threshold) / 2, threshold, 0.95])
+    quality = right_quality(p, threshold)
+    assert quality[0] == 100.0 and quality[2] == NATIVE_LIKE and quality[4] == quality[5] == RED_TOP
+    assert quality[1] == pytest.approx((100.0 + NATIVE_LIKE) / 2)
+    assert quality[3] == pytest.approx((NATIVE_LIKE + RED_TOP) / 2)
+    assert np.all(np.diff(quality) <= 0)
+    # A threshold at even odds (the calibration's floor) leaves no doubtful band to divide by.
+    assert right_quality(np.asarray([EVEN_ODDS]), EVEN_ODDS)[0] == NATIVE_LIKE
 
 
 def test_the_other_languages_units_never_compete() -> None:

@@ -40,7 +40,7 @@ from orato.errors import OratoError, WordAlignmentError
 from orato.lang import analyse_script
 from orato.lang.espeak import ipa_words
 from orato.lang.romance_units import UNIT_INDEX, Language, espeak_units
-from orato.scoring.calibration import PARAMETERS, logistic
+from orato.scoring.calibration import EVEN_ODDS, PARAMETERS, logistic
 from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.unit_features import FEATURES, UnitFeatures, dialect_classes, unit_features, within_language
@@ -251,7 +251,7 @@ def fit(columns: np.ndarray, wrong: np.ndarray) -> dict[str, np.ndarray]:
             break
     weights = {"mean": mean, "std": std, "coef": beta[:-1], "intercept": np.asarray(beta[-1])}
     native = logistic(columns[~wrong], weights)
-    weights["threshold"] = np.asarray(max(float(np.quantile(native, NATIVE_KEPT)), 0.5))
+    weights["threshold"] = np.asarray(max(float(np.quantile(native, NATIVE_KEPT)), EVEN_ODDS))
     return weights
 
 

@@ -7,6 +7,8 @@ fitted on the language's other speakers only, then on the held-out speaker
 * AUC of the unit ``quality_score`` separating planted substitutions from correct units
   (real minimal pairs and confusable swaps, and real pairs alone), target >= 0.90;
 * the median word score of the native readings, target >= 90;
+* the share of planted units judged wrong and of native units judged wrong (what the
+  threshold trades);
 
 and minimal pairs read by a voice the head never heard (espeak-ng's held-out variant): the
 script's word scored against a recording of its pair must lower the differing unit, and
@@ -94,6 +96,8 @@ def held_out_figures(rows: dict[str, np.ndarray], pooled: bool) -> list[dict[str
                 "units": int((~wrong).sum()), "planted": int(wrong.sum()), "planted_real_pairs": int((wrong & real).sum()),
                 "auc": round(auc(bad, wrong), 3),
                 "auc_real_pairs": round(auc(bad[~wrong | real], wrong[~wrong | real]), 3),
+                "planted_judged_wrong": round(float((bad[wrong] >= mine["threshold"]).mean()), 3),
+                "native_units_judged_wrong": round(float((bad[~wrong] >= mine["threshold"]).mean()), 3),
                 "native_median_word_score": float(np.median(scores)),
                 "native_words_below_70": round(float((scores < 70).mean()), 3),
             })  # fmt: skip

@@ -7,8 +7,9 @@ readings from units planted wrong (the reading scored against a script with one 
 for its minimal pair). Its probability is the English decision's (:mod:`orato.scoring.decision`)
 "another sound (or none) was said", and the scores follow the English decision's shape as is
 (:func:`~orato.scoring.decision.decided_scores`): a unit judged wrong falls to the red band,
-its word to where raters put a word with one wrong sound; a unit judged right scores from 100
-(surely right) down to the red band's top at the threshold, so a native reading stays green.
+its word to where raters put a word with one wrong sound; a unit judged right is native-like
+(90-100) while the evidence favours it and falls to the red band's top only as the evidence
+leans towards another sound (:func:`right_quality`), so a native reading stays green.
 
 The English decision's fitted weights cannot be reused: its inputs are hama's posteriors and
 pocketsphinx's HMM likelihoods, which have no French or Spanish models, and the scorer's
@@ -29,6 +30,10 @@ from orato.scoring.unit_features import BLANK, UnitFeatures
 
 QUALITY_SCALE = 100.0
 PARAMETERS = ("mean", "std", "coef", "intercept", "threshold")
+# The class-balanced calibration's probability at which the evidence is as likely from another
+# sound as from the expected one, and the floor of api-scoring.md 10.1's native-like band.
+EVEN_ODDS = 0.5
+NATIVE_LIKE = 90.0
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,21 @@ def _rivals(features: UnitFeatures) -> np.ndarray:
 
 
 def right_quality(probability: np.ndarray, threshold: float) -> np.ndarray:
-    """0-100 for a unit judged right: 100 when surely right, the red band's top at the threshold."""
-    share = np.clip(probability / max(threshold, 1e-9), 0.0, 1.0)
-    return QUALITY_SCALE - (QUALITY_SCALE - RED_TOP) * share
+    """0-100 for a unit judged right: 100 when surely right, the native-like band's floor at
+    even odds, the red band's top at the threshold.
+
+    The calibration is class-balanced, so below EVEN_ODDS the evidence favours the expected
+    sound: such a unit is shown native-like, as a rater would hear it, and only evidence that
+    leans towards another sound (between even odds and the threshold) takes it down towards
+    the red band. A straight fall from 100 to the threshold put a native unit with half the
+    threshold's probability at 80, short of native-like.
+    """
+    doubt = np.clip((probability - EVEN_ODDS) / max(threshold - EVEN_ODDS, 1e-9), 0.0, 1.0)
+    trust = np.clip(probability / EVEN_ODDS, 0.0, 1.0)
+    below = QUALITY_SCALE - (QUALITY_SCALE - NATIVE_LIKE) * trust
+    above = NATIVE_LIKE - (NATIVE_LIKE - RED_TOP) * doubt
+    quality: np.ndarray = np.where(probability <= EVEN_ODDS, below, above)
+    return quality
 
 
 def _predictions(probability: np.ndarray, threshold: float, features: UnitFeatures, n_words: int) -> Predictions:
