@@ -40,8 +40,8 @@ FOLDS = 4  # 25 % of the speakers held out per fold; 5 folds did not fit the CPU
 # CTC head is fold 0's, trained without these speakers.
 HELD_OUT_FOLD = 0
 SEED = 762
-# Seeds per shipped scorer (ScorerEnsemble): four seeds' mean beat one seed on fold 0 and on
-# inner fold 1 (model card); the other candidates are compared with one seed each.
+# Seeds per shipped scorer (ScorerEnsemble): four seeds' mean beat one seed on fold 0 and pooled
+# over the four folds (model card); the other candidates are compared with one seed each.
 ENSEMBLE = 4
 MEMBER_SEED_STEP = 100
 THREADS = 2
