@@ -22,7 +22,8 @@ from torch import nn
 
 from orato.acoustic.phones import BLANK, N_CLASSES, phone_ids
 from orato.scoring.ctc_head import BLOCKS, KERNEL, WIDTH
-from orato.scoring.evidence import ALIGN_FRAMES_PER_ENCODER_FRAME, Evidence
+from orato.scoring.evidence import Evidence
+from orato.scoring.script_span import ALIGN_FRAMES_PER_ENCODER_FRAME
 from training.corpus import Utterance
 
 STATE_DIM = 512

@@ -29,8 +29,8 @@ from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAl
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import EncodedAudio, WhisperFeatures
 from orato.registry import models as registry
-from orato.scoring.script_span import ALIGN_FRAMES_PER_ENCODER_FRAME as ALIGN_FRAMES_PER_ENCODER_FRAME
 from orato.scoring.script_span import (
+    ALIGN_FRAMES_PER_ENCODER_FRAME,
     SAMPLES_PER_ALIGN_FRAME,
     Hearing,
     ScriptPart,

@@ -15,8 +15,9 @@ import numpy as np
 
 from orato.acoustic.aligner import Alignment
 from orato.acoustic.phones import BLANK, phone_ids
-from orato.scoring.evidence import ALIGN_FRAMES_PER_ENCODER_FRAME, Evidence
+from orato.scoring.evidence import Evidence
 from orato.scoring.gop import LOG_FLOOR, competitor_posteriors, insertion_log_probs
+from orato.scoring.script_span import ALIGN_FRAMES_PER_ENCODER_FRAME
 
 # GOP runs on stretches of at most this many 20 ms frames (8 s, cut between words): its cost
 # is frames x phones, so shorter stretches make a 2-minute passage several times cheaper, and
