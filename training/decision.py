@@ -27,12 +27,14 @@ from orato.acoustic.phones import phone_name
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import (
+    NO_SPREAD,
     DecidedScores,
     MispronunciationDecision,
     PhoneVerdicts,
     competitors,
     decided_scores,
     decision_inputs,
+    logistic,
 )
 from orato.scoring.engine import assessment
 from orato.scoring.evidence import Evidence, evidence_from_arrays
@@ -69,6 +71,8 @@ FALSE_ALARM_BUDGET = 0.005
 # 2.5 readings, while nearly every substituted phone the decision lets pass is contested.
 CONTESTED_BUDGET = 0.02
 HAMA_WEIGHTS = (0.0, 0.5, 1.0)
+# Where a rival's lead (log shares) starts to cap a phone, tried from the first to the last.
+CONTEST_STARTS = (0.0, 1.0, 2.0, 3.0, 4.0)
 GREEN, RED = 80, 70
 
 
@@ -218,9 +222,8 @@ def choose(readings: list[Reading]) -> tuple[dict[str, np.ndarray], dict[str, ob
     swaps = 0
     for fold in sorted({r.fold for r in readings}):
         fit = fit_logistic(*labelled([r for r in readings if r.fold != fold])[:2])
-        model = MispronunciationDecision({**fit, "threshold": np.asarray(1.0)})
         x, y, twins = labelled([r for r in readings if r.fold == fold])
-        probabilities.append(model.probability(x)), labels.append(y), twin_flags.append(twins)
+        probabilities.append(logistic(x, fit)), labels.append(y), twin_flags.append(twins)
     for r in (r for r in readings if r.swap is not None):
         swaps += 1
         for weight in HAMA_WEIGHTS:
@@ -255,6 +258,19 @@ def contested_margin(readings: list[Reading], hama_weight: float) -> tuple[float
     return margin, float(np.mean(np.asarray(swapped) > margin))
 
 
+def contest_start(readings: list[Reading], weights: dict[str, np.ndarray]) -> tuple[float, dict[str, int]]:
+    """The latest of CONTEST_STARTS that leaves the fewest swapped phones of people's
+    ``readings`` at >= 95 naming the script's phone (a later start caps fewer rightly said
+    phones, whose scores the experts' phone marks agree with), and each start's count."""
+    people = [r for r in readings if r.voice is None]
+    counts = {}
+    for start in CONTEST_STARTS:
+        decision = MispronunciationDecision({**weights, "contested_start": np.asarray(start)})
+        counts[start] = int(table(people, answerer(decision))["at_95_naming_script_phone"])
+    fewest = min(counts.values())
+    return max(s for s, n in counts.items() if n == fewest), {str(s): n for s, n in counts.items()}
+
+
 # --- the issue's table, as the API answers -------------------------------------------------
 
 
@@ -273,7 +289,7 @@ Answerer = Callable[[Reading], Answer]
 
 def no_verdicts(n: int) -> PhoneVerdicts:
     """Every phone judged right and uncontested: the scorer's estimates as they are."""
-    return PhoneVerdicts(np.zeros(n), np.zeros(n, bool), np.zeros(n, int), np.zeros(n, bool))
+    return PhoneVerdicts(np.zeros(n), np.zeros(n, bool), np.zeros(n, int), np.zeros(n))
 
 
 def answer_now(r: Reading) -> Answer:
@@ -297,7 +313,8 @@ def answerer(decision: MispronunciationDecision | None) -> Answerer:
             threshold = 1.0
         else:
             verdicts, threshold = decision(r.features), decision.threshold
-        a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, threshold))
+        spread = NO_SPREAD if decision is None else decision.sentence_spread
+        a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, threshold, spread))
         return _answer(a, [word_estimate(w) for w in a.words], sentence_pronunciation(a.pronunciation, r.spoken))
 
     return answer
@@ -389,7 +406,8 @@ def expert_agreement(
         n = len(f.phone_index)
         verdicts = no_verdicts(n) if decision is None else decision(f)
         threshold = 1.0 if decision is None else decision.threshold
-        scores = decided_scores(p, verdicts, f.word_of_phone, threshold)
+        spread = NO_SPREAD if decision is None else decision.sentence_spread
+        scores = decided_scores(p, verdicts, f.word_of_phone, threshold, spread)
         spoken = spoken_words(f)
         experts = {
             "phone": np.concatenate([w.phone_accuracy if w.phone_accuracy is not None else np.full(len(w.phones), np.nan)
@@ -406,6 +424,16 @@ def expert_agreement(
             pairs.setdefault(level, ([], []))[0].append(np.asarray(values, float))
             pairs[level][1].append(experts[level])
     return {level: round(pearson(np.concatenate(a), np.concatenate(b)), 3) for level, (a, b) in pairs.items()}
+
+
+def sentence_spread(corpus: list[Utterance], folds: dict[str, int], scorer_name: str) -> dict[str, np.ndarray]:
+    """The stretch of the scorer's sentence read-out (``SentenceSpread``): about the held-out
+    estimates' mean, by the experts' spread over theirs, on the tuning folds' utterances."""
+    predictions = load_held_out(CV_DIR / f"{scorer_name}.held_out.npz")
+    tuning = [u for u in corpus if folds[u.speaker] != HELD_OUT_FOLD and u.uttid in predictions]
+    estimates = np.asarray([predictions[u.uttid].sentence_accuracy for u in tuning]) * 10.0
+    experts = np.asarray([u.accuracy for u in tuning], float) * 10.0
+    return {"sentence_center": np.asarray(estimates.mean()), "sentence_gain": np.asarray(experts.std() / estimates.std())}
 
 
 def plausible_only(readings: list[Reading]) -> list[Reading]:
@@ -430,12 +458,16 @@ def main(argv: list[str] | None = None) -> int:
     tuning = [r for r in readings + (voiced if args.voices else []) if r.fold != HELD_OUT_FOLD]
     held_out = [r for r in readings if r.fold == HELD_OUT_FOLD]
     chosen, inner = choose(tuning)
-    weights = {**fit_logistic(*labelled(tuning)[:2]), **chosen}
+    weights = {**fit_logistic(*labelled(tuning)[:2]), **chosen, **sentence_spread(corpus, folds, args.scorer)}
+    start, at_95_by_start = contest_start(tuning, weights)
+    weights["contested_start"] = np.asarray(start)
+    inner["swapped_at_95_by_contest_start"] = at_95_by_start
     decision = MispronunciationDecision(weights)
     answers = {"now": answer_now, "estimates": answerer(None), "decision": answerer(decision)}
     report: dict[str, object] = {
         "held_out_fold": HELD_OUT_FOLD, "false_alarm_budget": FALSE_ALARM_BUDGET, "fitted_on_voices": args.voices,
         "tuning_readings": len(tuning), "inner_folds": inner,
+        "sentence_spread": {k: round(float(weights[k]), 3) for k in ("sentence_center", "sentence_gain")},
         "all_swaps": {name: table(held_out, a) for name, a in answers.items()},
         "plausible_swaps": {name: table(plausible_only(held_out), a) for name, a in answers.items()},
         "expert_agreement": {name: expert_agreement(corpus, folds, args.scorer, d)

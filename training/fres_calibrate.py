@@ -40,9 +40,10 @@ from orato.errors import OratoError, WordAlignmentError
 from orato.lang import analyse_script
 from orato.lang.espeak import ipa_words
 from orato.lang.romance_units import UNIT_INDEX, Language, espeak_units
-from orato.scoring.calibration import EVEN_ODDS, PARAMETERS, logistic
+from orato.scoring.calibration import EVEN_ODDS, PARAMETERS
 from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
+from orato.scoring.decision import logistic
 from orato.scoring.unit_features import FEATURES, UnitFeatures, dialect_classes, unit_features, within_language
 from training.fres_corpus import CACHE_DIR, FRES_DIR
 from training.fres_heads import HEADS_DIR, HOLDOUTS

@@ -28,7 +28,8 @@ import numpy as np
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.lang import analyse_script
 from orato.lang.romance_units import Language
-from orato.scoring.calibration import UnitCalibration, logistic
+from orato.scoring.calibration import UnitCalibration
+from orato.scoring.decision import logistic
 from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
 from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from orato.lang.romance_units import Language
-from orato.scoring.decision import RED_TOP, DecidedScores, PhoneVerdicts, decided_scores
+from orato.scoring.decision import RED_TOP, DecidedScores, PhoneVerdicts, decided_scores, logistic
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions
 from orato.scoring.unit_features import BLANK, UnitFeatures
 
@@ -41,13 +41,6 @@ class CalibratedScores:
     verdicts: PhoneVerdicts
     predictions: Predictions
     scores: DecidedScores
-
-
-def logistic(inputs: np.ndarray, weights: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The calibration's probability that another sound was said, per row of ``inputs``."""
-    z = (inputs - weights["mean"]) / weights["std"] @ weights["coef"] + weights["intercept"]
-    probability: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
-    return probability
 
 
 class UnitCalibration:
@@ -70,7 +63,7 @@ class UnitCalibration:
         wrong = (probability >= threshold) & features.spoken
         heard = _rivals(features)
         # No contested band: the calibration's probability already says how near a rival came.
-        verdicts = PhoneVerdicts(probability, wrong, heard, np.zeros(len(probability), dtype=bool))
+        verdicts = PhoneVerdicts(probability, wrong, heard, np.zeros(len(probability)))
         predictions = _predictions(probability, threshold, features, n_words)
         return CalibratedScores(verdicts, predictions, decided_scores(predictions, verdicts, features.word_of_unit, threshold))
 

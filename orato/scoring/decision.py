@@ -16,8 +16,8 @@ A phone judged wrong and its word go to the red band, the lower the surer the de
 experts give a word with one wrong sound a median 3 of 10), and the sentence loses the words'
 expected falls spread over its words. Phones judged right keep the scorer's scores, so a
 native reading keeps its native band, except that a phone whose evidence names another sound
-as clearly likelier than itself is not shown native-like (a learner would read "excellent"
-beside the very sound they said wrong).
+as likelier than itself is not shown native-like, the less so the likelier the other sound (a
+learner would read "excellent" beside the very sound they said wrong).
 """
 
 from __future__ import annotations
@@ -50,12 +50,16 @@ GOP_SHARES = 3  # gop_features' first columns are summaries, then the 40 shares
 RED_TOP = 60.0
 RED_FLOOR = 30.0
 QUALITY_SCALE = 100.0
-# A phone the decision lets pass although a competitor is likelier than it by more than the
-# weights' ``contested_margin`` (log shares, hama's weighted by ``contested_hama_weight``)
-# scores at most this, less CONTESTED_SLOPE per point the scorer had it below 100: a sure 100
+# A phone the decision lets pass although a competitor is likelier than it (log shares, hama's
+# weighted by ``contested_hama_weight``) by more than the weights' ``contested_start`` is
+# contested: by ``contested_margin`` or more it scores at most CONTESTED_TOP, and less likely
+# rivals cap it proportionally less, from 100 at the start (a cliff at the margin let a rival
+# likelier by 5 log shares leave a wrong "but" at 95 while one likelier by 6.5 took it to 85;
+# a start above 0 spares the many rightly said phones a rival barely passes). The cap also falls
+# CONTESTED_SLOPE per point the scorer had the phone below 100: a sure 100 with a clear rival
 # lands in the middle of "very good" (80-90), short of "native-like" (api-scoring.md 10.1), and
-# a phone the scorer already doubted stays below one it did not (a flat cap made a wrong
-# vowel and the right one both 85). It names the competitor; its word keeps the scorer's estimate.
+# a phone the scorer already doubted stays below one it did not (a flat cap made a wrong vowel
+# and the right one both 85). It names the competitor; its word keeps the scorer's estimate.
 CONTESTED_TOP = 85.0
 CONTESTED_SLOPE = 0.5
 
@@ -65,7 +69,31 @@ class PhoneVerdicts:
     probability: np.ndarray  # [n_phones] that another sound (or none) was said
     wrong: np.ndarray  # [n_phones] bool: judged wrong
     heard: np.ndarray  # [n_phones] class of the likeliest competitor (never the expected phone)
-    contested: np.ndarray  # [n_phones] bool: not judged wrong, but that competitor is clearly likelier
+    # [n_phones] in [0, 1], for phones not judged wrong: how far that competitor's lead over the
+    # expected phone has gone from the contest's start to the contested margin (0: not contested)
+    contest: np.ndarray
+
+
+@dataclass(frozen=True)
+class SentenceSpread:
+    """The scorer's sentence read-out (0-100) stretched about its mean by ``gain``.
+
+    A regression's estimates are shrunk towards the mean by its errors, and a mean of four
+    seeds' more so: a native reading the experts would mark 10 of 10 came out near 90 and a
+    learner marked 4 near 50. ``training.decision`` sets the gain to the ratio of the experts'
+    spread to the held-out estimates' (speaker folds no other choice is made on), so the scores
+    spread over the bands as the experts' marks do; a linear stretch keeps their order, and so
+    their Pearson with the experts, but where the clip to 0-100 flattens the top.
+    """
+
+    center: float = 0.0
+    gain: float = 1.0
+
+    def __call__(self, sentence: float) -> float:
+        return self.center + self.gain * (sentence - self.center)
+
+
+NO_SPREAD = SentenceSpread()
 
 
 @dataclass(frozen=True)
@@ -99,18 +127,26 @@ def competitors(features: PhoneFeatures, hama_weight: float) -> tuple[np.ndarray
     return heard, margin
 
 
+def logistic(inputs: np.ndarray, weights: Mapping[str, np.ndarray]) -> np.ndarray:
+    """A logistic regression's probability per row of ``inputs``: weights ``mean`` and ``std``
+    (standardisation), ``coef`` and ``intercept``."""
+    z = (inputs - weights["mean"]) / weights["std"] @ weights["coef"] + weights["intercept"]
+    probability: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+    return probability
+
+
 class MispronunciationDecision:
     """Weights: ``mean``, ``std``, ``coef``, ``intercept``, ``threshold``, ``hama_weight``,
-    ``contested_hama_weight``, ``contested_margin``."""
+    ``contested_hama_weight``, ``contested_start``, ``contested_margin``, ``sentence_center``,
+    ``sentence_gain``."""
 
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         self._w = {k: np.asarray(v, np.float64) for k, v in weights.items()}
         self.threshold = float(self._w["threshold"])
+        self.sentence_spread = SentenceSpread(float(self._w["sentence_center"]), float(self._w["sentence_gain"]))
 
     def probability(self, inputs: np.ndarray) -> np.ndarray:
-        z = (inputs - self._w["mean"]) / self._w["std"] @ self._w["coef"] + self._w["intercept"]
-        probability: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
-        return probability
+        return logistic(inputs, self._w)
 
     def __call__(self, features: PhoneFeatures) -> PhoneVerdicts:
         probability = self.probability(decision_inputs(features))
@@ -118,22 +154,26 @@ class MispronunciationDecision:
         margin = competitors(features, float(self._w["contested_hama_weight"]))[1]
         spoken = features.groups["alignment"][:, SPOKEN_COLUMN] > 0  # an unspoken word scores 0 anyway
         wrong = (probability >= self.threshold) & spoken
-        contested = (margin > float(self._w["contested_margin"])) & spoken & ~wrong
-        return PhoneVerdicts(probability, wrong, heard, contested)
+        start, full = float(self._w["contested_start"]), float(self._w["contested_margin"])
+        contest = np.clip((margin - start) / (full - start), 0.0, 1.0) * (spoken & ~wrong)
+        return PhoneVerdicts(probability, wrong, heard, contest)
 
 
 def decided_scores(
-    predictions: Predictions, verdicts: PhoneVerdicts, word_of_phone: np.ndarray, threshold: float
+    predictions: Predictions, verdicts: PhoneVerdicts, word_of_phone: np.ndarray, threshold: float, spread: SentenceSpread = NO_SPREAD
 ) -> DecidedScores:
-    """The scorer's estimates with the decision applied (module docstring)."""
+    """The scorer's estimates with the decision applied (module docstring), the sentence's
+    stretched by ``spread``."""
     phones = np.clip(predictions.phone_accuracy / PHONE_SCALE * QUALITY_SCALE, 0.0, QUALITY_SCALE)
     words = np.clip(predictions.word_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE), 0.0, QUALITY_SCALE)
-    sentence = float(np.clip(predictions.sentence_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE), 0.0, QUALITY_SCALE))
+    estimate = spread(predictions.sentence_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE))
+    sentence = float(np.clip(estimate, 0.0, QUALITY_SCALE))
     certainty = np.clip((verdicts.probability - threshold) / max(1.0 - threshold, 1e-9), 0.0, 1.0)
     red = RED_TOP - (RED_TOP - RED_FLOOR) * certainty
     phones = np.where(verdicts.wrong, np.minimum(phones, red), phones)
-    contested_top = CONTESTED_TOP - CONTESTED_SLOPE * (QUALITY_SCALE - phones)
-    phones = np.where(verdicts.contested, np.minimum(phones, contested_top), phones)
+    # an uncontested phone's cap is above its score: only contested phones move
+    contested_top = QUALITY_SCALE - (QUALITY_SCALE - CONTESTED_TOP) * verdicts.contest
+    phones = np.minimum(phones, contested_top - CONTESTED_SLOPE * (QUALITY_SCALE - phones))
     decided = words.copy()
     sure = np.zeros(len(words))  # per word, the probability of its surest wrong phone
     for phone in np.flatnonzero(verdicts.wrong):

@@ -91,7 +91,9 @@ class PronunciationEngine:
         )
         predictions = self._scorer(features, len(words))
         verdicts = self._decision(features)
-        scores = decided_scores(predictions, verdicts, features.word_of_phone, self._decision.threshold)
+        scores = decided_scores(
+            predictions, verdicts, features.word_of_phone, self._decision.threshold, self._decision.sentence_spread
+        )
         return assessment(evidence, features, predictions, verdicts, scores)
 
 
@@ -139,9 +141,9 @@ def assessment(
 
 def _most_like(shares: np.ndarray, verdicts: PhoneVerdicts, phone: int) -> str:
     """The competitor the decision found when it judged the phone wrong or found that
-    competitor likelier than the phone, else the phone whose substitution the CTC head finds
+    competitor likelier than the phone (contested), else the phone whose substitution the CTC head finds
     likeliest (deletion aside)."""
-    if verdicts.wrong[phone] or verdicts.contested[phone]:
+    if verdicts.wrong[phone] or verdicts.contest[phone] > 0:
         return phone_name(int(verdicts.heard[phone]))
     candidates = shares.copy()
     candidates[BLANK] = -np.inf
