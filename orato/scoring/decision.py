@@ -79,11 +79,11 @@ class SentenceSpread:
     """The scorer's sentence read-out (0-100) stretched about its mean by ``gain``.
 
     A regression's estimates are shrunk towards the mean by its errors, and a mean of four
-    seeds' more so: a native reading the experts would mark 10 of 10 came out near 90 and a
-    learner marked 4 near 50. ``training.decision`` sets the gain to the ratio of the experts'
-    spread to the held-out estimates' (speaker folds no other choice is made on), so the scores
-    spread over the bands as the experts' marks do; a linear stretch keeps their order, and so
-    their Pearson with the experts, but where the clip to 0-100 flattens the top.
+    seeds' more so: on held-out speakers their spread is 0.8 of the experts', so a native
+    reading the experts would mark 10 of 10 came out near 90. ``training.decision`` sets the
+    gain to the ratio of the experts' spread to the held-out estimates' (the tuning folds'), so
+    the scores spread over the bands as the experts' marks do; a linear stretch keeps their
+    order, and so their Pearson with the experts, but where the clip to 0-100 flattens the top.
     """
 
     center: float = 0.0
@@ -155,7 +155,7 @@ class MispronunciationDecision:
         spoken = features.groups["alignment"][:, SPOKEN_COLUMN] > 0  # an unspoken word scores 0 anyway
         wrong = (probability >= self.threshold) & spoken
         start, full = float(self._w["contested_start"]), float(self._w["contested_margin"])
-        contest = np.clip((margin - start) / (full - start), 0.0, 1.0) * (spoken & ~wrong)
+        contest = np.clip((margin - start) / max(full - start, 1e-9), 0.0, 1.0) * (spoken & ~wrong)
         return PhoneVerdicts(probability, wrong, heard, contest)
 
 
