@@ -27,7 +27,6 @@ from orato.acoustic.phones import phone_name
 from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import (
-    NO_SPREAD,
     DecidedScores,
     MispronunciationDecision,
     PhoneVerdicts,
@@ -292,11 +291,22 @@ def no_verdicts(n: int) -> PhoneVerdicts:
     return PhoneVerdicts(np.zeros(n), np.zeros(n, bool), np.zeros(n, int), np.zeros(n))
 
 
+def decided(
+    decision: MispronunciationDecision | None, features: PhoneFeatures, predictions: Predictions
+) -> tuple[PhoneVerdicts, DecidedScores]:
+    """The decision's verdicts and scores on a reading, or without a decision the scorer's
+    estimates as they are."""
+    if decision is None:
+        verdicts = no_verdicts(len(features.phone_index))
+        return verdicts, decided_scores(predictions, verdicts, features.word_of_phone, 1.0)
+    verdicts = decision(features)
+    return verdicts, decision.scores(predictions, verdicts, features.word_of_phone)
+
+
 def answer_now(r: Reading) -> Answer:
     """The rules before this work: word = mean of its phones, sentence = mean of its words,
     no decision (sound_most_like: the head's likeliest sound, the expected one included)."""
-    verdicts = no_verdicts(len(r.features.phone_index))
-    a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, 1.0))
+    a = _assessed(r, *decided(None, r.features, r.predictions))
     phones = [[_phone_score(p.quality_score) for p in w.phones] for w in a.words]
     words = [round_half_up(sum(q) / len(q)) if w.spoken else 0 for w, q in zip(a.words, phones, strict=True)]
     return _answer(a, words, round_half_up(sum(words) / len(words)))
@@ -307,14 +317,7 @@ def answerer(decision: MispronunciationDecision | None) -> Answerer:
     decision when one is given."""
 
     def answer(r: Reading) -> Answer:
-        n = len(r.features.phone_index)
-        if decision is None:
-            verdicts = no_verdicts(n)
-            threshold = 1.0
-        else:
-            verdicts, threshold = decision(r.features), decision.threshold
-        spread = NO_SPREAD if decision is None else decision.sentence_spread
-        a = _assessed(r, verdicts, decided_scores(r.predictions, verdicts, r.features.word_of_phone, threshold, spread))
+        a = _assessed(r, *decided(decision, r.features, r.predictions))
         return _answer(a, [word_estimate(w) for w in a.words], sentence_pronunciation(a.pronunciation, r.spoken))
 
     return answer
@@ -403,11 +406,7 @@ def expert_agreement(
     pairs: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
     for utt in (u for u in corpus if folds[u.speaker] == fold and u.uttid in predictions):
         f, p = features[utt.uttid], predictions[utt.uttid]
-        n = len(f.phone_index)
-        verdicts = no_verdicts(n) if decision is None else decision(f)
-        threshold = 1.0 if decision is None else decision.threshold
-        spread = NO_SPREAD if decision is None else decision.sentence_spread
-        scores = decided_scores(p, verdicts, f.word_of_phone, threshold, spread)
+        scores = decided(decision, f, p)[1]
         spoken = spoken_words(f)
         experts = {
             "phone": np.concatenate([w.phone_accuracy if w.phone_accuracy is not None else np.full(len(w.phones), np.nan)

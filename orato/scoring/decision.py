@@ -158,6 +158,10 @@ class MispronunciationDecision:
         contest = np.clip((margin - start) / max(full - start, 1e-9), 0.0, 1.0) * (spoken & ~wrong)
         return PhoneVerdicts(probability, wrong, heard, contest)
 
+    def scores(self, predictions: Predictions, verdicts: PhoneVerdicts, word_of_phone: np.ndarray) -> DecidedScores:
+        """The scorer's ``predictions`` with these ``verdicts`` applied and the sentence spread."""
+        return decided_scores(predictions, verdicts, word_of_phone, self.threshold, self.sentence_spread)
+
 
 def decided_scores(
     predictions: Predictions, verdicts: PhoneVerdicts, word_of_phone: np.ndarray, threshold: float, spread: SentenceSpread = NO_SPREAD

@@ -27,7 +27,7 @@ from orato.scoring.assessment import (
     WordAssessment,
 )
 from orato.scoring.ctc_head import CtcHead
-from orato.scoring.decision import DecidedScores, MispronunciationDecision, PhoneVerdicts, decided_scores
+from orato.scoring.decision import DecidedScores, MispronunciationDecision, PhoneVerdicts
 from orato.scoring.evidence import Evidence, EvidenceModels, gather_evidence
 from orato.scoring.features import PhoneFeatures, phone_features
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions, ScorerEnsemble
@@ -91,9 +91,7 @@ class PronunciationEngine:
         )
         predictions = self._scorer(features, len(words))
         verdicts = self._decision(features)
-        scores = decided_scores(
-            predictions, verdicts, features.word_of_phone, self._decision.threshold, self._decision.sentence_spread
-        )
+        scores = self._decision.scores(predictions, verdicts, features.word_of_phone)
         return assessment(evidence, features, predictions, verdicts, scores)
 
 
