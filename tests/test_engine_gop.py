@@ -62,3 +62,15 @@ def test_the_heard_phone_wins() -> None:
     assert shares[0, 5] > np.log(0.9)
     assert int(np.argmax(shares[1])) == 9
     assert shares[1, 7] < np.log(0.01)
+
+
+def test_too_few_frames_give_no_insertion_odds_and_floored_shares_never_nan() -> None:
+    """Three frames cannot hold "5 5 5" (repeats need a blank between them): every path is
+    impossible, and what comes out must still be numbers the scorer can read."""
+    logp = _random_log_posteriors(np.random.default_rng(3), 3)
+    labels = np.asarray([5, 5, 5])
+    with np.errstate(all="raise"):
+        insertions = insertion_log_probs(logp, labels)
+        shares = competitor_posteriors(logp, labels)
+    assert np.all(insertions == -np.inf)
+    assert np.all(np.isfinite(shares))

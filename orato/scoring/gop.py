@@ -163,6 +163,9 @@ def insertion_log_probs(logp: np.ndarray, labels: np.ndarray) -> np.ndarray:
     )
     total[:, BLANK] = NEG_INF
     expected = np.logaddexp(alpha_p[-1, -1], alpha_p[-1, -2])
+    if not np.isfinite(expected):
+        # Frames too few for the expected sequence hold none with a phone more: no odds (not NaN).
+        return np.full_like(total, NEG_INF)
     return total - expected
 
 
@@ -180,5 +183,6 @@ def competitor_posteriors(logp: np.ndarray, labels: np.ndarray) -> np.ndarray:
     like. Floors at :data:`LOG_FLOOR` so the scorers never see -inf.
     """
     scores = competitor_log_probs(logp, labels)
-    shares = scores - _logsumexp(scores, axis=1)[:, None]
+    with np.errstate(invalid="ignore"):  # a phone no competitor can fill (-inf - -inf) is floored below
+        shares = scores - _logsumexp(scores, axis=1)[:, None]
     return np.maximum(np.nan_to_num(shares, nan=LOG_FLOOR, neginf=LOG_FLOOR), LOG_FLOOR)
