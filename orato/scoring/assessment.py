@@ -9,7 +9,9 @@ how the other works.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class UtteranceAssessment:
     total: float
     # Sentence pronunciation on the contract's 0-100 scale (speechace_score.pronunciation).
     pronunciation: float
+    # The mean Whisper encoder state over the speech (delivery.voice_state), which the fluency
+    # and prosody models hear; None from an engine without one.
+    voice: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def shifted(assessment: UtteranceAssessment, frames: int) -> UtteranceAssessment:

@@ -28,6 +28,7 @@ from orato.scoring.assessment import (
 )
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import DecidedScores, MispronunciationDecision, PhoneVerdicts
+from orato.scoring.delivery import voice_state
 from orato.scoring.evidence import Evidence, EvidenceModels, gather_evidence
 from orato.scoring.features import PhoneFeatures, phone_features
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions, ScorerEnsemble
@@ -134,6 +135,9 @@ def assessment(
         accuracy=predictions.sentence_accuracy,
         total=predictions.sentence_total,
         pronunciation=scores.sentence,
+        voice=voice_state(
+            evidence.states, [(p.start, p.end) for w in evidence.alignment.words if w.spoken for p in w.phones]
+        ),
     )
 
 

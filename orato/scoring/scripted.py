@@ -250,10 +250,11 @@ class _DeliveryScorer:
         self.metrics = fluency_metrics(self.words, attempt.segments)
         self.track = track
         self._proficiency = (attempt.assessment.accuracy, attempt.assessment.total)
+        self._voice = attempt.assessment.voice
         self._scorer = load_delivery_scorer()
 
     def score(self, name: str, metrics: Metrics, words: Sequence[TimedWord]) -> int:
-        return self._scorer.score(name, SpanEvidence(metrics, words, self.track, self._proficiency))
+        return self._scorer.score(name, SpanEvidence(metrics, words, self.track, self._proficiency, self._voice))
 
 
 def _fluency(attempt: Attempt, delivery: _DeliveryScorer) -> Fluency:

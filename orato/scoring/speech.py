@@ -49,6 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from faster_whisper import WhisperModel
 
 from orato.acoustic.language import dialect_language
@@ -206,7 +207,7 @@ def score_speech(
     words = _heard_words(transcript, analysis, assessment, variants, track, prepared)
     segments = _sentences(analysis)
     proficiency = (assessment.accuracy, assessment.total)
-    fluency, segment_scores, fluency_score = _fluency(words, segments, track, proficiency)
+    fluency, segment_scores, fluency_score = _fluency(words, segments, track, proficiency, assessment.voice)
     language = judge(transcript.text, prepared.dialect, prepared.relevance_context, prepared.feedback)
     scores = {"pronunciation": overall_pronunciation(words, assessment, prepared.strict), "fluency": fluency_score,
               **language.scores}  # fmt: skip
@@ -344,6 +345,7 @@ def _fluency(
     segments: Sequence[tuple[int, int]],
     track: ProsodyTrack,
     proficiency: tuple[float, float],
+    voice: np.ndarray | None,
 ) -> tuple[FluencyMetrics, tuple[dict[str, int], ...], int]:
     """9.7 over the transcript's sentences, fillers counted as pause time (not as words)."""
     kept = [i for i, w in enumerate(words) if not w.filler]
@@ -353,7 +355,7 @@ def _fluency(
     scorer = load_delivery_scorer()
 
     def delivery(metrics: Metrics, own: Sequence[TimedWord]) -> int:
-        return scorer.score("fluency", SpanEvidence(metrics, own, track, proficiency))
+        return scorer.score("fluency", SpanEvidence(metrics, own, track, proficiency, voice))
 
     per_segment, scores = [], []
     for (a, b), (la, lb), metrics in zip(segments, local, measured.segments, strict=True):

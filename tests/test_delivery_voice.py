@@ -1,0 +1,40 @@
+"""The delivery models' voice state: what the engine hands over, and both ways of scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from orato.acoustic.pitch import ProsodyTrack
+from orato.scoring.delivery import SpanEvidence, load_delivery_scorer, voice_state
+from orato.scoring.fluency import TimedWord, fluency_metrics
+
+WORDS = [
+    TimedWord(True, 10, 40, 80, (80,), (10.0, 10.0, 10.0), ((20.0, 30.0, 1),)),
+    TimedWord(True, 50, 90, 70, (70,), (20.0, 20.0), ((60.0, 80.0, 1),)),
+]
+
+
+def test_the_voice_state_is_the_mean_over_the_spoken_phones_in_encoder_frames() -> None:
+    states = np.arange(20, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+    # 10 ms frames 4-13: encoder frames 2 to 6 (the last one half covered).
+    voice = voice_state(states, [(4.0, 8.0), (8.0, 13.0)])
+    assert voice is not None
+    np.testing.assert_allclose(voice, [4.0, 4.0, 4.0])
+    assert voice_state(states, []) is None
+    # Phones aligned past the states' end still give the last state, never an empty mean.
+    late = voice_state(states, [(60.0, 60.0)])
+    assert late is not None and np.allclose(late, 19.0)
+
+
+def test_both_delivery_models_give_scores_and_the_voice_is_heard() -> None:
+    metrics = fluency_metrics(WORDS, [(0, 2)])
+    track = ProsodyTrack(np.linspace(100, 200, 100), np.full(100, 60.0))
+    plain = SpanEvidence(metrics.overall, WORDS, track, (7.0, 7.0))
+    scorer = load_delivery_scorer()
+    rng = np.random.default_rng(0)
+    voiced = [SpanEvidence(metrics.overall, WORDS, track, (7.0, 7.0), rng.normal(0, 1, 512)) for _ in range(2)]
+    for name in ("fluency", "prosody"):
+        scores = [scorer.score(name, e) for e in (plain, *voiced)]
+        assert all(0 <= s <= 100 for s in scores)
+        a, b = (scorer.ten_point(name, e) for e in voiced)
+        assert np.isfinite(a) and a != b
