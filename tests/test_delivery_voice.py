@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment
 from orato.acoustic.pitch import ProsodyTrack
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer, voice_state
 from orato.scoring.fluency import TimedWord, fluency_metrics
@@ -14,15 +15,24 @@ WORDS = [
 ]
 
 
+def _alignment(*words: tuple[bool, list[tuple[int, int]]]) -> Alignment:
+    """Words (spoken, phone extents in 10 ms frames)."""
+    return Alignment(tuple(
+        AlignedWord(i, spoken, tuple(AlignedPhone("AH", a, b, 0.0) for a, b in phones))
+        for i, (spoken, phones) in enumerate(words)
+    ), 200, False)  # fmt: skip
+
+
 def test_the_voice_state_is_the_mean_over_the_spoken_phones_in_encoder_frames() -> None:
     states = np.arange(20, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
-    # 10 ms frames 4-13: encoder frames 2 to 6 (the last one half covered).
-    voice = voice_state(states, [(4.0, 8.0), (8.0, 13.0)])
+    # 10 ms frames 4-13: encoder frames 2 to 6 (the last one half covered); the unspoken
+    # word's zero-width phone after them does not stretch the span.
+    voice = voice_state(states, _alignment((True, [(4, 8), (8, 13)]), (False, [(30, 30)])))
     assert voice is not None
     np.testing.assert_allclose(voice, [4.0, 4.0, 4.0])
-    assert voice_state(states, []) is None
+    assert voice_state(states, _alignment((False, [(4, 4)]))) is None
     # Phones aligned past the states' end still give the last state, never an empty mean.
-    late = voice_state(states, [(60.0, 60.0)])
+    late = voice_state(states, _alignment((True, [(60, 60)])))
     assert late is not None and np.allclose(late, 19.0)
 
 

@@ -41,6 +41,7 @@ from orato.scoring.delivery import (
     voice_state,
     with_squares,
 )
+from orato.scoring.evidence import evidence_from_arrays
 from orato.scoring.fluency import TimedWord, fluency_metrics
 from orato.scoring.rubric import round_half_up
 from orato.scoring.scorer import PHONE_SCALE, Predictions
@@ -127,8 +128,8 @@ def gather_voices(corpus: list[Utterance], cache: Path) -> dict[str, np.ndarray]
         if not path.exists():
             continue
         with np.load(path) as arrays:
-            phones, states = arrays["phones"], arrays["states"]
-        voice = voice_state(states, [(float(a), float(b)) for a, b in phones[phones[:, 1] > 0][:, 2:4]])
+            evidence = evidence_from_arrays(dict(arrays), [w.phones for w in utt.words])
+        voice = voice_state(evidence.states, evidence.alignment)
         if voice is not None:
             out[utt.uttid] = voice
     cache.parent.mkdir(parents=True, exist_ok=True)

@@ -23,11 +23,12 @@ from importlib import resources
 
 import numpy as np
 
+from orato.acoustic.aligner import Alignment
 from orato.acoustic.pitch import ProsodyTrack
 from orato.registry import models
+from orato.scoring.features import extents_20ms
 from orato.scoring.fluency import Metrics, Span, TimedWord
 from orato.scoring.rubric import round_half_up
-from orato.scoring.script_span import ALIGN_FRAMES_PER_ENCODER_FRAME
 
 WEIGHTS_PACKAGE = "orato.scoring.weights"
 DELIVERY_WEIGHTS = "delivery.npz"
@@ -184,16 +185,15 @@ def feature_vector(evidence: SpanEvidence, names: Sequence[str]) -> np.ndarray:
     return np.asarray([FEATURES[name](evidence) for name in names], float)
 
 
-def voice_state(states: np.ndarray, phones: Sequence[tuple[float, float]]) -> np.ndarray | None:
-    """The mean of the encoder ``states`` (20 ms) from the first spoken phone's start to the
-    last one's end (``phones``: their 10 ms frames, counted like the states): the voice of
-    the speech without the silence around it. None when no phone was spoken."""
-    if not phones or not len(states):
+def voice_state(states: np.ndarray, alignment: Alignment) -> np.ndarray | None:
+    """The mean of the encoder ``states`` (20 ms, counted like the ``alignment``'s frames) from
+    the first spoken phone's start to the last one's end: the voice of the speech without the
+    silence around it. None when no phone was spoken."""
+    spoken = np.asarray([w.spoken for w in alignment.words for _ in w.phones], bool)
+    if not spoken.any() or not len(states):
         return None
-    start = min(int(a) for a, _ in phones) // ALIGN_FRAMES_PER_ENCODER_FRAME
-    end = -(-int(max(b for _, b in phones)) // ALIGN_FRAMES_PER_ENCODER_FRAME)
-    start = min(start, len(states) - 1)
-    return np.asarray(states[start : max(end, start + 1)], np.float64).mean(0)
+    extents = extents_20ms(alignment, len(states))[spoken]
+    return np.asarray(states[extents[:, 0].min() : extents[:, 1].max()], np.float64).mean(0)
 
 
 def with_squares(x: np.ndarray) -> np.ndarray:

@@ -135,9 +135,7 @@ def assessment(
         accuracy=predictions.sentence_accuracy,
         total=predictions.sentence_total,
         pronunciation=scores.sentence,
-        voice=voice_state(
-            evidence.states, [(p.start, p.end) for w in evidence.alignment.words if w.spoken for p in w.phones]
-        ),
+        voice=voice_state(evidence.states, evidence.alignment),
     )
 
 
