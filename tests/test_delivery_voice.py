@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment
 from orato.acoustic.pitch import ProsodyTrack
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer, voice_state
-from orato.scoring.fluency import TimedWord, fluency_metrics
+from orato.scoring.fluency import FluencyMetrics, TimedWord, fluency_metrics
 
 WORDS = [
     TimedWord(True, 10, 40, 80, (80,), (10.0, 10.0, 10.0), ((20.0, 30.0, 1),)),
@@ -48,3 +50,23 @@ def test_both_delivery_models_give_scores_and_the_voice_is_heard() -> None:
         assert all(0 <= s <= 100 for s in scores)
         a, b = (scorer.ten_point(name, e) for e in voiced)
         assert np.isfinite(a) and a != b
+
+
+def test_an_unscripted_answer_is_scored_without_the_engine_verdicts_on_its_words() -> None:
+    """Score speech's words are a transcript: its fluency must not move with the engine's
+    verdicts on them (a mispronounced word is transcribed as a well-said other word), while a
+    reading's fluency does; its pronunciation comes from the voice alone, on 0-100."""
+    metrics = fluency_metrics(WORDS, [(0, 2)])
+    weak = [replace(w, quality=20, syllable_qualities=(20,)) for w in WORDS]
+    weak_metrics = fluency_metrics(weak, [(0, 2)])
+    voice = np.random.default_rng(1).normal(0, 1, 512)
+    scorer = load_delivery_scorer()
+
+    def fluency(scripted: bool, words: list[TimedWord], m: FluencyMetrics, proficiency: tuple[float, float]) -> float:
+        return scorer.ten_point("fluency", SpanEvidence(m.overall, words, None, proficiency, voice, scripted))
+
+    assert fluency(True, WORDS, metrics, (9.0, 9.0)) != fluency(True, weak, weak_metrics, (3.0, 3.0))
+    assert fluency(False, WORDS, metrics, (9.0, 9.0)) == fluency(False, weak, weak_metrics, (3.0, 3.0))
+    sentence = scorer.unscripted_pronunciation(voice)
+    assert 0.0 <= sentence <= 100.0
+    assert sentence != scorer.unscripted_pronunciation(-voice)

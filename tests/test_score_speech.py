@@ -15,7 +15,7 @@ import wave
 import numpy as np
 import pytest
 from fastapi import FastAPI
-from learner_speech import learner_clip
+from learner_speech import learner_clip, learner_clip_path, needs_real_learner_speech
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
 from test_score_endpoints import WAR, client, key, post, scoring_app  # noqa: F401
@@ -93,6 +93,27 @@ def test_a_learner_recording_gets_every_score_and_word_objects_like_score_text(
     assert first["phone_score_list"][0]["extent"][1] > first["phone_score_list"][0]["extent"][0]
     assert "stress_level" in first["syllable_score_list"][0]
     assert "relevance" not in score and "grammar" not in score and "detected_dialect" not in score
+
+
+# speechocean762 readings the experts rated weak (sentence accuracy 4 of 10) and strong (9-10)
+# whose transcripts, read as scripts, ranked them the wrong way round: the weak readings came
+# out as fluent other sentences and scored 67 and 60, two strong ones 55 and 60.
+WEAK_READINGS = ("096460008", "096450017")
+STRONG_READINGS = ("000750029", "021790075", "080570053")
+
+
+@needs_real_learner_speech
+def test_pronunciation_without_a_script_ranks_learners_as_the_experts_do(client: TestClient, key: str) -> None:
+    """A mispronounced word is transcribed as a well-said other word, so only the voice can
+    tell these weak readers from the strong ones (orato/scoring/speech.py)."""
+
+    def pronunciation(uttid: str) -> int:
+        audio = learner_clip_path(uttid).read_bytes()
+        return int(scored(post(client, SPEECH, key, audio=audio))["speechace_score"]["pronunciation"])
+
+    weak = [pronunciation(u) for u in WEAK_READINGS]
+    strong = [pronunciation(u) for u in STRONG_READINGS]
+    assert max(weak) < min(strong), (weak, strong)
 
 
 def test_strict_mode_scores_pronunciation_no_higher_and_usually_lower(client: TestClient, key: str) -> None:

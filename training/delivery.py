@@ -16,8 +16,13 @@ model (the figures and the voice ridge's estimate, with squares: stacking) and `
 voice estimates of utterances the voice ridge did not see (its own 4-fold held-out
 predictions), as its run-time input comes from speakers the voice ridge never heard; in the
 cross-validation those estimates come from an inner cross-validation over the training folds
-only. Settings are chosen on the held-out Pearson of folds 1-3 ("tuning"); fold 0's figure
-is reported apart, as no choice looked at it.
+only. Score speech gets two more: ``fluency/unscripted``, the stacked model without the
+figures that rest on the pronunciation engine's verdicts (a transcript is no script), and
+``pronunciation/voice``, the voice state -> the experts' sentence accuracy, with the stretch of
+its estimates to the experts' spread (``pronunciation/spread``). Settings are chosen on the
+held-out Pearson of folds 1-3 ("tuning"); fold 0's figure is reported apart, as no choice
+looked at it. ``--without-fold 0 --out DIR`` fits every model without fold 0's speakers, so that
+score speech can be measured on them (``training.speech_eval --delivery``).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from orato.lang.pronunciation import syllabify
 from orato.scoring.delivery import (
     FEATURES,
     SCORE_FEATURES,
+    SCRIPT_BOUND_FEATURES,
+    UNSCRIPTED_SCORES,
     VOICE_ESTIMATE,
     SpanEvidence,
     feature_vector,
@@ -173,27 +180,63 @@ def stacked_held_out(
     return predicted
 
 
-def figures(predicted: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> dict[str, float]:
-    """Held-out Pearson on the tuning folds, on fold 0 and pooled over all folds."""
+def unscripted(
+    x: np.ndarray, voices: np.ndarray, y: np.ndarray, fold_of: np.ndarray, voice_alpha: float
+) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """Score speech's model of a score: the stacked model without the script-bound figures
+    (``SCRIPT_BOUND_FEATURES``), on the voice ridge's settings; its penalty chosen on the
+    tuning folds like the others'."""
+    by_alpha = {alpha: figures(stacked_held_out(x, voices, y, fold_of, voice_alpha, alpha), y, fold_of) for alpha in ALPHAS}
+    alpha = max(by_alpha, key=lambda a: by_alpha[a]["tuning"])
+    estimates = held_out(voices, y, fold_of, voice_alpha)
+    model = fit_ridge(with_squares(np.column_stack([x, estimates])), y, alpha)
+    return {"alpha": alpha, "held_out": by_alpha[alpha], "by_alpha": {f"{a:g}": f for a, f in by_alpha.items()}}, model
+
+
+def voice_pronunciation(
+    voices: np.ndarray, accuracy: np.ndarray, fold_of: np.ndarray
+) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """Score speech's sentence pronunciation: a ridge from the voice state to the experts'
+    sentence accuracy, and the stretch of its estimates (10x, the contract's 0-100) to the
+    experts' spread, both read off the tuning folds' held-out estimates (``SentenceSpread``)."""
+    by_alpha = {alpha: held_out(voices, accuracy, fold_of, alpha) for alpha in VOICE_ALPHAS}
     tuning = fold_of != TEST_FOLD
-    return {
-        "tuning": round(pearson(predicted[tuning], y[tuning]), 4),
-        "fold0": round(pearson(predicted[~tuning], y[~tuning]), 4),
-        "all": round(pearson(predicted, y), 4),
-    }
+    alpha = max(by_alpha, key=lambda a: pearson(by_alpha[a][tuning], accuracy[tuning]))
+    estimates = 10 * by_alpha[alpha][tuning]
+    center, gain = float(estimates.mean()), float((10 * accuracy[tuning]).std() / estimates.std())
+    model = fit_ridge(voices, accuracy, alpha)
+    report = {
+        "rating": "accuracy", "voice_alpha": alpha, "held_out": figures(by_alpha[alpha], accuracy, fold_of),
+        "by_alpha": {f"{a:g}": figures(p, accuracy, fold_of) for a, p in by_alpha.items()},
+        "spread": {"center": round(center, 3), "gain": round(gain, 3)},
+    }  # fmt: skip
+    weights = {f"pronunciation/voice/{k}": v for k, v in model.items()}
+    return report, {**weights, "pronunciation/spread": np.asarray([center, gain])}
+
+
+def figures(predicted: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> dict[str, float]:
+    """Held-out Pearson on the tuning folds, on fold 0 (where it was fitted on) and pooled
+    over all folds."""
+    tuning = fold_of != TEST_FOLD
+    out = {"tuning": round(pearson(predicted[tuning], y[tuning]), 4)}
+    if not tuning.all():
+        out["fold0"] = round(pearson(predicted[~tuning], y[~tuning]), 4)
+    return {**out, "all": round(pearson(predicted, y), 4)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--scorer", default=next(iter(CANDIDATES)), help="held-out predictions of this feature set")
+    parser.add_argument("--without-fold", type=int, help="fit without this fold's speakers (to measure on them)")
+    parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="where delivery.npz and its report go")
     args = parser.parse_args(argv)
     corpus = load_corpus(args.data)
     folds = speaker_folds(corpus, FOLDS, SEED)
     held_out_predictions = load_held_out(CV_DIR / f"{args.scorer}.held_out.npz")
     features = gather(args.data, corpus, held_out_predictions, FEATURES_DIR / f"{args.scorer}.npz")
     voices = gather_voices(corpus, FEATURES_DIR / "voice.npz")
-    used = [u for u in corpus if u.uttid in features and u.uttid in voices]
+    used = [u for u in corpus if u.uttid in features and u.uttid in voices and folds[u.speaker] != args.without_fold]
     x_all = np.stack([features[u.uttid] for u in used])
     v_all = np.stack([voices[u.uttid] for u in used])
     fold_of = np.asarray([folds[u.speaker] for u in used])
@@ -231,8 +274,18 @@ def main(argv: list[str] | None = None) -> int:
             weights.update({f"{prefix}/{k}": v for k, v in model.items()})
         weights[f"{score}/names"] = np.asarray([*SCORE_FEATURES[score], VOICE_ESTIMATE])
         weights[f"{score}/plain/names"] = np.asarray(SCORE_FEATURES[score])
-    np.savez(WEIGHTS_DIR / "delivery.npz", **weights)
-    (WEIGHTS_DIR / "delivery_report.json").write_text(json.dumps(report, indent=2) + "\n")
+        if score in UNSCRIPTED_SCORES:
+            kept = tuple(n for n in SCORE_FEATURES[score] if n not in SCRIPT_BOUND_FEATURES)
+            x_kept = x_all[:, [names.index(n) for n in kept]]
+            report["scores"][score]["unscripted"], model = unscripted(x_kept, v_all, y, fold_of, voice_alpha)  # type: ignore[index]
+            weights.update({f"{score}/unscripted/{k}": v for k, v in model.items()})
+            weights[f"{score}/unscripted/names"] = np.asarray([*kept, VOICE_ESTIMATE])
+    accuracy = np.asarray([u.accuracy for u in used])
+    report["pronunciation"], pronunciation = voice_pronunciation(v_all, accuracy, fold_of)
+    weights.update(pronunciation)
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez(args.out / "delivery.npz", **weights)
+    (args.out / "delivery_report.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     return 0
 

@@ -29,12 +29,16 @@ from orato.acoustic.whisper import whisper_model
 from orato.audio import decode_audio
 from orato.errors import OratoError
 from orato.params import Params
+from orato.registry import models
+from orato.scoring.delivery import FLUENCY_FEATURES, DeliveryScorer, SpanEvidence, feature_vector
 from orato.scoring.engine import load_engine, model_cache_dir
 from orato.scoring.scripted import score_text
 from orato.scoring.service import prepare_text
 from orato.scoring.speech import (
+    SpeechScore,
     overall_pronunciation,
     prepare_speech,
+    sentence_pronunciation,
     score_speech,
     strict_quality,
 )
@@ -60,6 +64,7 @@ def _row(data: Path, utterance: Utterance, settings: Settings) -> dict[str, Any]
     assert scripted.delivery.fluency is not None, "include_fluency=1 was sent"
     row: dict[str, Any] = {
         "uttid": utterance.uttid, "expert_accuracy": utterance.accuracy, "expert_fluency": utterance.fluency,
+        "expert_total": utterance.total,
         "text_pronunciation": scripted.pronunciation, "text_fluency": scripted.delivery.fluency.score,
     }  # fmt: skip
     prepared = prepare_speech(Params({}, {}))
@@ -69,19 +74,36 @@ def _row(data: Path, utterance: Utterance, settings: Settings) -> dict[str, Any]
     strict = [replace(w, word=replace(w.word, quality_score=strict_quality(w.word))) for w in spoken.words]
     row["speech_strict_pronunciation"] = overall_pronunciation(strict, spoken.assessment, strict=True)
     row["engine_sentence_accuracy"] = spoken.assessment.accuracy
+    row["speech_sentence_estimate"] = sentence_pronunciation(spoken.assessment)
     row["transcript"] = spoken.transcript.text
     row["words"] = [(w.word.quality_score, w.probability, w.filler) for w in spoken.words]
+    row.update(_speech_evidence(spoken))
     return row
 
 
-def run(data: Path, count: int, out: Path) -> None:
+def _speech_evidence(spoken: SpeechScore) -> dict[str, Any]:
+    """What a script-free proficiency model reads from a speech score: the engine's sentence
+    estimates on the transcript, the voice state and the overall fluency figures."""
+    said = [w.timed for w in spoken.words if not w.filler]
+    proficiency = (spoken.assessment.accuracy, spoken.assessment.total)
+    evidence = SpanEvidence(spoken.fluency.overall, said, None, proficiency, spoken.assessment.voice)
+    voice = spoken.assessment.voice
+    return {
+        "engine_sentence_total": spoken.assessment.total,
+        "speech_fluency_figures": feature_vector(evidence, tuple(FLUENCY_FEATURES)).round(5).tolist(),
+        "voice": [] if voice is None else np.asarray(voice).round(5).tolist(),
+    }
+
+
+def run(data: Path, count: int, out: Path, shard: tuple[int, int] = (0, 1)) -> None:
     utterances = load_corpus(data)
     folds = speaker_folds(utterances, FOLDS, FOLD_SEED)
     chosen = [u for u in utterances if folds[u.speaker] == HELD_OUT_FOLD]
     done = {json.loads(line)["uttid"] for line in out.read_text().splitlines()} if out.exists() else set()
     settings = Settings()
     with out.open("a", encoding="utf-8") as sink:
-        for utterance in random.Random(SUBSET_SEED).sample(chosen, min(count, len(chosen))):
+        drawn = random.Random(SUBSET_SEED).sample(chosen, min(count, len(chosen)))
+        for utterance in drawn[shard[0] :: shard[1]]:
             if utterance.uttid in done:
                 continue
             try:
@@ -117,9 +139,14 @@ def report(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         out[f"{half}_half_recordings"] = len(rows_)
         out[f"{half}_half_text_r"] = _pearson([r["text_pronunciation"] for r in rows_], truth)
         for power in PROBABILITY_POWERS:
-            estimate = [r["engine_sentence_accuracy"] * _mean_weight(r["words"], power) for r in rows_]
+            estimate = [_sentence_estimate(r) * _mean_weight(r["words"], power) for r in rows_]
             out[f"{half}_half_sentence_estimate_times_probability_power_{power}_r"] = _pearson(estimate, truth)
     return out
+
+
+def _sentence_estimate(row: dict[str, Any]) -> float:
+    """What score speech's pronunciation weighs (rows of earlier runs: the engine's read-out)."""
+    return float(row.get("speech_sentence_estimate", 10 * row["engine_sentence_accuracy"]))
 
 
 def _mean_weight(words: Sequence[Sequence[Any]], power: float) -> float:
@@ -138,13 +165,18 @@ def main() -> None:
     parser.add_argument("data", type=Path)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--out", type=Path, default=Path("speech_eval.jsonl"))
+    parser.add_argument("--delivery", type=Path, help="a delivery.npz to score with (training.delivery --without-fold 0)")
+    parser.add_argument("--shard", default="0/1", help="K/N: this process's share, to run N in parallel")
     parser.add_argument("--report", type=Path, help="summarise a finished --out file instead of scoring")
     args = parser.parse_args()
     if args.report:
         rows = [json.loads(line) for line in args.report.read_text().splitlines() if line.strip()]
         print(json.dumps(report(rows), indent=1))
     else:
-        run(args.data, args.count, args.out)
+        if args.delivery:  # the registry hands this scorer to every score from here on
+            models.get("delivery-scorer", lambda: DeliveryScorer(dict(np.load(args.delivery))))
+        shard, shards = (int(n) for n in args.shard.split("/"))
+        run(args.data, args.count, args.out, (shard, shards))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,13 @@ about as well as all the figures together (held-out Pearson 0.84 / 0.83 alone). 
 it gives a ``voice_estimate`` that joins the figures (stacking); together they reach 0.86 /
 0.85 held out where the figures alone reach 0.83 / 0.82. An assessment without states (the
 French and Spanish engine) is scored by the figures alone (``<score>/plain``).
+
+Score speech has no script: its words are the recogniser's, and a mispronounced word comes out
+of the recogniser as a well-said other word, so every verdict the pronunciation engine gives on
+that transcript flatters the speaker. Its fluency is therefore scored without the figures that
+rest on those verdicts (``<score>/unscripted``), and its sentence pronunciation comes from the
+voice state alone (:meth:`DeliveryScorer.unscripted_pronunciation`), which no transcript can
+flatter.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import numpy as np
 from orato.acoustic.aligner import Alignment
 from orato.acoustic.pitch import ProsodyTrack
 from orato.registry import models
+from orato.scoring.decision import SentenceSpread
 from orato.scoring.features import extents_20ms
 from orato.scoring.fluency import Metrics, Span, TimedWord
 from orato.scoring.rubric import round_half_up
@@ -51,6 +59,8 @@ class SpanEvidence:
     # The attempt's mean encoder state over its speech (``voice_state``), shared by every
     # sentence like ``proficiency``; None where the engine has none.
     voice: np.ndarray | None = None
+    # False when the words are a recogniser's transcript, not a script (module docstring).
+    scripted: bool = True
 
     @property
     def span(self) -> Span:
@@ -177,6 +187,10 @@ SCORE_FEATURES: dict[str, tuple[str, ...]] = {
     "fluency": tuple(FLUENCY_FEATURES),
     "prosody": tuple(FEATURES),
 }
+# The figures that rest on the pronunciation engine's verdicts on the words (module docstring).
+SCRIPT_BOUND_FEATURES = frozenset({"mean_quality", "correct_word_share", "predicted_accuracy", "predicted_total"})
+# The scores an unscripted answer gets (score speech reports fluency, not prosody).
+UNSCRIPTED_SCORES = ("fluency",)
 
 
 def feature_vector(evidence: SpanEvidence, names: Sequence[str]) -> np.ndarray:
@@ -228,23 +242,36 @@ def _ridge(weights: Mapping[str, np.ndarray], prefix: str) -> RidgeModel:
 
 class DeliveryScorer:
     """The fluency and prosody models. Weights per score: ``<score>/voice/<array>`` (ridge on
-    the voice state), ``<score>/<array>`` (figures, their voice estimate, and squares) and
-    ``<score>/plain/<array>`` (figures and squares, for evidence without a voice state)."""
+    the voice state), ``<score>/<array>`` (figures, their voice estimate, and squares),
+    ``<score>/plain/<array>`` (figures and squares, for evidence without a voice state) and,
+    for an unscripted answer, ``<score>/unscripted/<array>`` (as the first, without the
+    script-bound figures). ``pronunciation/voice/<array>`` and ``pronunciation/spread``
+    estimate an unscripted answer's sentence pronunciation."""
 
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         self._voice = {score: _ridge(weights, f"{score}/voice") for score in SCORE_FEATURES}
         self._models = {score: _ridge(weights, score) for score in SCORE_FEATURES}
         self._plain = {score: _ridge(weights, f"{score}/plain") for score in SCORE_FEATURES}
+        self._unscripted = {score: _ridge(weights, f"{score}/unscripted") for score in UNSCRIPTED_SCORES}
+        self._pronunciation = _ridge(weights, "pronunciation/voice")
+        self._pronunciation_spread = SentenceSpread(*(float(v) for v in weights["pronunciation/spread"]))
 
     def ten_point(self, name: str, evidence: SpanEvidence) -> float:
         """The model's estimate of the experts' 0-10 rating of what was spoken."""
         if evidence.voice is None:
             plain = self._plain[name]
             return plain.predict(with_squares(feature_vector(evidence, plain.names)))
-        model = self._models[name]
+        model = self._models[name] if evidence.scripted else self._unscripted[name]
         figures = feature_vector(evidence, model.names[:-1])
         voice = self._voice[name].predict(evidence.voice)
         return model.predict(with_squares(np.append(figures, voice)))
+
+    def unscripted_pronunciation(self, voice: np.ndarray) -> float:
+        """An unscripted answer's sentence pronunciation (0-100) from its voice state: the
+        ridge's estimate of the experts' sentence accuracy, stretched to their spread as the
+        scripted sentence estimate is (``SentenceSpread``)."""
+        sentence = self._pronunciation_spread(10 * self._pronunciation.predict(voice))
+        return float(np.clip(sentence, 0.0, 100.0))
 
     def score(self, name: str, evidence: SpanEvidence) -> int:
         """``name`` ("fluency" or "prosody") on the 0-100 scale.

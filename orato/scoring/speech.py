@@ -3,22 +3,30 @@
 The recogniser's transcript becomes the script: its words go through the same pronunciation
 engine as score text (alignment, phones, syllables, stress), so ``word_score_list`` holds the
 same objects (9.4), and fluency is measured over the transcript's sentences (9.7) and scored by
-the same delivery model. Three things differ from a reading, because nobody wrote the script:
+the same delivery model. Four things differ from a reading, because nobody wrote the script:
 
-* **The pronunciation score.** ``speechace_score.pronunciation`` is the engine's own sentence
-  estimate (1.7, revised) on the transcript read as a script, not a mean of word scores: a
-  learner's mispronounced "bear" comes out of the recogniser as a well-pronounced "bill", and
-  the words' own scores then find nothing wrong, while the sentence estimate, which reads the
-  whole utterance's evidence, still hears a weak speaker. On held-out speechocean762 speakers it
-  agrees with the experts far better than any mean of word scores (Pearson 0.63 against 0.36),
-  though below score text with the script (0.73; orato/scoring/weights/MODEL_CARD.md).
+* **The pronunciation score.** ``speechace_score.pronunciation`` is the sentence pronunciation
+  the voice state predicts (:meth:`DeliveryScorer.unscripted_pronunciation`), not anything read
+  off the transcript's words: a learner's mispronounced "bear" comes out of the recogniser as a
+  well-said "bill", so the words' own scores, and even the engine's sentence estimate on the
+  transcript read as a script, find too little wrong. The voice (the mean Whisper encoder state
+  over the speech) needs no script. On held-out speechocean762 speakers it agrees with the
+  experts better than the transcript's sentence estimate (Pearson 0.75 against 0.64 on 397
+  recordings), though below score text with the script (0.82; MODEL_CARD.md); adding the
+  transcript's estimate to it gained nothing on speakers it was not fitted on. An engine without
+  voice states (French, Spanish) keeps its sentence estimate on the transcript.
 * **Unsure words.** No word counts as if it were certain. Every word carries the Orato member
   ``asr_probability`` (0-1, two decimals) so a client can grey out what the recogniser only
   guessed, and every ``pronunciation`` weighs each word by its probability to the power
   ``PROBABILITY_POWER``: the overall score is the sentence estimate times the mean of those
   weights, a fluency segment's the mean of its words' qualities times their weights. A sure
   word counts fully; a word heard at 0.1 for 0.56 of itself. The power was chosen on half of
-  the held-out speakers' recordings (MODEL_CARD.md).
+  the held-out speakers' recordings, and chosen again there for the voice's estimate
+  (MODEL_CARD.md).
+* **Fluency without the engine's verdicts.** The delivery model's fluency of a reading also
+  hears how well the words were said (their qualities, the engine's sentence estimates); those
+  verdicts on a transcript flatter the speaker as above, so score speech's fluency comes from
+  the model fitted without them (``fluency/unscripted``: timing and the voice).
 * **Fillers.** "um", "uh" and the like stay in the transcript and in ``word_score_list``, but
   9.7 counts hesitations as pause time: fluency sees them as gaps between words, not as words,
   and they are left out of the pronunciation scores.
@@ -315,10 +323,18 @@ def overall_pronunciation(words: Sequence[HeardWord], assessment: UtteranceAsses
     said = [w for w in words if not w.filler] or list(words)
     if not said:
         return 0
-    estimate = min(max(assessment.pronunciation, 0.0), 100.0) * sum(w.pronunciation_weight for w in said) / len(said)
+    estimate = sentence_pronunciation(assessment) * sum(w.pronunciation_weight for w in said) / len(said)
     if strict:
         estimate *= sum(w.word.quality_score for w in said) / (100 * len(said))
     return round_half_up(estimate)
+
+
+def sentence_pronunciation(assessment: UtteranceAssessment) -> float:
+    """The sentence estimate an unscripted answer is scored from (module docstring): the
+    voice's where the engine hears one, else the engine's own on the transcript."""
+    if assessment.voice is not None:
+        return load_delivery_scorer().unscripted_pronunciation(assessment.voice)
+    return min(max(assessment.pronunciation, 0.0), 100.0)
 
 
 def pronunciation(words: Sequence[HeardWord]) -> int:
@@ -355,7 +371,7 @@ def _fluency(
     scorer = load_delivery_scorer()
 
     def delivery(metrics: Metrics, own: Sequence[TimedWord]) -> int:
-        return scorer.score("fluency", SpanEvidence(metrics, own, track, proficiency, voice))
+        return scorer.score("fluency", SpanEvidence(metrics, own, track, proficiency, voice, scripted=False))
 
     per_segment, scores = [], []
     for (a, b), (la, lb), metrics in zip(segments, local, measured.segments, strict=True):
