@@ -2,7 +2,11 @@
 
 Multi-task: phone accuracy where the experts' phone marks line up with the canonical phones,
 word accuracy for every word, sentence accuracy and total for every utterance, each on a
-0-1 scale so the losses are comparable.
+0-1 scale so the losses are comparable. The phone read-out classifies the experts' three marks
+(``PHONE_MARKS``); its loss is the cross-entropy against each phone's shares of the marks (its
+mean of five experts' marks split between the two nearest) plus the squared error of the
+expected mark, which is the score the API shows (rounded marks or squared error alone rank
+phones worse: model card).
 
 The API shows the word and sentence read-outs themselves (api-scoring.md 1.7, decision 16
 revised), so no loss ties the phone scores' means to them any more: the "wire" losses of the
@@ -21,7 +25,7 @@ from torch import nn
 
 from orato.acoustic.phones import N_CLASSES
 from orato.scoring.features import UTTERANCE_WIDTH, PhoneFeatures
-from orato.scoring.scorer import HEADS, LAYERS, LOCAL_KERNEL, PHONE_SCALE, TEN_POINT_SCALE, WIDTH
+from orato.scoring.scorer import HEADS, LAYERS, LOCAL_KERNEL, PHONE_MARKS, PHONE_SCALE, TEN_POINT_SCALE, WIDTH
 from training.corpus import Utterance
 
 EPOCHS = 15
@@ -32,6 +36,10 @@ DROPOUT = 0.1
 INPUT_DROPOUT = 0.2
 # Loss weights per level: phone marks are many and noisy, sentence marks few and clean.
 LOSS_WEIGHTS = {"phone": 1.0, "word": 1.0, "sentence": 1.0}
+# The phone loss's parts: cross-entropy of the marks' classes (about 0.3 when trained) and the
+# squared error of their expected mark (about 0.03), weighed to count alike.
+PHONE_CLASS_WEIGHT = 0.5
+PHONE_MARK_WEIGHT = 4.0
 MIN_STD = 1e-3
 
 
@@ -89,7 +97,7 @@ class TorchPhoneScorer(nn.Module):
         self.local = Local()
         self.layers = nn.ModuleList(Layer() for _ in range(LAYERS))
         self.final_norm = nn.LayerNorm(WIDTH)
-        self.phone_out = nn.Linear(WIDTH, 1)
+        self.phone_out = nn.Linear(WIDTH, len(PHONE_MARKS))
         self.word_mlp = _mlp(WIDTH, WIDTH, 1)
         self.utt_mlp = _mlp(WIDTH + UTTERANCE_WIDTH, WIDTH, 2)
 
@@ -100,7 +108,7 @@ class TorchPhoneScorer(nn.Module):
         for layer in self.layers:
             x = layer(x, batch.pad)
         x = self.final_norm(x) * keep[..., None]
-        phone = self.phone_out(x)[..., 0]
+        phone = self.phone_out(x)  # the marks' logits
         word = self.word_mlp(_segment_mean(x, batch.word, batch.n_words, keep))[..., 0]
         pooled = x.sum(1) / keep.sum(1, keepdim=True)
         sentence = self.utt_mlp(torch.cat([pooled, batch.utterance], dim=1))
@@ -208,6 +216,25 @@ def _masked_mse(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return ((pred[valid] - target[valid]) ** 2).mean()
 
 
+def expected_mark(logits: torch.Tensor) -> torch.Tensor:
+    """The expected phone mark (0-1) of the marks' ``logits``, as the numpy scorer reads it."""
+    return logits.softmax(-1) @ torch.as_tensor(PHONE_MARKS)
+
+
+def mark_shares(target: torch.Tensor) -> torch.Tensor:
+    """Each target (0-1) as shares of its two nearest marks, whose expected mark it is: a
+    phone's mark is the mean of five experts' 0, 1 or 2, so 1.8 is mostly "right", partly
+    "accented" (0.8 and 0.2)."""
+    steps = target[:, None] * (len(PHONE_MARKS) - 1) - torch.arange(len(PHONE_MARKS))
+    return (1 - steps.abs()).clamp(min=0)
+
+
+def _phone_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    valid = ~torch.isnan(target)
+    classes = nn.functional.cross_entropy(logits[valid], mark_shares(target[valid]))
+    return PHONE_CLASS_WEIGHT * classes + PHONE_MARK_WEIGHT * _masked_mse(expected_mark(logits), target)
+
+
 def fit_scorer(
     examples: list[Example],
     groups: tuple[str, ...],
@@ -233,7 +260,7 @@ def fit_scorer(
         for batch in batches:
             phone, word, sentence = model(batch)
             loss = (
-                loss_weights["phone"] * _masked_mse(phone, batch.phone_target)
+                loss_weights["phone"] * _phone_loss(phone, batch.phone_target)
                 + loss_weights["word"] * _masked_mse(word, batch.word_target)
                 + loss_weights["sentence"] * _masked_mse(sentence, batch.sentence_target)
             )

@@ -38,8 +38,8 @@ from orato.scoring.speech import (
     SpeechScore,
     overall_pronunciation,
     prepare_speech,
-    sentence_pronunciation,
     score_speech,
+    sentence_pronunciation,
     strict_quality,
 )
 from orato.scoring.speech_language import LanguageReport

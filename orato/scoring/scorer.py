@@ -4,7 +4,11 @@ GOPT-style: each phone is a token (its features projected, plus a phone-identity
 a convolution gives each phone its neighbours' evidence, self-attention the whole utterance
 (a speaker's overall proficiency colours every expert mark), and three read-outs predict the
 experts' phone accuracy (per token), word accuracy (tokens pooled per word) and sentence
-accuracy and total (tokens pooled per utterance, with fluency figures). The torch twin in
+accuracy and total (tokens pooled per utterance, with fluency figures). The phone read-out is
+the experts' three marks as classes (0 wrong, 1 accented, 2 right): a probability for each, and
+the score their expected mark. Experts mark nine phones in ten "right", so a regression towards
+the mean mark blurs the rare low marks; the classes keep them apart (held-out phone Pearson
++0.05, model card). The torch twin in
 ``training/scorer.py`` uses the same parameter names, so its state dict is this model's
 weights file.
 """
@@ -25,6 +29,8 @@ LAYERS = 2
 LOCAL_KERNEL = 3  # the phone before and after
 PHONE_SCALE = 2.0  # speechocean762's phone accuracy is 0-2; the model predicts it / 2
 TEN_POINT_SCALE = 10.0  # word and sentence scores are 0-10
+# The experts' phone marks 0, 1, 2 on the model's 0-1 scale: the phone read-out's classes.
+PHONE_MARKS = np.asarray([0.0, 0.5, 1.0], np.float32)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ def segment_mean(x: np.ndarray, segment: np.ndarray, n_segments: int) -> np.ndar
     np.add.at(sums, segment, x)
     counts = np.bincount(segment, minlength=n_segments)[:, None]
     return sums / np.maximum(counts, 1)
+
+
+def expected_mark(logits: np.ndarray) -> np.ndarray:
+    """The expected phone mark (0-1) of each row of class ``logits`` (``PHONE_MARKS``)."""
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return (shifted / shifted.sum(axis=-1, keepdims=True)) @ PHONE_MARKS
 
 
 class PhoneScorer:
@@ -64,7 +76,7 @@ class PhoneScorer:
         for layer in range(LAYERS):
             x = self._layer(x, f"layers.{layer}.")
         x = layer_norm(x, w["final_norm.weight"], w["final_norm.bias"])
-        phone = (x @ w["phone_out.weight"].T + w["phone_out.bias"])[:, 0]
+        phone = expected_mark(x @ w["phone_out.weight"].T + w["phone_out.bias"])
         words = segment_mean(x, features.word_of_phone, n_words)
         word = self._mlp(words, "word_mlp.")[:, 0]
         pooled = np.concatenate([x.mean(axis=0), self._utterance(features)])[None]
