@@ -175,21 +175,25 @@ def stacked_held_out(
         test = fold_of == fold
         inner = held_out(voices[~test], y[~test], fold_of[~test], voice_alpha)
         outer = predict(fit_ridge(voices[~test], y[~test], voice_alpha), voices[test])
-        model = fit_ridge(with_squares(np.column_stack([x[~test], inner])), y[~test], alpha)
-        predicted[test] = predict(model, with_squares(np.column_stack([x[test], outer])))
+        predicted[test] = predict(fit_stacked(x[~test], inner, y[~test], alpha), with_squares(np.column_stack([x[test], outer])))
     return predicted
 
 
+def fit_stacked(x: np.ndarray, estimates: np.ndarray, y: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
+    """The stacked model: the figures ``x`` and the voice ridge's ``estimates`` of utterances it
+    did not see, with squares."""
+    return fit_ridge(with_squares(np.column_stack([x, estimates])), y, alpha)
+
+
 def unscripted(
-    x: np.ndarray, voices: np.ndarray, y: np.ndarray, fold_of: np.ndarray, voice_alpha: float
+    x: np.ndarray, voices: np.ndarray, estimates: np.ndarray, y: np.ndarray, fold_of: np.ndarray, voice_alpha: float
 ) -> tuple[dict[str, object], dict[str, np.ndarray]]:
     """Score speech's model of a score: the stacked model without the script-bound figures
-    (``SCRIPT_BOUND_FEATURES``), on the voice ridge's settings; its penalty chosen on the
-    tuning folds like the others'."""
+    (``SCRIPT_BOUND_FEATURES``), on the voice ridge's settings and held-out ``estimates``; its
+    penalty chosen on the tuning folds like the others'."""
     by_alpha = {alpha: figures(stacked_held_out(x, voices, y, fold_of, voice_alpha, alpha), y, fold_of) for alpha in ALPHAS}
     alpha = max(by_alpha, key=lambda a: by_alpha[a]["tuning"])
-    estimates = held_out(voices, y, fold_of, voice_alpha)
-    model = fit_ridge(with_squares(np.column_stack([x, estimates])), y, alpha)
+    model = fit_stacked(x, estimates, y, alpha)
     return {"alpha": alpha, "held_out": by_alpha[alpha], "by_alpha": {f"{a:g}": f for a, f in by_alpha.items()}}, model
 
 
@@ -215,7 +219,7 @@ def voice_pronunciation(
 
 
 def figures(predicted: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> dict[str, float]:
-    """Held-out Pearson on the tuning folds, on fold 0 (where it was fitted on) and pooled
+    """Held-out Pearson on the tuning folds, on fold 0 (unless the fit left it out) and pooled
     over all folds."""
     tuning = fold_of != TEST_FOLD
     out = {"tuning": round(pearson(predicted[tuning], y[tuning]), 4)}
@@ -267,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         estimates = held_out(v_all, y, fold_of, voice_alpha)
         models = {
             f"{score}/voice": fit_ridge(v_all, y, voice_alpha),
-            score: fit_ridge(with_squares(np.column_stack([x, estimates])), y, alpha),
+            score: fit_stacked(x, estimates, y, alpha),
             f"{score}/plain": fit_ridge(with_squares(x), y, plain_alpha),
         }
         for prefix, model in models.items():
@@ -277,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         if score in UNSCRIPTED_SCORES:
             kept = tuple(n for n in SCORE_FEATURES[score] if n not in SCRIPT_BOUND_FEATURES)
             x_kept = x_all[:, [names.index(n) for n in kept]]
-            report["scores"][score]["unscripted"], model = unscripted(x_kept, v_all, y, fold_of, voice_alpha)  # type: ignore[index]
+            report["scores"][score]["unscripted"], model = unscripted(x_kept, v_all, estimates, y, fold_of, voice_alpha)  # type: ignore[index]
             weights.update({f"{score}/unscripted/{k}": v for k, v in model.items()})
             weights[f"{score}/unscripted/names"] = np.asarray([*kept, VOICE_ESTIMATE])
     accuracy = np.asarray([u.accuracy for u in used])
