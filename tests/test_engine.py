@@ -15,11 +15,14 @@ import numpy as np
 import pytest
 from learner_speech import learner_clip_path
 
+from orato.acoustic.aligner import PhoneAligner
+from orato.acoustic.hama_posteriors import HamaPhonePosteriors
+from orato.acoustic.whisper import load_whisper, whisper_model
 from orato.audio import DecodedAudio, decode_audio, detect_speech
 from orato.errors import WordAlignmentError
 from orato.scoring import PronunciationEngine, load_engine
 from orato.scoring.assessment import UtteranceAssessment
-from orato.scoring.engine import SCORER_WEIGHTS, load_weights
+from orato.scoring.engine import SCORER_WEIGHTS, load_weights, model_cache_dir
 from orato.scoring.reference import cmudict_words as expected
 from orato.scoring.scorer import PHONE_MARKS, expected_mark
 from orato.settings import Settings
@@ -39,8 +42,13 @@ MIN_SUBSTITUTION_DROP = 0.3
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> PronunciationEngine:
-    return load_engine(Settings(data_dir=tmp_path_factory.mktemp("engine-data")))
+def engine_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("engine-data"))
+
+
+@pytest.fixture(scope="module")
+def engine(engine_settings: Settings) -> PronunciationEngine:
+    return load_engine(engine_settings)
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +170,52 @@ def test_a_phone_score_is_the_expected_mark_of_the_shipped_classes() -> None:
     np.testing.assert_allclose(expected_mark(sure), [0.0, 0.5, 1.0, 0.75, 0.5], atol=1e-6)
     extreme = expected_mark(np.random.default_rng(0).normal(0, 50, (100, 3)))
     assert np.all((extreme >= 0) & (extreme <= 1))
+
+
+def test_one_clip_aligns_alike_whatever_came_before(clips: dict[str, DecodedAudio]) -> None:
+    """pocketsphinx carries its cepstral mean from one utterance into the next; the aligner
+    primes it with the clip itself, so a clip aligned first, after another clip or after
+    itself comes out the same to the frame and the score."""
+    clip, other = clips["010330035"], clips["000360036"]
+    words = [w.phones for w in expected(TEXTS["010330035"])]
+
+    def aligned(before: tuple[DecodedAudio, str] | None) -> list[tuple[int, int, float]]:
+        aligner = PhoneAligner()  # a fresh decoder each time
+        if before is not None:
+            aligner.align(before[0].samples, [w.phones for w in expected(before[1])])
+        return [(p.start, p.end, p.score) for p in aligner.align(clip.samples, words).phones]
+
+    first = aligned(None)
+    assert aligned((other, TEXTS["000360036"])) == first
+    assert aligned((clip, TEXTS["010330035"])) == first
+
+
+def test_scripts_that_share_a_listening_score_as_they_do_alone(
+    engine: PronunciationEngine, clips: dict[str, DecodedAudio], assessed: dict[str, UtteranceAssessment],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Multiple choice tries every option on one recording: one listening (hama's posteriors,
+    Whisper's encoder states) serves all of them, and each option scores as it would alone."""
+    clip = clips["010330035"]
+    heard: list[int] = []
+    hama = HamaPhonePosteriors.log_posteriors
+
+    def counted(self: HamaPhonePosteriors, samples: np.ndarray) -> np.ndarray:
+        heard.append(len(samples))
+        return hama(self, samples)
+
+    monkeypatch.setattr(HamaPhonePosteriors, "log_posteriors", counted)
+    listening = engine.listen(clip)
+    shared = engine.assess(clip, expected(TEXTS["010330035"]), listening=listening)
+    engine.assess(clip, expected("IT MAKES MORE SENSE THAN GOING TO BED"), listening=listening)
+    assert heard == [len(clip.samples)]
+    alone = assessed["010330035"]
+    assert shared.words == alone.words and shared.pronunciation == alone.pronunciation
+    assert shared.voice is not None and alone.voice is not None and np.array_equal(shared.voice, alone.voice)
+
+
+def test_the_encoder_reads_the_transcribers_weights(engine: PronunciationEngine, engine_settings: Settings) -> None:
+    """One copy of Whisper-base per process: a second one cost the server 120 MB."""
+    cache = model_cache_dir(engine_settings)
+    features, transcriber = load_whisper(cache), whisper_model(cache)
+    assert features._model is transcriber.model

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from learner_speech import learner_clip_path
-from test_engine import engine  # noqa: F401  (the module's engine fixture)
+from test_engine import engine, engine_settings  # noqa: F401  (the module's engine fixture and its settings)
 
 from orato.acoustic.whisper import whisper_model
 from orato.audio import DecodedAudio, decode_audio, detect_speech
@@ -23,6 +23,7 @@ from orato.lang import ExpectedWord
 from orato.params import Params
 from orato.scoring import PronunciationEngine
 from orato.scoring.assessment import UtteranceAssessment
+from orato.scoring.evidence import Listening
 from orato.scoring.script_span import Hearing
 from orato.scoring.speech import EDGE_SECONDS, prepare_speech, score_speech
 from orato.scoring.speech_language import load_language_judge
@@ -48,10 +49,15 @@ def test_noise_around_an_answer_is_not_scored_and_times_count_from_the_recording
     real_assess = engine.assess
 
     def watched_assess(
-        audio: DecodedAudio, words: Sequence[ExpectedWord], hearing: Hearing | None = None
+        audio: DecodedAudio,
+        words: Sequence[ExpectedWord],
+        hearing: Hearing | None = None,
+        listening: Listening | None = None,
     ) -> UtteranceAssessment:
         assessed.append(audio.duration_seconds)
-        return real_assess(audio, words, hearing)
+        # what the engine started hearing before the transcription is this very part
+        assert listening is not None and listening.samples is audio.samples
+        return real_assess(audio, words, hearing, listening)
 
     monkeypatch.setattr(engine, "assess", watched_assess)
     recogniser, judge = whisper_model(tmp_path / "models"), load_language_judge()

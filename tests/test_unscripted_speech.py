@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 from learner_speech import CORPUS, shared_data
-from test_engine import engine  # noqa: F401  (the module's engine fixture)
+from test_engine import engine, engine_settings  # noqa: F401  (the module's engine fixture and its settings)
 from voices import wav_bytes
 
 from orato.audio import DecodedAudio, decode_audio

@@ -42,6 +42,7 @@ WORD_PREFIX = "_orato_"  # dictionary names of the expected words: never a CMUdi
 # 8.9) and two of three fixture clips cut at half length lost exactly their unsaid words; at
 # 1e-10 a complete reading lost its last two words, at 1e-20 a cut clip lost the wrong word.
 STOP_WORD = "_orato_stop_"
+PRIMING_SEARCH = "priming"  # _word_pass
 STOP_PROBABILITY = 1e-15
 # A stop is believed only when little loud sound follows the last spoken word: a recording cut
 # off ends inside or just after that word, but the decoder also takes the stop on speech it
@@ -117,8 +118,8 @@ class PhoneAligner:
     """pocketsphinx decoders (default and wide beams) behind a lock: they are not reentrant."""
 
     def __init__(self) -> None:
-        self._default = Decoder(lm=None, bestpath=False, loglevel="FATAL", **DEFAULT_BEAMS)
-        self._wide: Decoder | None = None  # built on first need: most clips never use it
+        self._default = _Decoder(DEFAULT_BEAMS)
+        self._wide: _Decoder | None = None  # built on first need: most clips never use it
         self._lock = threading.Lock()
 
     def align(self, samples: np.ndarray, words: Sequence[Sequence[str]]) -> Alignment:
@@ -144,11 +145,28 @@ class PhoneAligner:
         except _AlignmentFailed:
             pass
         if self._wide is None:
-            self._wide = Decoder(lm=None, bestpath=False, loglevel="FATAL", **WIDE_BEAMS)
+            self._wide = _Decoder(WIDE_BEAMS)
         try:
             return _align(self._wide, pcm, words, wide_beams=True, grammar=grammar)
         except _AlignmentFailed:
             return None
+
+
+class _Decoder:
+    """A pocketsphinx decoder and its priming grammar (:func:`_word_pass`), which it keeps
+    alive: the decoder only borrows a grammar."""
+
+    def __init__(self, beams: dict[str, float]) -> None:
+        self.decoder = Decoder(lm=None, bestpath=False, loglevel="FATAL", **beams)
+        self._priming = self.decoder.create_fsg(PRIMING_SEARCH, 0, 1, [(0, 1, 1.0, _stop_word(self.decoder))])
+        self.decoder.add_fsg(PRIMING_SEARCH, self._priming)
+
+    def prime(self, pcm: bytes) -> None:
+        """Run ``pcm`` through a grammar of one silence, then return to the active search."""
+        search = self.decoder.current_search()
+        self.decoder.activate_search(PRIMING_SEARCH)
+        _decode(self.decoder, pcm)
+        self.decoder.activate_search(search)
 
 
 class _Grammar(enum.Enum):
@@ -186,13 +204,14 @@ def load_aligner() -> PhoneAligner:
 
 
 def _align(
-    decoder: Decoder, pcm: bytes, words: Sequence[Sequence[str]], *, wide_beams: bool, grammar: _Grammar
+    searcher: _Decoder, pcm: bytes, words: Sequence[Sequence[str]], *, wide_beams: bool, grammar: _Grammar
 ) -> Alignment:
+    decoder = searcher.decoder
     names = [_dictionary_name(decoder, phones) for phones in words]
     # Held until the state pass is done: the decoder keeps only a borrowed pointer to it, and
     # freeing it earlier crashes the phone pass.
     fsg = _script_grammar(decoder, names, grammar)
-    spoken, said = _word_pass(decoder, pcm, len(names))
+    spoken, said = _word_pass(searcher, pcm, len(names))
     if not any(spoken):
         raise _AlignmentFailed("no word matched the audio")
     if not all(spoken):  # the state pass needs a hypothesis without skips: redo the word pass
@@ -248,17 +267,21 @@ def _stop_word(decoder: Decoder) -> str:
     return STOP_WORD
 
 
-def _word_pass(decoder: Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], list[str]]:
+def _word_pass(searcher: _Decoder, pcm: bytes, n_words: int) -> tuple[list[bool], list[str]]:
     """Which script words the audio holds, decoded with the active grammar, and the script
     words the decoder found, in order, for the state pass.
 
-    The audio is decoded twice and the second search is read: pocketsphinx carries search
-    state from one utterance into the next, so the same clip aligned in a fresh decoder,
-    after another clip and after itself gave up to three different alignments (a word moved
-    by 1.1 s; 2 of 5 clips in 3 orders). After a first pass over the same audio, the state
-    is the audio's own and every order gave one alignment.
+    pocketsphinx carries state from one utterance into the next (its live cepstral mean), so
+    the same clip aligned in a fresh decoder, after another clip and after itself gave up to
+    three different alignments (a word moved by 1.1 s; 2 of 5 clips in 3 orders). After a
+    first pass over the same audio the state is the audio's own and every order gives one
+    alignment. That pass needs no search of the script: it runs through a grammar of one
+    silence (:meth:`_Decoder.prime`), which gave the same alignments as decoding the script
+    twice, to the frame and the score, on 40 speechocean762 clips in two orders, for 22 % less
+    of the aligner's time (a 60 s answer: three script searches of 1.7 s each before).
     """
-    _decode(decoder, pcm)
+    decoder = searcher.decoder
+    searcher.prime(pcm)
     _decode(decoder, pcm)
     segments = decoder.seg()
     if segments is None:  # the search ended without any hypothesis

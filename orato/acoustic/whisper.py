@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
@@ -105,13 +106,15 @@ class EncodedAudio:
 class WhisperFeatures:
     """Whisper-base encoder states and teacher-forced log-probabilities of a reference text."""
 
-    def __init__(self, model_dir: Path, threads: int = 0) -> None:
+    def __init__(self, model_dir: Path, threads: int = 0, shared: Any = None) -> None:
+        """``shared``: a CTranslate2 Whisper already loaded from ``model_dir`` (the server's
+        transcriber's), used instead of loading the weights a second time (``threads``)."""
         import ctranslate2
         import tokenizers
         from faster_whisper.feature_extractor import FeatureExtractor
         from faster_whisper.tokenizer import Tokenizer
 
-        self._model = ctranslate2.models.Whisper(
+        self._model = shared or ctranslate2.models.Whisper(
             str(model_dir), device="cpu", compute_type="int8", intra_threads=threads
         )
         self._mel = FeatureExtractor(feature_size=self._model.n_mels)
@@ -190,9 +193,12 @@ class WhisperFeatures:
         return out
 
 
-def load_whisper(cache_dir: Path, threads: int = 0) -> WhisperFeatures:
+def load_whisper(cache_dir: Path) -> WhisperFeatures:
+    """The encoder features on the transcriber's own model: one copy of the weights per
+    process (a second one cost 120 MB of the server's resident memory)."""
     return models.get(
-        "whisper-base-features", lambda: WhisperFeatures(assemble_model(cache_dir), threads)
+        "whisper-base-features",
+        lambda: WhisperFeatures(assemble_model(cache_dir), shared=whisper_model(cache_dir).model),
     )
 
 

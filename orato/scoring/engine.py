@@ -29,7 +29,7 @@ from orato.scoring.assessment import (
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import DecidedScores, MispronunciationDecision, PhoneVerdicts
 from orato.scoring.delivery import voice_state
-from orato.scoring.evidence import Evidence, EvidenceModels, gather_evidence
+from orato.scoring.evidence import Evidence, EvidenceModels, Listening, gather_evidence
 from orato.scoring.features import PhoneFeatures, phone_features
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions, ScorerEnsemble
 from orato.scoring.script_span import Hearing
@@ -72,11 +72,21 @@ class PronunciationEngine:
         assert self._models.transcriber is not None, "the engine holds a transcriber"
         return Hearing.by(self._models.transcriber, audio.samples)
 
+    def listen(self, audio: DecodedAudio) -> Listening:
+        """Start hearing ``audio`` whatever its script (:class:`~orato.scoring.evidence.Listening`):
+        pass the result to every :meth:`assess` of the same audio."""
+        return self._models.listen(audio.samples)
+
     def assess(
-        self, audio: DecodedAudio, words: Sequence[ExpectedWord], hearing: Hearing | None = None
+        self,
+        audio: DecodedAudio,
+        words: Sequence[ExpectedWord],
+        hearing: Hearing | None = None,
+        listening: Listening | None = None,
     ) -> UtteranceAssessment:
         """Score ``audio`` against the expected ``words``; ``hearing`` says what the recording
-        holds where it may hold more than the words (by default, Whisper is asked on need).
+        holds where it may hold more than the words (by default, Whisper is asked on need);
+        ``listening`` is :meth:`listen`'s on ``audio`` (by default, listening starts here).
 
         Raises :class:`~orato.errors.WordAlignmentError` when the speech cannot be matched to
         the words. Checking that the audio holds speech at all is the caller's job.
@@ -84,7 +94,7 @@ class PronunciationEngine:
         if not words:
             raise ValueError("at least one expected word is required")
         evidence = gather_evidence(
-            self._models, audio.samples, [w.text for w in words], [w.phones for w in words], hearing
+            self._models, audio.samples, [w.text for w in words], [w.phones for w in words], hearing, listening
         )
         head_logp, head_hidden = self._head(evidence.states)
         features = phone_features(
@@ -97,11 +107,15 @@ class PronunciationEngine:
 
 
     def assess_analysis(
-        self, audio: DecodedAudio, analysis: ScriptAnalysis, hearing: Hearing | None = None
+        self,
+        audio: DecodedAudio,
+        analysis: ScriptAnalysis,
+        hearing: Hearing | None = None,
+        listening: Listening | None = None,
     ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
         """:meth:`assess` on the script's default pronunciations (CMUdict's first, what the
         scorer was fitted on), and those pronunciations' indices."""
-        return self.assess(audio, analysis.expected_words(), hearing), (0,) * len(analysis.words)
+        return self.assess(audio, analysis.expected_words(), hearing, listening), (0,) * len(analysis.words)
 
 
 def assessment(

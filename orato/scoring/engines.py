@@ -22,6 +22,7 @@ from orato.scoring.assessment import UtteranceAssessment
 from orato.scoring.calibration import UnitCalibration
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.engine import load_engine, load_weights, model_cache_dir
+from orato.scoring.evidence import Listening
 from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.script_span import Hearing
 from orato.settings import Settings
@@ -38,12 +39,21 @@ class Engine(Protocol):
 
     def hearing(self, audio: DecodedAudio) -> Hearing | None: ...
 
+    def listen(self, audio: DecodedAudio) -> Listening:
+        """What the engine hears in ``audio`` whatever the script, started now: for every
+        assessment of the same audio, and to run while the caller does other work."""
+        ...
+
     def assess(
         self, audio: DecodedAudio, words: Sequence[ExpectedWord], hearing: Hearing | None = None
     ) -> UtteranceAssessment: ...
 
     def assess_analysis(
-        self, audio: DecodedAudio, analysis: ScriptAnalysis, hearing: Hearing | None = None
+        self,
+        audio: DecodedAudio,
+        analysis: ScriptAnalysis,
+        hearing: Hearing | None = None,
+        listening: Listening | None = None,
     ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
         """The script scored in the pronunciation of each word the engine chose, and its index."""
         ...

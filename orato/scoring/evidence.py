@@ -18,6 +18,7 @@ and the scorer trained on it, are unchanged.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -67,6 +68,39 @@ class Evidence:
         return 0 if self.window is None else self.window[0]
 
 
+class Listening:
+    """What the models hear in a recording whatever its script: hama's posteriors, started on
+    their own thread as the listening starts (its native engine releases the GIL, so on two
+    cores its cost, the largest single one, hides behind other work), and Whisper's encoder
+    states, computed on first need.
+
+    Every script scored on the recording shares one (multiple choice's options), and a caller
+    with other work to do first starts it before that work: score speech listens while it
+    transcribes, which took 2.7-3.4 s off the 15-17 s of a 60 s answer (``bench/speech.py``).
+    """
+
+    def __init__(self, samples: np.ndarray, whisper: WhisperFeatures, hama: HamaPhonePosteriors | None) -> None:
+        self.samples = samples
+        self._whisper = whisper
+        self._encoded: EncodedAudio | None = None
+        self._lock = threading.Lock()
+        # [frames, 40] log-posteriors, 20 ms; empty without hama (the shipped scorer needs it).
+        # One worker: hama's session is not known to be reentrant, so requests take turns on it.
+        self.hama: np.ndarray | Future[np.ndarray] = (
+            registry.executor("hama", 1).submit(hama.log_posteriors, samples)
+            if hama is not None
+            else np.zeros((0, 0), np.float32)
+        )
+
+    @property
+    def encoded(self) -> EncodedAudio:
+        """Whisper-base's encoder states of the whole recording."""
+        with self._lock:
+            if self._encoded is None:
+                self._encoded = self._whisper.encode(self.samples)
+            return self._encoded
+
+
 @dataclass(frozen=True)
 class EvidenceModels:
     aligner: PhoneAligner
@@ -76,6 +110,9 @@ class EvidenceModels:
     # gives no Hearing; None: the whole recording is taken for the script.
     transcriber: WhisperModel | None = None
 
+    def listen(self, samples: np.ndarray) -> Listening:
+        return Listening(samples, self.whisper, self.hama)
+
 
 def gather_evidence(
     models: EvidenceModels,
@@ -83,19 +120,18 @@ def gather_evidence(
     texts: Sequence[str],
     phones: Sequence[Sequence[str]],
     hearing: Hearing | None = None,
+    listening: Listening | None = None,
 ) -> Evidence:
     """Raises :class:`~orato.errors.WordAlignmentError` when the phones cannot be aligned.
 
-    hama runs on its own thread meanwhile and may still be running on return: its native
-    engine releases the GIL, so on two cores its cost (the largest single one) hides behind
-    the alignment, Whisper and the CTC head's features.
+    ``listening``: what the models already hear in ``samples`` (:class:`Listening`), else
+    they start listening here. hama may still be running on return: the features that need
+    it come last.
     """
-    hama: np.ndarray | Future[np.ndarray] = np.zeros((0, 0), np.float32)
-    if models.hama is not None:
-        # One worker: hama's session is not known to be reentrant, so requests take turns on it.
-        hama = registry.executor("hama", 1).submit(models.hama.log_posteriors, samples)
+    listening = listening or models.listen(samples)
+    hama = listening.hama
     alignment = models.aligner.align(samples, phones)
-    encoded = models.whisper.encode(samples)
+    encoded = listening.encoded
     log_probs = script_log_probs(models.whisper, encoded, texts, alignment)
     parts = _script_parts(models, samples, texts, phones, alignment, hearing, log_probs)
     if not parts:

@@ -51,6 +51,7 @@ from orato.scoring.assessment import PhoneAssessment, UtteranceAssessment, WordA
 from orato.scoring.calibration import QUALITY_SCALE, CalibratedScores, UnitCalibration, heard_unit
 from orato.scoring.ctc_align import TENTHS_PER_FRAME, aligned_units, scored_units
 from orato.scoring.ctc_head import CtcHead
+from orato.scoring.evidence import Listening
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE
 from orato.scoring.script_span import SAMPLES_PER_ALIGN_FRAME, Hearing, find_script_parts, script_log_probs
 from orato.scoring.unit_features import BLANK, UnitFeatures, dialect_classes, unit_features, within_language
@@ -95,6 +96,11 @@ class RomanceEngine:
             return None
         return Hearing.by(self._transcriber, audio.samples, self._language)
 
+    def listen(self, audio: DecodedAudio) -> Listening:
+        """Whisper's encoder states of ``audio`` (on first need), shared by every script
+        scored on it; this engine has no hama."""
+        return Listening(audio.samples, self._whisper, None)
+
     def log_posteriors(self, samples: np.ndarray) -> np.ndarray:
         """Steps 1-2: ``[frames, 1 + len(UNITS)]`` head log-posteriors (20 ms), other-language units floored."""
         return self._posteriors(self._whisper.encode(samples).states)
@@ -113,25 +119,31 @@ class RomanceEngine:
         """
         if not words:
             raise ValueError("at least one expected word is required")
-        return self._assess_script(audio.samples, [w.text for w in words], [[w.phones] for w in words], hearing)[0]
+        return self._assess_script(self.listen(audio), [w.text for w in words], [[w.phones] for w in words], hearing)[0]
 
     def assess_analysis(
-        self, audio: DecodedAudio, analysis: ScriptAnalysis, hearing: Hearing | None = None
+        self,
+        audio: DecodedAudio,
+        analysis: ScriptAnalysis,
+        hearing: Hearing | None = None,
+        listening: Listening | None = None,
     ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
         """:meth:`assess` on a script whose words may have several pronunciations (a dialect's
         own variants, accepted as correct): each word is scored in the one the speech matches
-        best, whose index comes back per word."""
+        best, whose index comes back per word. ``listening``: :meth:`listen`'s on ``audio``."""
         variants = [[w.expected(v).phones for v in range(len(w.pronunciations))] for w in analysis.words]
         if not variants:
             raise ValueError("at least one expected word is required")
-        return self._assess_script(audio.samples, [w.text for w in analysis.words], variants, hearing)
+        listening = listening or self.listen(audio)
+        return self._assess_script(listening, [w.text for w in analysis.words], variants, hearing)
 
     def _assess_script(
-        self, samples: np.ndarray, texts: Sequence[str], words: Sequence[Variants], hearing: Hearing | None
+        self, listening: Listening, texts: Sequence[str], words: Sequence[Variants], hearing: Hearing | None
     ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
-        """Steps 1-5 on the script's own part of ``samples`` (the module docstring), frames
-        counted from the start of ``samples``."""
-        encoded = self._whisper.encode(samples)
+        """Steps 1-5 on the script's own part of the recording (the module docstring), frames
+        counted from its start."""
+        samples = listening.samples
+        encoded = listening.encoded
         logp = self._posteriors(encoded.states)
         if hearing is None and self._transcriber is not None:
             hearing = Hearing.by(self._transcriber, samples, self._language)

@@ -161,9 +161,10 @@ def _best_option(
     attempts: list[Attempt] = []
     failure: OratoError | None = None
     hearing = engine.hearing(audio)  # asked at most once, whichever options need it
+    listening = engine.listen(audio)  # one hearing of the sound for every option
     for analysis, segments in zip(prepared.options, prepared.segments, strict=True):
         try:
-            assessment, variants = engine.assess_analysis(audio, analysis, hearing)  # evidence and alignment
+            assessment, variants = engine.assess_analysis(audio, analysis, hearing, listening)  # evidence and alignment
         except WordAlignmentError as error:
             failure = error
             continue

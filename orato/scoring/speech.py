@@ -43,7 +43,8 @@ aligns the whole answer up to five more times to find it, and a learner's room n
 half-second before and after a 60 s answer was enough (six alignments, 51 s of the 70 s the
 answer took on a busy machine; one alignment now). The transcript is all the speech the
 recogniser heard, so there is nothing there to find. Times in the result still count from the
-start of the recording.
+start of the recording. The engine starts listening to that part (:meth:`Engine.listen`)
+before the recogniser starts, so its slowest model runs beside the transcription.
 
 Like :mod:`orato.scoring.service`, :func:`prepare_speech` runs steps 6-9 of 1.11 before any
 audio is read and :func:`score_speech` steps 12-14 on the decoded audio.
@@ -73,6 +74,7 @@ from orato.scoring.assessment import UtteranceAssessment, shifted
 from orato.scoring.delivery import SpanEvidence, load_delivery_scorer
 from orato.scoring.engine import model_cache_dir
 from orato.scoring.engines import Engine
+from orato.scoring.evidence import Listening
 from orato.scoring.fluency import (
     FluencyMetrics,
     Metrics,
@@ -206,12 +208,14 @@ def score_speech(
     foreign = None
     if prepared.detect_dialect:
         foreign = spoken_language_check(engine, audio, speech, prepared.dialect, prepared.enforce_dialect)
+    part, offset = speech_part(audio, speech)
+    listening = engine.listen(part)  # the engine hears the speech while the recogniser writes it down
     transcript = transcribe(recogniser, audio.samples, dialect_language(prepared.dialect))
     analysis = _script(transcript, prepared.dialect)
     if not analysis.words:
         raise NoSpeechError()
     track = prosody_track(audio.samples)
-    assessment, variants = _assess_speech(engine, audio, speech, analysis, transcript)
+    assessment, variants = _assess_speech(engine, (part, offset), listening, analysis, transcript)
     words = _heard_words(transcript, analysis, assessment, variants, track, prepared)
     segments = _sentences(analysis)
     proficiency = (assessment.accuracy, assessment.total)
@@ -245,18 +249,18 @@ def load_speech_models(settings: Settings) -> None:
 
 def _assess_speech(
     engine: Engine,
-    audio: DecodedAudio,
-    speech: Sequence[SpeechSegment],
+    part: tuple[DecodedAudio, int],
+    listening: Listening,
     analysis: ScriptAnalysis,
     transcript: Transcript,
 ) -> tuple[UtteranceAssessment, tuple[int, ...]]:
-    """The engine on the recording from the first stretch of speech to the last (module
-    docstring), its frames counted from the start of the whole recording, and the
-    pronunciation each word was scored in. The transcript is what the recording holds: no
-    part of it lies outside these words."""
-    part, offset = speech_part(audio, speech)
+    """The engine on :func:`speech_part`'s ``part`` of the recording (and its start), its
+    frames counted from the start of the whole recording, and the pronunciation each word was
+    scored in. The transcript is what the recording holds: no part of it lies outside these
+    words."""
+    audio, offset = part
     hearing = Hearing.of(transcript, shift_seconds=offset * FRAME_SECONDS)
-    assessment, variants = engine.assess_analysis(part, analysis, hearing)
+    assessment, variants = engine.assess_analysis(audio, analysis, hearing, listening)
     return shifted(assessment, offset), variants
 
 
