@@ -18,7 +18,6 @@ and the scorer trained on it, are unchanged.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -69,23 +68,24 @@ class Evidence:
 
 
 class Listening:
-    """What the models hear in a recording whatever its script: hama's posteriors, started on
-    their own thread as the listening starts (its native engine releases the GIL, so on two
-    cores its cost, the largest single one, hides behind other work), and Whisper's encoder
-    states, computed on first need.
+    """What the models hear in a recording whatever its script: hama's posteriors and Whisper's
+    encoder states, each started on its own thread as the listening starts (both native
+    engines release the GIL, so on two cores their cost hides behind other work: the
+    alignment, the transcription).
 
     Every script scored on the recording shares one (multiple choice's options), and a caller
     with other work to do first starts it before that work: score speech listens while it
-    transcribes, which took 2.7-3.4 s off the 15-17 s of a 60 s answer (``bench/speech.py``).
+    transcribes. On a 60 s answer, hama had still been running 2.8 s after the rest of the
+    evidence was done; started before the transcription, it took 1.5-2 s off score speech's
+    15-17 s, and the encoder started with it another 1.0 s (``MODEL_CARD.md``).
     """
 
     def __init__(self, samples: np.ndarray, whisper: WhisperFeatures, hama: HamaPhonePosteriors | None) -> None:
         self.samples = samples
-        self._whisper = whisper
-        self._encoded: EncodedAudio | None = None
-        self._lock = threading.Lock()
+        # One worker each: hama's session is not known to be reentrant, and the encoder's model
+        # runs one call at a time anyway, so requests take turns on them.
+        self._encoded = registry.executor("whisper-encoder", 1).submit(whisper.encode, samples)
         # [frames, 40] log-posteriors, 20 ms; empty without hama (the shipped scorer needs it).
-        # One worker: hama's session is not known to be reentrant, so requests take turns on it.
         self.hama: np.ndarray | Future[np.ndarray] = (
             registry.executor("hama", 1).submit(hama.log_posteriors, samples)
             if hama is not None
@@ -94,11 +94,8 @@ class Listening:
 
     @property
     def encoded(self) -> EncodedAudio:
-        """Whisper-base's encoder states of the whole recording."""
-        with self._lock:
-            if self._encoded is None:
-                self._encoded = self._whisper.encode(self.samples)
-            return self._encoded
+        """Whisper-base's encoder states of the whole recording (waits for them)."""
+        return self._encoded.result()
 
 
 @dataclass(frozen=True)
