@@ -5,11 +5,11 @@ its IPA variants, blank absorbs hama's blank, word-boundary and space tokens, an
 is renormalised over those 40 classes so it can be compared column for column with the
 Whisper CTC head. The session is hama's internal API, hence the exact pin in constraints.txt.
 
-Long audio goes through in windows of at most 15 s, each ending in the quietest stretch of its
-last seconds (a pause between words where there is one). The model attends over its whole
-input, so a 30 s window cost 1.7 times two 15 s ones (4.5 against 2.9 CPU s for 30 s of a
-learner's answer, the largest single cost of score speech), and 99 % of the clips the scorers
-were fitted on are shorter than 15 s: they are one window, as before.
+Long audio goes through in windows of at most 15 s (:func:`windows`), each ending in a quiet
+stretch (a pause between words where there is one). The model attends over its whole input,
+so a 30 s window of a learner's answer cost 2.3 times a 15 s one (4.5-5.0 against 1.9-2.1 CPU
+s; hama is the largest single cost of score speech), and 99 % of the clips the scorers were
+fitted on are shorter than 15 s: they are one window, as before.
 """
 
 from __future__ import annotations
