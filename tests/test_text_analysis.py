@@ -105,6 +105,18 @@ def test_embeddings_are_unit_vectors_that_put_paraphrases_close(models: TextMode
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
 
 
+def test_the_form_vector_reads_the_whole_text_and_the_meaning_its_first_256_tokens(models: TextModels) -> None:
+    opening = " ".join(["My school has a small garden where we grow beans and tomatoes."] * 30)
+    tidy = models.encoder.read(opening + " In the end, I think every school should have one.")
+    broken = models.encoder.read(opening + " In end I thinks every schools should has one garden it.")
+    (meaning,) = models.encoder.encode([opening])
+    assert np.allclose(tidy.meaning, meaning, atol=1e-6) and np.allclose(broken.meaning, meaning, atol=1e-6)
+    assert np.isclose(np.linalg.norm(tidy.form), 1.0, atol=1e-4) and tidy.form.shape == (embeddings.FORM_DIMENSIONS,)
+    assert not np.allclose(tidy.form, broken.form, atol=1e-4)  # the ending past token 256 is read
+    short = models.encoder.read("Short.")
+    assert np.allclose(short.meaning, models.encoder.encode(["Short."])[0], atol=1e-6)
+
+
 def test_relevance_tells_on_topic_from_off_topic_and_from_a_copied_context(models: TextModels) -> None:
     context = "Explain how computers store data in memory."
     on = analyze("Computers keep data in memory chips, and the processor reads it very fast.", "en-us", "speech", models)

@@ -11,9 +11,9 @@ import pytest
 from writing_texts import essays
 
 from orato.text import TextModels, analyze, load_text_models, score_traits
-from orato.text.embeddings import DIMENSIONS
+from orato.text.embeddings import FORM_DIMENSIONS
 from orato.text.ngrams import BUCKETS, profile
-from orato.text.traits import NGRAM_PREFIX, VECTOR_MODELS, load_ngram_models
+from orato.text.traits import NGRAM_PREFIX, VECTOR_GROUP, load_ngram_models
 
 SOURCES = ("speech", "writing")
 
@@ -43,8 +43,9 @@ def test_every_trait_of_both_sources_has_shipped_ngram_and_vector_models_the_sta
         assert set(ngrams[source]) >= set(scorers.traits(source))
         for model in ngrams[source].values():
             assert model.weights.shape == (BUCKETS,) and np.isfinite(model.weights).all()
-    assert set(ngrams[VECTOR_MODELS]) == set(scorers.traits("writing"))
-    assert all(m.weights.shape == (DIMENSIONS,) and np.isfinite(m.weights).all() for m in ngrams[VECTOR_MODELS].values())
+        vectors = ngrams[VECTOR_GROUP.format(source=source)]
+        assert set(vectors) == set(scorers.traits("writing"))
+        assert all(m.weights.shape == (FORM_DIMENSIONS,) and np.isfinite(m.weights).all() for m in vectors.values())
 
 
 def test_real_essays_score_on_the_scale_near_their_raters_with_the_ngram_models(models: TextModels) -> None:

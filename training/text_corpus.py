@@ -5,7 +5,7 @@ Each essay is checked by the LanguageTool engine once; its raw matches are cache
 lines in ``training/cache/``. Features are then computed from the text and the cache by the
 same :func:`orato.text.analysis.analyze` the server runs (the cached matches replayed), so
 changing a feature needs no new engine pass. Essays are embedded (:func:`vectors`, cached
-too) for the text-vector ridges and the relevance calibration.
+too) for the form-vector ridges and the relevance calibration.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from pathlib import Path
 import numpy as np
 
 from orato.text.analysis import TextAnalysis, analyze
-from orato.text.embeddings import DIMENSIONS, MultilingualEncoder, SentenceEncoder, load_sentence_encoder
+from orato.text.embeddings import (
+    DIMENSIONS,
+    FORM_DIMENSIONS,
+    MultilingualEncoder,
+    SentenceEncoder,
+    TextVectors,
+    load_sentence_encoder,
+)
 from orato.text.grammar import GrammarChecker, Source, load_grammar_checker
 
 CACHE = Path(__file__).resolve().parent / "cache" / "ellipse_models.jsonl"
@@ -93,25 +100,39 @@ class _Replayed:
     def check(self, text: str) -> list[dict[str, object]]:
         return self._answers.matches
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """No vector: the analysis features do not read it; the text-vector ridges take theirs
-        from :func:`vectors`."""
-        return np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    def read(self, text: str) -> TextVectors:
+        """No vectors: the analysis features do not read them; the form-vector ridges take
+        theirs from :func:`vectors`."""
+        return TextVectors(np.zeros(DIMENSIONS, dtype=np.float32), np.zeros(FORM_DIMENSIONS, dtype=np.float32))
 
 
 def analysis_of(essay: Essay, answers: ModelAnswers, source: Source, british: frozenset[str] = frozenset()) -> TextAnalysis:
     """What the server's analysis of ``essay`` is, from the cached model answers."""
     replay = _Replayed(answers)
     checker = GrammarChecker({"en-US": replay}, british)
-    encoder: SentenceEncoder = replay  # type: ignore[assignment]  # replays SentenceEncoder.encode
+    encoder: SentenceEncoder = replay  # type: ignore[assignment]  # replays SentenceEncoder.read
     return analyze(essay.text, "en-us", source, checker, encoder)
 
 
 VECTORS = CACHE.parent / "text_vectors.jsonl"
-# The server's two sentence encoders by name: MiniLM (English, ``TextAnalysis.text_vector``)
-# and USE v3 (relevance of French and Spanish answers), and the file each one's vectors are cached in.
-ENCODERS: dict[str, tuple[Callable[[], SentenceEncoder | MultilingualEncoder], Path]] = {
+
+
+class _FormReader:
+    """MiniLM's form vectors (``TextAnalysis.form_vector``) in the shape :func:`vectors` asks."""
+
+    def __init__(self) -> None:
+        self._encoder = load_sentence_encoder()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([self._encoder.read(text).form for text in texts], dtype=np.float32)
+
+
+# The server's text vectors by name: MiniLM's meaning (English, ``TextAnalysis.text_vector``)
+# and form (``.form_vector``) and USE v3's (relevance of French and Spanish answers), and the
+# file each one's vectors are cached in.
+ENCODERS: dict[str, tuple[Callable[[], SentenceEncoder | MultilingualEncoder | _FormReader], Path]] = {
     "minilm": (load_sentence_encoder, VECTORS),
+    "minilm-form": (_FormReader, CACHE.parent / "text_vectors_form.jsonl"),
     "usem3": (MultilingualEncoder, CACHE.parent / "text_vectors_usem3.jsonl"),
 }
 

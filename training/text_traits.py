@@ -8,7 +8,7 @@ one command.
 2. a fixed set of prompts (about a fifth of the essays, chosen by a hash of the prompt title)
    is kept back and touched by no choice below;
 3. on the other prompts, grouped 5-fold by prompt: a ridge per trait on the hashed n-gram
-   profile (per source) and on the MiniLM text vector (``training.text_ngrams``), whose
+   profile (per source) and on the MiniLM form vector (``training.text_ngrams``), whose
    out-of-fold estimates join the features (stacking; held-out essays get the estimates of the
    ridges fitted on all development essays); then the feature ridge's penalty is chosen per
    source and trait;
@@ -43,7 +43,7 @@ from orato.text.feedback import METRICS
 from orato.text.grammar import Source
 from orato.text.ngrams import NgramModel
 from orato.text.relevance import REFERENCE_TOPICS, standing
-from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, VECTOR_MODELS, VECTOR_PREFIX, WEIGHTS
+from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, VECTOR_GROUP, VECTOR_PREFIX, WEIGHTS
 from training.text_corpus import Essay, ModelAnswers, analysis_of, extract, load_essays, read_cache
 from training.text_corpus import vectors as text_vectors
 from training.text_ngrams import Gram, choose_alpha, fit, predict, profile_matrix, spoken_text
@@ -271,15 +271,16 @@ def stack(split: Stacking, gram: Gram, prefix: str, sources: Sequence[Source]) -
 
 
 def stack_all(split: Stacking, answers: dict[str, ModelAnswers]) -> tuple[dict[str, dict[str, NgramModel]], dict[str, object]]:
-    """The n-gram ridges of each source (speech reads the spelling-corrected essay) and the
-    text-vector ridges (one set for both sources), stacked into the features."""
+    """The n-gram and form-vector ridges of each source, stacked into its features. Speech reads
+    the spelling-corrected essay, since a recogniser writes the word the learner meant."""
     models: dict[str, dict[str, NgramModel]] = {}
     report: dict[str, object] = {}
     for source in SOURCES:
         texts = [e.text if source == "writing" else spoken_text(e, answers[e.text_id]) for e in split.essays]
         models[source], report[source] = stack(split, Gram.of(profile_matrix(texts, source)), NGRAM_PREFIX, (source,))
-    vectors = text_vectors([e.text for e in split.essays]).astype(np.float64)
-    models[VECTOR_MODELS], report[VECTOR_MODELS] = stack(split, Gram.of(vectors), VECTOR_PREFIX, SOURCES)
+        vectors = text_vectors(texts, "minilm-form").astype(np.float64)
+        group = VECTOR_GROUP.format(source=source)
+        models[group], report[group] = stack(split, Gram.of(vectors), VECTOR_PREFIX, (source,))
     return models, report
 
 

@@ -11,7 +11,7 @@ On the layer of :mod:`orato.lang`: it imports nothing from scoring, api or store
     ``source="speech"`` for a transcript (the recogniser's spelling, casing, punctuation and
     typography are not the learner's and are dropped), ``"writing"`` for a written answer.
     ``TextAnalysis.issues`` are the errors with code-point spans; ``.features`` the measures;
-    ``.text_vector`` the meaning. Dialects with rules here: all six
+    ``.text_vector`` the meaning, ``.form_vector`` how it is written. Dialects with rules here: all six
     (``models.checker.supports(dialect)``; fr-ca and es-mx read with the fr and es rules).
 
 ``score_traits(analysis, models) -> TraitScores``
@@ -69,10 +69,10 @@ def analyze(text: str, dialect: str, source: Source, models: TextModels) -> Text
 
 def score_traits(analysis: TextAnalysis, models: TextModels) -> TraitScores:
     """The scorers were fitted on English; for another language the features read through
-    English word lists and the n-gram and text-vector estimates are left out (held at their
+    English word lists and the n-gram and form-vector estimates are left out (held at their
     training mean)."""
     if analysis.dialect.startswith("en"):
-        return TraitScores(models.scorers.predict(analysis.source, analysis.features, analysis.text, analysis.text_vector))
+        return TraitScores(models.scorers.predict(analysis.source, analysis.features, analysis.text, analysis.form_vector))
     return TraitScores(models.scorers.predict(analysis.source, language_neutral(analysis.features)))
 
 

@@ -70,6 +70,7 @@ class TextAnalysis:
     tokens: tuple[Token, ...]
     issues: tuple[GrammarIssue, ...]
     text_vector: np.ndarray  # unit vector of the text's meaning (its first 256 tokens)
+    form_vector: np.ndarray  # unit vector of how the whole text is written (embeddings.TextVectors)
     connectives: ConnectiveUse
     structures: Structures
     levels: tuple[WordLevel, ...]  # one per token
@@ -87,13 +88,15 @@ def analyze(
     found = sentences(text)
     tokens = tuple(t for s in found for t in s.tokens)
     issues = checker.check(text, dialect, source)
-    (vector,) = encoder.encode([text])
+    vectors = encoder.read(text)
     language = dialect.split("-", 1)[0]
     levels = tuple(word_level(t.norm, language) for t in tokens)
     use = connectives(text)
     shape = structures([[t.norm for t in s.tokens] for s in found])
     features = _features(text, found, tokens, issues, use, shape, levels, source)
-    return TextAnalysis(text, dialect, source, found, tokens, issues, vector, use, shape, levels, features)
+    return TextAnalysis(
+        text, dialect, source, found, tokens, issues, vectors.meaning, vectors.form, use, shape, levels, features
+    )
 
 
 def _features(

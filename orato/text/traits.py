@@ -2,8 +2,8 @@
 
 Each trait's ridge reads the hand-made features of the analysis and, stacked beside them, the
 estimates of one ridge per trait on the text's hashed n-gram profile (``ngrams.py``; the
-``ngram_<trait>`` features) and of one per trait on its MiniLM vector (``vector_<trait>``), all
-fitted out of fold so the stack learns how far to trust them.
+``ngram_<trait>`` features) and of one per trait on its MiniLM form vector (``vector_<trait>``;
+``embeddings.TextVectors.form``), all fitted out of fold so the stack learns how far to trust them.
 The weights (``orato/text/weights/traits.json`` and ``ngrams.npz``) are rebuilt by
 ``python -m training.text_traits --data ../shared/data/ellipse-train``; MODEL_CARD.md beside
 them gives the data (ELLIPSE, CC BY-NC-SA 4.0), the method and the held-out figures. The run
@@ -31,7 +31,7 @@ WEIGHTS = Path(__file__).resolve().parent / "weights" / "traits.json"
 NGRAM_WEIGHTS = WEIGHTS.with_name("ngrams.npz")
 NGRAM_PREFIX = "ngram_"
 VECTOR_PREFIX = "vector_"
-VECTOR_MODELS = "vector"  # the text-vector ridges' group in ngrams.npz, shared by both sources
+VECTOR_GROUP = "vector-{source}"  # the form-vector ridges' group of each source in ngrams.npz
 LOW, HIGH = 1.0, 5.0
 POINTS_PER_STEP = 20.0  # 0-100 points per step of the 1-5 scale
 
@@ -69,7 +69,7 @@ class TraitScorers:
     def predict(
         self, source: Source, features: dict[str, float], text: str | None = None, vector: np.ndarray | None = None
     ) -> dict[str, float]:
-        """Each trait's 1-5 estimate for a text's ``features``; with its ``text`` and ``vector``
+        """Each trait's 1-5 estimate for a text's ``features``; with its ``text`` and form ``vector``
         the n-gram and vector estimates join them (without, for a language they were not
         fitted on, they are held at their training mean)."""
         if text is not None and vector is not None:
@@ -79,7 +79,8 @@ class TraitScorers:
     def _stacked(self, source: Source, text: str, vector: np.ndarray) -> dict[str, float]:
         text_profile, vector_profile = profile(text, source), dense_profile(vector)
         ngrams = {f"{NGRAM_PREFIX}{trait}": model.predict(text_profile) for trait, model in self._ngrams[source].items()}
-        vectors = {f"{VECTOR_PREFIX}{t}": m.predict(vector_profile) for t, m in self._ngrams[VECTOR_MODELS].items()}
+        vector_models = self._ngrams[VECTOR_GROUP.format(source=source)]
+        vectors = {f"{VECTOR_PREFIX}{t}": m.predict(vector_profile) for t, m in vector_models.items()}
         return {**ngrams, **vectors}
 
 
@@ -90,7 +91,7 @@ def to_hundred(value: float) -> int:
 
 def load_ngram_models(path: Path = NGRAM_WEIGHTS) -> dict[str, dict[str, NgramModel]]:
     """The n-gram ridges, stored as ``<source>/<trait>`` bucket vectors and ``.../intercept``, and
-    the text-vector ridges as ``vector/<trait>``."""
+    the form-vector ridges as ``vector-<source>/<trait>``."""
     models: dict[str, dict[str, NgramModel]] = {}
     with np.load(path) as archive:
         for key in archive.files:
