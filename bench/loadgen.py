@@ -29,6 +29,7 @@ class Call:
     params: dict[str, str] = field(default_factory=dict)
     data: dict[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    json: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,11 +79,23 @@ def _organization_judge(_number: int, response: httpx.Response) -> str | None:
     return None if response.status_code == 200 and data.get("name") else "expected the organisation"
 
 
+# About 20 s of speech in one sentence: the activations onnxruntime would keep (orato/synthesis/piper.py).
+LONG_SENTENCE = ", ".join(["learning a new language takes patience and practice and curiosity about how people live"] * 4) + "."
+
+
+def _speech_judge(_number: int, response: httpx.Response) -> str | None:
+    seconds = float(response.headers.get("x-audio-duration-ms", 0)) / 1000
+    return None if response.headers.get("content-type") == "audio/wav" and seconds > 15 else "expected 15 s or more of wav"
+
+
 SCENARIOS: dict[str, Scenario] = {
     "validate-text": Scenario("validate-text", "assessment", _validate_call, _validate_judge),
     "validate-text-1500": Scenario("validate-text-1500", "assessment", _long_call, _validate_judge),
     "organization": Scenario("organization", "synthesis", lambda _n: Call("GET", "/v1/organization"),
                              _organization_judge),
+    "speech-piper-long": Scenario("speech-piper-long", "synthesis", lambda _n: Call(
+        "POST", "/v1/audio/speech", json={"model": "piper/default", "voice": "en_US-joe-medium",
+                                          "text": LONG_SENTENCE, "output": "wav"}), _speech_judge),
 }
 
 
@@ -138,7 +151,7 @@ async def send(client: httpx.AsyncClient, scenario: Scenario, number: int, key: 
     started = time.perf_counter()
     try:
         response = await client.request(call.method, call.path, params=call.params, data=call.data,
-                                        headers=headers)
+                                        json=call.json, headers=headers)
     except httpx.TransportError as error:
         return Outcome(scenario.name, 0, type(error).__name__, time.perf_counter() - started, "retryable"), None
     return judge(scenario, number, response, time.perf_counter() - started), response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import wave
 
 import numpy as np
@@ -250,3 +251,20 @@ def test_conversation_and_stream_take_the_output_sample_rate(synth: TestClient) 
     assert int.from_bytes(data[24:28], "little") == 16000 and data[40:44] == b"\0\0\0\0"
     whole = synth.post("/v1/audio/speech", json=request)
     assert abs(len(data) - len(whole.content)) < 0.01 * len(whole.content)  # the same speech at the same rate
+
+
+def _resident_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * 4096 / 2**20
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="reads resident memory from /proc (Linux)")
+def test_a_long_sentence_leaves_no_activation_memory_behind() -> None:
+    engine = piper.PiperEngine()  # a session of its own: the shared one may have run long sentences already
+    list(engine.voice.synthesize("Hello there."))
+    before = _resident_mb()
+    sentence = ", ".join(["learning a new language takes patience and practice and curiosity about how people live"] * 4)
+    chunks = list(engine.voice.synthesize(sentence + ".", include_alignments=True))
+    assert sum(len(c.audio_float_array) for c in chunks) / engine.sample_rate > 15
+    # onnxruntime's arena would keep this sentence's activations: about 560 MB (orato/synthesis/piper.py).
+    assert _resident_mb() - before < 200

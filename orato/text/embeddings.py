@@ -75,6 +75,9 @@ class SentenceEncoder:
             graph.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
+        # onnxruntime's arena would keep the largest activations ever seen for the life of the
+        # process (about 40 MB resident for a 256-token piece); without it a piece reads as fast here.
+        options.enable_cpu_mem_arena = False
         self._session = onnxruntime.InferenceSession(
             graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
