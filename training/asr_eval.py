@@ -12,8 +12,15 @@ learner essays, errors and all, are read by the local voices (eSpeak NG en-us, P
 audio transcribed, and LanguageTool-engine GRAMMAR errors counted in the original and in the
 transcript: an original error is *kept* when the transcript has an error of the same rule.
 
+``traits``: how the recogniser's transcript moves the language scores of score speech. Whole
+ELLIPSE essays from the held-out prompts of ``training.text_traits`` (no trait model or choice
+saw them) are read by Piper, transcribed, and scored as score speech scores a transcript; the
+raters' Grammar, Vocabulary and Cohesion are compared with those scores and with the same
+scorers on the essay's own text.
+
     nice python -m training.asr_eval wer ../shared/data/speechocean762-train --count 300
     nice python -m training.asr_eval repair ../shared/data/ellipse-train --count 40
+    nice python -m training.asr_eval traits ../shared/data/ellipse-train --count 30
 """
 
 from __future__ import annotations
@@ -149,9 +156,40 @@ def grammar_repair(data: Path, count: int, voices: Sequence[str], recogniser: Re
     }  # fmt: skip
 
 
+def transcript_traits(data: Path, count: int, recogniser: RecogniserSettings) -> dict[str, Any]:
+    from orato.text import analyze, load_text_models, score_traits
+    from training.text_corpus import load_essays
+    from training.text_traits import TARGETS, held_out_prompts
+
+    essays = load_essays(data)
+    held = held_out_prompts(essays)
+    chosen = random.Random(SUBSET_SEED).sample([e for e in essays if e.prompt in held], count)
+    models, model = load_text_models(), _recogniser(Settings())
+    written: list[dict[str, float]] = []
+    heard: list[dict[str, float]] = []
+    for number, essay in enumerate(chosen, 1):
+        transcript = transcribe(model, _spoken(essay.text, "piper"), "en", recogniser).text
+        written.append(score_traits(analyze(essay.text, "en-us", "speech", models), models).scale)
+        heard.append(score_traits(analyze(transcript, "en-us", "speech", models), models).scale)
+        if number % PROGRESS_EVERY == 0:
+            print(json.dumps({"progress": number}), flush=True)
+    figures: dict[str, dict[str, Any]] = {}
+    for trait, rated in TARGETS["speech"].items():
+        truth = np.array([e.scores[rated] for e in chosen])
+        text, spoken = np.array([w[trait] for w in written]), np.array([h[trait] for h in heard])
+        figures[trait] = {
+            "against": rated, "pearson_text": round(float(np.corrcoef(text, truth)[0, 1]), 3),
+            "pearson_transcript": round(float(np.corrcoef(spoken, truth)[0, 1]), 3),
+            "text_vs_transcript": round(float(np.corrcoef(text, spoken)[0, 1]), 3),
+            "mean_shift": round(float(np.mean(spoken - text)), 3),
+        }  # fmt: skip
+    return {"measure": "traits", "essays": len(chosen), "held_out_prompts": len(held), "voice": "piper",
+            "scale": "1-5", "traits": figures, "asr_version": recogniser.version}  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("measure", choices=("wer", "repair"))
+    parser.add_argument("measure", choices=("wer", "repair", "traits"))
     parser.add_argument("data", type=Path)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--fold", type=int, default=0, help="wer: speaker fold to measure (0 reported, 1 tuned)")
@@ -164,6 +202,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     recogniser = replace(DEFAULT_SETTINGS, **overrides)
     if args.measure == "wer":
         result = word_error_rate(args.data, args.count, args.fold, recogniser)
+    elif args.measure == "traits":
+        result = transcript_traits(args.data, args.count, recogniser)
     else:
         result = grammar_repair(args.data, args.count, args.voices.split(","), recogniser)
     print(json.dumps(result))

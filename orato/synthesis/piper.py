@@ -65,7 +65,7 @@ class PiperEngine:
 
 class _ArenaReturningSession:
     """Piper's onnxruntime session, each run told to shrink its arena when done (module doc).
-    Piper only ever calls ``run``."""
+    Piper only ever calls ``run``, and passes no run options of its own."""
 
     def __init__(self, session: onnxruntime.InferenceSession) -> None:
         self._session = session
