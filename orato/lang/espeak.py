@@ -10,12 +10,18 @@ voices and rates of its own: every user of the library holds :data:`LIBRARY_LOCK
 call here sets its voice again rather than trusting the last one it set (a synthesis in
 between left French text read with an English voice). Results are cached per (voice, text):
 the same words recur across requests and a call costs well under a millisecond once warm.
+
+The library is initialised once per process (:func:`espeak_library`), for both users: when the
+synthesis voice initialised it a second time after the phonemiser had read a word, the
+phonemiser's next ``espeak_TextToPhonemes`` crashed the process (a British word read by a test,
+then an en-gb score text on an app that loaded its voices afterwards).
 """
 
 from __future__ import annotations
 
 import ctypes
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 
 from orato.registry import models
@@ -44,15 +50,39 @@ class EspeakUnavailable(RuntimeError):
     """The library or its data could not be loaded (the wheel is missing or broken)."""
 
 
+@dataclass(frozen=True)
+class EspeakLibrary:
+    """The process's espeak-ng library, loaded and initialised once (:func:`espeak_library`)."""
+
+    lib: ctypes.CDLL
+    sample_rate: int  # espeak_Initialize's answer: the rate the synthesis voice speaks at
+
+
+def _load_library() -> EspeakLibrary:
+    try:
+        import espeakng_loader
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise EspeakUnavailable("espeakng-loader is not installed") from exc
+    lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    lib.espeak_Initialize.restype = ctypes.c_int
+    data = espeakng_loader.get_data_path().encode()
+    with LIBRARY_LOCK:
+        sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT)
+    if sample_rate <= 0:
+        raise EspeakUnavailable("espeak_Initialize failed")
+    return EspeakLibrary(lib, sample_rate)
+
+
+def espeak_library() -> EspeakLibrary:
+    """The library, initialised once per process for the phonemiser and the synthesis voice
+    alike (module doc); raises :class:`EspeakUnavailable` when it cannot be loaded."""
+    return models.get("espeak-ng-library", _load_library)
+
+
 class _Espeak:
     def __init__(self) -> None:
-        try:
-            import espeakng_loader
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise EspeakUnavailable("espeakng-loader is not installed") from exc
-        lib = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_Initialize.restype = ctypes.c_int
+        lib = espeak_library().lib
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
         lib.espeak_TextToPhonemes.argtypes = [
@@ -61,9 +91,6 @@ class _Espeak:
             ctypes.c_int,
         ]
         lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-        data = espeakng_loader.get_data_path().encode()
-        if lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data, _INITIALIZE_DONT_EXIT) <= 0:
-            raise EspeakUnavailable("espeak_Initialize failed")
         self._lib = lib
 
     def phonemes(self, text: str, voice: str) -> list[str]:

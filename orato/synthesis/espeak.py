@@ -14,11 +14,10 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import espeakng_loader
 import numpy as np
 
 from orato.errors import ProviderUnavailableError
-from orato.lang.espeak import LIBRARY_LOCK
+from orato.lang.espeak import LIBRARY_LOCK, espeak_library
 from orato.registry import models
 from orato.synthesis.base import Job, LocalProvider, Rendered, WordTimes, local_info, share_span
 from orato.synthesis.text import spoken_words
@@ -29,8 +28,6 @@ VOICES = {"en-us": "en-us", "en-gb": "en", "fr-fr": "fr", "es-es": "es", "es-mx"
 OPTIONS: dict[str, tuple[float, float]] = {"pitch": (0, 99), "range": (0, 99), "wordgap": (0, 100)}
 DEFAULT_RATE_WPM = 175
 
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
-_INITIALIZE_DONT_EXIT = 0x8000
 _CHARS_UTF8, _ENDPAUSE, _POS_CHARACTER = 1, 0x1000, 1
 _EVENT_END_OF_LIST, _EVENT_WORD = 0, 1
 _EVENT_BOUNDARIES = {1, 2, 5, 6}  # word, sentence, clause end, message end
@@ -58,12 +55,8 @@ class EspeakEngine:
     """The loaded library; ``synthesize`` feeds samples and (type, char, sample) events to a sink."""
 
     def __init__(self) -> None:
-        self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        self._lib.espeak_Initialize.restype = ctypes.c_int
-        path = espeakng_loader.get_data_path().encode()
-        self.sample_rate = self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, path, _INITIALIZE_DONT_EXIT)
-        if self.sample_rate <= 0:
-            raise RuntimeError("eSpeak NG failed to initialise")
+        library = espeak_library()  # initialised once, shared with orato.lang's phonemiser
+        self._lib, self.sample_rate = library.lib, library.sample_rate
         self._sink: Sink | None = None
         self._callback = _Callback(self._on_audio)  # kept referenced for the library's lifetime
         self._lib.espeak_SetSynthCallback(self._callback)
