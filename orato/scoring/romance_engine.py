@@ -97,8 +97,8 @@ class RomanceEngine:
         return Hearing.by(self._transcriber, audio.samples, self._language)
 
     def listen(self, audio: DecodedAudio) -> Listening:
-        """Whisper's encoder states of ``audio`` (on first need), shared by every script
-        scored on it; this engine has no hama."""
+        """Whisper's encoder states of ``audio``, started now and shared by every script scored
+        on it; this engine has no hama."""
         return Listening(audio.samples, self._whisper, None)
 
     def log_posteriors(self, samples: np.ndarray) -> np.ndarray:
