@@ -15,7 +15,8 @@ ORATO = Path(__file__).resolve().parents[1] / "orato"
 
 # Lowest first. Top-level modules count as packages of their own.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"orato", "settings", "errors", "registry", "dialect_support", "params", "upstream", "workers"}),
+    frozenset({"orato", "settings", "errors", "registry", "dialect_support", "params", "upstream", "workers",
+               "native_memory"}),
     frozenset({"audio", "lang", "text"}),
     frozenset({"acoustic"}),
     frozenset({"scoring", "synthesis", "moderation"}),

@@ -25,6 +25,7 @@ from orato.audio import load_vad_model
 from orato.lang import english_lexicon
 from orato.limits import Limiter, build_limiter
 from orato.moderation.service import Moderator
+from orato.native_memory import return_free_heap
 from orato.retention import retention_loop
 from orato.scoring.engine import model_cache_dir
 from orato.scoring.engines import load_engines
@@ -109,6 +110,7 @@ def preload_models(settings: Settings) -> None:
         load_engines(settings)
         load_text_models()
         load_speech_models(settings)
+    return_free_heap()  # what loading freed (orato.native_memory)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
