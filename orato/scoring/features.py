@@ -15,6 +15,7 @@ import numpy as np
 
 from orato.acoustic.aligner import Alignment
 from orato.acoustic.phones import BLANK, phone_ids
+from orato.registry import models as registry
 from orato.scoring.evidence import Evidence
 from orato.scoring.gop import LOG_FLOOR, competitor_posteriors, insertion_log_probs
 from orato.scoring.script_span import ALIGN_FRAMES_PER_ENCODER_FRAME
@@ -176,15 +177,25 @@ def phone_features(
     groups: frozenset[str],
     insertions: bool = False,
 ) -> PhoneFeatures:
-    """The feature groups named in ``groups`` (see FEATURE_GROUPS) for one utterance."""
+    """The feature groups named in ``groups`` (see FEATURE_GROUPS) for one utterance.
+
+    The three GOP tables (the head's competitors and insertions, hama's competitors) are most
+    of the cost and independent of each other; numpy releases the GIL in their recursions, so
+    two of them run on the ``gop`` workers while this thread computes the third (on a 60 s
+    answer the alignment before them leaves the second core idle).
+    """
     alignment = evidence.alignment
     labels = np.asarray(phone_ids([p.phone for p in alignment.phones]))
     extents = extents_20ms(alignment, len(head_logp))
     head = head_logp.astype(np.float64)
-    shares = per_stretch(head, labels, alignment, competitor_posteriors)
-    inserted = (
-        per_stretch(head, labels, alignment, insertions_by_phone) if insertions else np.zeros((0, 0))
+    workers = registry.executor("gop", 2)
+    pending_inserted = (
+        workers.submit(per_stretch, head, labels, alignment, insertions_by_phone) if insertions else None
     )
+    # hama's posteriors may still be on their way (see gather_evidence): a worker waits for them.
+    pending_hama = workers.submit(_hama_shares, evidence, labels) if "hama_gop" in groups else None
+    shares = per_stretch(head, labels, alignment, competitor_posteriors)
+    inserted = pending_inserted.result() if pending_inserted else np.zeros((0, 0))
     out: dict[str, np.ndarray] = {}
     if "head_gop" in groups:
         out["head_gop"] = gop_features(shares, labels)
@@ -196,11 +207,8 @@ def phone_features(
         out["alignment"] = alignment_features(evidence)
     if "whisper_states" in groups:
         out["whisper_states"] = _pooled(evidence.states, extents_20ms(alignment, len(evidence.states)))
-    # Last: hama's posteriors may still be on their way (see gather_evidence).
-    if "hama_gop" in groups:
-        hama = evidence.hama.astype(np.float64)
-        hama_shares = per_stretch(hama, labels, alignment, competitor_posteriors)
-        out["hama_gop"] = gop_features(hama_shares, labels)
+    if pending_hama is not None:
+        out["hama_gop"] = gop_features(pending_hama.result(), labels)
     if "hama_segment" in groups:
         hama_extents = extents_20ms(alignment, len(evidence.hama))
         out["hama_segment"] = segment_features(evidence.hama, labels, hama_extents)
@@ -213,6 +221,10 @@ def phone_features(
         shares,
         inserted,
     )
+
+
+def _hama_shares(evidence: Evidence, labels: np.ndarray) -> np.ndarray:
+    return per_stretch(evidence.hama.astype(np.float64), labels, evidence.alignment, competitor_posteriors)
 
 
 FEATURE_GROUPS = (
