@@ -14,6 +14,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
+from orato.native_memory import share_one_heap
+
 T = TypeVar("T")
 
 
@@ -48,3 +50,5 @@ class ModelRegistry:
 
 
 models = ModelRegistry()
+# The models' threads (and the requests') allocate from one heap (orato.native_memory).
+share_one_heap()

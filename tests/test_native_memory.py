@@ -1,4 +1,4 @@
-"""The heap's free pages go back to the system after loading (orato.native_memory).
+"""glibc's malloc as orato.native_memory sets it: the free heap trimmed, one heap for all threads.
 
 Each case runs in a fresh interpreter, since what a heap holds is the process's history: 64 KB
 blocks (heap blocks, below malloc's mmap threshold) are allocated between small ones that stay,
@@ -16,7 +16,7 @@ import pytest
 _CHILD = """
 import sys
 import numpy as np
-from orato.native_memory import return_free_heap
+from orato.native_memory import return_free_heap, share_one_heap
 
 def rss_mb():
     with open("/proc/self/status") as status:
@@ -52,3 +52,55 @@ def test_the_trim_returns_the_holes_free_left() -> None:
 def test_free_alone_keeps_them() -> None:
     """The case the module is for (so the test above measures something)."""
     assert _released_mb("free") < 50
+
+
+_THREADS_CHILD = """
+import sys
+import threading
+import numpy as np
+from orato.native_memory import share_one_heap
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
+
+if sys.argv[1] == "one":
+    assert share_one_heap()
+held, churned, done = [], threading.Event(), threading.Event()
+
+def churn():
+    # 64 KB blocks (heap blocks) between small ones that stay: freed, they leave holes.
+    freed = []
+    for _ in range(1600):
+        freed.append(np.ones(64 << 10, np.uint8))
+        held.append(np.ones(1 << 10, np.uint8))
+
+def first():
+    churn()
+    churned.set()
+    done.wait()  # still alive (a worker thread waiting for its next job) while the other works
+
+before = rss_mb()
+worker = threading.Thread(target=first)
+worker.start()
+churned.wait()
+second = threading.Thread(target=churn)
+second.start()
+second.join()
+print(rss_mb() - before)
+done.set()
+worker.join()
+"""
+
+
+def _grown_mb(mode: str) -> float:
+    done = subprocess.run([sys.executable, "-c", _THREADS_CHILD, mode], capture_output=True, text=True, check=True)
+    return float(done.stdout)
+
+
+@glibc_only
+def test_a_thread_reuses_what_another_freed() -> None:
+    """Two worker threads, one after the other, each allocating 100 MB and freeing most of it:
+    with a heap per thread the second cannot use the first's holes, with one heap it does."""
+    one, many = _grown_mb("one"), _grown_mb("many")
+    assert one < 130 < 180 < many

@@ -102,27 +102,22 @@ def _through_one_state(
     directly follow an identical label applies on both sides.
     """
     classes = np.arange(logp.shape[1])
-    entry = np.logaddexp(
-        alpha_p[:-1, before + 2][:, :, None],
-        np.where(
-            (classes[None, :] != prev_label[:, None])[None],
-            alpha_p[:-1, before + 1][:, :, None],
-            NEG_INF,
-        ),
-    )  # [T, K, C]: arriving at frame t from the prefix at t-1
-    leave = np.logaddexp(
-        beta_p[1:, after][:, :, None],
-        np.where(
-            (classes[None, :] != next_label[:, None])[None],
-            beta_p[1:, after + 1][:, :, None],
-            NEG_INF,
-        ),
-    )  # [T, K, C]: continuing with the suffix at frame t+1
-    inside = np.full(entry.shape[1:], NEG_INF)
-    total = np.full(entry.shape[1:], NEG_INF)
+    # [K, C]: 0 where class c may follow the label before (precede the label after), -inf
+    # where CTC forbids it; added to a log-probability it keeps or removes that path.
+    from_prev = np.where(classes[None, :] != prev_label[:, None], 0.0, NEG_INF)
+    to_next = np.where(classes[None, :] != next_label[:, None], 0.0, NEG_INF)
+    # [T, K] each: the prefix at frame t-1 (in the blank before, or in the label before) and
+    # the suffix at frame t+1 (in the blank after, or in the label after).
+    in_blank, in_label = alpha_p[:-1, before + 2], alpha_p[:-1, before + 1]
+    out_blank, out_label = beta_p[1:, after], beta_p[1:, after + 1]
+    inside = np.full(from_prev.shape, NEG_INF)
+    total = np.full(from_prev.shape, NEG_INF)
+    # Frame by frame, so the working set is [K, C], not [T, K, C] (tens of megabytes a stretch).
     for t in range(len(logp)):
-        inside = np.logaddexp(inside, entry[t]) + logp[t][None, :]
-        total = np.logaddexp(total, inside + leave[t])
+        entry = np.logaddexp(in_blank[t][:, None], in_label[t][:, None] + from_prev)
+        inside = np.logaddexp(inside, entry) + logp[t][None, :]
+        leave = np.logaddexp(out_blank[t][:, None], out_label[t][:, None] + to_next)
+        total = np.logaddexp(total, inside + leave)
     return total
 
 
