@@ -1,8 +1,8 @@
 """glibc's malloc, set for a process that holds large models and scores on several threads.
 
 *One heap for every thread.* glibc gives each new thread a heap of its own (up to eight per
-core), and each heap keeps the memory its threads freed: one thread cannot reuse another's. Score speech
-allocates on four threads at once (the request's, the recogniser's, the encoder's and hama's
+core), and each heap keeps the memory its threads freed: one thread cannot reuse another's.
+Score speech allocates on four threads at once (the request's, the recogniser's, the encoder's and hama's
 workers), and a server's requests come on many pool threads, so every heap came to hold its
 own peak: a 60 s answer left the server 250 MB fuller than before it. With one heap, what one
 thread frees the next one reuses. `bench/speech.py` (MODEL_CARD.md, "Memory"): peak RSS
@@ -32,7 +32,8 @@ def _glibc() -> ctypes.CDLL | None:
         library = ctypes.CDLL(name) if name else None
     except OSError:
         return None
-    return library if library is not None and hasattr(library, "mallopt") else None
+    # musl and others may lack one or both (and need neither: their heaps work otherwise).
+    return library if library is not None and all(hasattr(library, f) for f in ("mallopt", "malloc_trim")) else None
 
 
 def share_one_heap() -> bool:

@@ -2,7 +2,9 @@
 
 Each case runs in a fresh interpreter, since what a heap holds is the process's history: 64 KB
 blocks (heap blocks, below malloc's mmap threshold) are allocated between small ones that stay,
-and freed. Holes between live blocks are not returned by ``free``; the trim returns them.
+and freed. Holes between live blocks are not returned by ``free``: the trim returns them, and
+with one heap another thread reuses them. Each setting is measured against its absence, so the
+tests fail if it stops doing what it is for.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pytest
 _CHILD = """
 import sys
 import numpy as np
-from orato.native_memory import return_free_heap, share_one_heap
+from orato.native_memory import return_free_heap
 
 def rss_mb():
     with open("/proc/self/status") as status:
@@ -34,24 +36,25 @@ print(before - rss_mb())
 """
 
 glibc_only = pytest.mark.skipif(
-    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's"
+    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="these settings are glibc's"
 )
 
 
-def _released_mb(mode: str) -> float:
-    done = subprocess.run([sys.executable, "-c", _CHILD, mode], capture_output=True, text=True, check=True)
+def _child_mb(code: str, mode: str) -> float:
+    """The megabytes a child interpreter running ``code`` in ``mode`` prints."""
+    done = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True)
     return float(done.stdout)
 
 
 @glibc_only
 def test_the_trim_returns_the_holes_free_left() -> None:
-    assert _released_mb("trim") > 150
+    assert _child_mb(_CHILD, "trim") > 150
 
 
 @glibc_only
 def test_free_alone_keeps_them() -> None:
     """The case the module is for (so the test above measures something)."""
-    assert _released_mb("free") < 50
+    assert _child_mb(_CHILD, "free") < 50
 
 
 _THREADS_CHILD = """
@@ -93,14 +96,9 @@ worker.join()
 """
 
 
-def _grown_mb(mode: str) -> float:
-    done = subprocess.run([sys.executable, "-c", _THREADS_CHILD, mode], capture_output=True, text=True, check=True)
-    return float(done.stdout)
-
-
 @glibc_only
 def test_a_thread_reuses_what_another_freed() -> None:
     """Two worker threads, one after the other, each allocating 100 MB and freeing most of it:
     with a heap per thread the second cannot use the first's holes, with one heap it does."""
-    one, many = _grown_mb("one"), _grown_mb("many")
+    one, many = _child_mb(_THREADS_CHILD, "one"), _child_mb(_THREADS_CHILD, "many")
     assert one < 130 < 180 < many
