@@ -19,12 +19,17 @@ own decoding loop, and the transcript loses sentences that the aligner then has 
 
 ``--parts`` prints instead the CPU seconds (``time.process_time``, every thread) of each part of
 score speech on the first answer, each run alone: where the time goes, nearly unmoved by load.
+
+``--memory`` prints instead the server's own memory: resident at rest once every model is loaded,
+then resident and the process's peak after each of ``--repeat`` score speech requests per answer,
+with no plain Whisper in the process (whose buffers the side-by-side peak also holds).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +44,7 @@ if str(ROOT) not in sys.path:
 from bench.run import peak_rss_mb, percentile  # noqa: E402
 from bench.scenarios.audio import LEARNER_AUDIO  # noqa: E402
 from bench.scenarios.scoring import PASSAGE_PIECES, _joined  # noqa: E402
+from bench.servers import rss_mb  # noqa: E402
 from orato.acoustic.aligner import load_aligner  # noqa: E402
 from orato.acoustic.hama_posteriors import load_hama  # noqa: E402
 from orato.acoustic.pitch import prosody_track  # noqa: E402
@@ -113,14 +119,31 @@ def parts(settings: Settings, audio: DecodedAudio) -> dict[str, float]:
     }  # fmt: skip
 
 
+def memory(settings: Settings, answers: list[str], repeat: int) -> None:
+    """``--memory``: one JSON line at rest, then one per request (module docstring)."""
+    engine, recogniser, judge = load_engine(settings), whisper_model(model_cache_dir(settings)), load_language_judge()
+    prepared = prepare_speech(Params({}, {"include_ielts_feedback": "1"}))
+    print(json.dumps({"at_rest_rss_mb": round(rss_mb(os.getpid())), "peak_rss_mb": round(peak_rss_mb())}), flush=True)
+    for name in answers:
+        audio = ANSWERS[name]()
+        for request in range(1, repeat + 1):
+            score_speech(prepared, audio, engine, recogniser, judge)
+            print(json.dumps({"answer": name, "request": request, "rss_mb": round(rss_mb(os.getpid())),
+                              "peak_rss_mb": round(peak_rss_mb())}), flush=True)  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--answers", default="learner,looped", help="comma-separated: " + ", ".join(ANSWERS))
     parser.add_argument("--parts", action="store_true", help="CPU seconds of each part on the first answer instead")
+    parser.add_argument("--memory", action="store_true", help="the server's own memory at rest and per request instead")
     args = parser.parse_args()
     settings = Settings()
     preload_models(settings)  # everything the server holds before /health says ready
+    if args.memory:
+        memory(settings, args.answers.split(","), args.repeat)
+        return
     if args.parts:
         audio = ANSWERS[args.answers.split(",")[0]]()
         parts(settings, audio)  # warm-up

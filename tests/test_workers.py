@@ -90,8 +90,12 @@ async def test_errors_of_the_job_pass_through() -> None:
 
 @pytest.fixture
 def slow_app(tmp_path) -> Iterator[tuple[TestClient, FastAPI, threading.Event]]:  # noqa: ANN001
-    """Routes of both families whose engine work waits for the test to let it go."""
-    app = create_app(Settings(data_dir=tmp_path, secret_key="s", processing_deadline_seconds=0.3,
+    """Routes of both families whose engine work waits for the test to let it go.
+
+    The deadline leaves the worker thread time to start: a job abandoned before its thread
+    began is not counted as stuck, and on a loaded machine (a fresh-clone CI run, its process
+    holding the whole suite's objects) 0.3 s once passed before it did."""
+    app = create_app(Settings(data_dir=tmp_path, secret_key="s", processing_deadline_seconds=1.0,
                               engine_workers=1, engine_queue_size=0))
     gate = threading.Event()
 
