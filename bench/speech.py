@@ -36,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from faster_whisper import WhisperModel
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -59,9 +60,9 @@ from orato.audio import (  # noqa: E402
 from orato.lang import analyse_script  # noqa: E402
 from orato.params import Params  # noqa: E402
 from orato.scoring import load_engine  # noqa: E402
-from orato.scoring.engine import model_cache_dir  # noqa: E402
-from orato.scoring.speech import prepare_speech, score_speech, speech_part  # noqa: E402
-from orato.scoring.speech_language import load_language_judge  # noqa: E402
+from orato.scoring.engine import PronunciationEngine, model_cache_dir  # noqa: E402
+from orato.scoring.speech import PreparedSpeech, prepare_speech, score_speech, speech_part  # noqa: E402
+from orato.scoring.speech_language import LanguageJudge, load_language_judge  # noqa: E402
 from orato.settings import Settings  # noqa: E402
 
 ANSWER_SECONDS = 60.0
@@ -92,6 +93,12 @@ def looped_answer() -> DecodedAudio:
 ANSWERS: dict[str, Callable[[], DecodedAudio]] = {"learner": learner_answer, "looped": looped_answer}
 
 
+def speech_scoring(settings: Settings) -> tuple[PronunciationEngine, WhisperModel, LanguageJudge, PreparedSpeech]:
+    """The process's score speech models and one request with the IELTS feedback, as every mode runs it."""
+    engine, recogniser = load_engine(settings), whisper_model(model_cache_dir(settings))
+    return engine, recogniser, load_language_judge(), prepare_speech(Params({}, {"include_ielts_feedback": "1"}))
+
+
 def cpu_seconds(run: Callable[[], object]) -> float:
     started = time.process_time()  # every thread of the process: a busy machine barely moves it
     run()
@@ -100,12 +107,11 @@ def cpu_seconds(run: Callable[[], object]) -> float:
 
 def parts(settings: Settings, audio: DecodedAudio) -> dict[str, float]:
     """CPU seconds of each part of score speech, run alone (``--parts``)."""
-    engine, recogniser, judge = load_engine(settings), whisper_model(model_cache_dir(settings)), load_language_judge()
+    engine, recogniser, judge, prepared = speech_scoring(settings)
     transcript = transcribe(recogniser, audio.samples, "en")
     words = analyse_script(transcript.text, "en-us", include_unknown_words=True).expected_words()
     part, _ = speech_part(audio, require_speech(audio))
     phones = [w.phones for w in words]
-    prepared = prepare_speech(Params({}, {"include_ielts_feedback": "1"}))
     return {
         "plain_whisper": cpu_seconds(lambda: list(recogniser.transcribe(audio.samples, language="en", beam_size=5, vad_filter=True)[0])),
         "transcription": cpu_seconds(lambda: transcribe(recogniser, audio.samples, "en")),
@@ -121,8 +127,7 @@ def parts(settings: Settings, audio: DecodedAudio) -> dict[str, float]:
 
 def memory(settings: Settings, answers: list[str], repeat: int) -> None:
     """``--memory``: one JSON line at rest, then one per request (module docstring)."""
-    engine, recogniser, judge = load_engine(settings), whisper_model(model_cache_dir(settings)), load_language_judge()
-    prepared = prepare_speech(Params({}, {"include_ielts_feedback": "1"}))
+    engine, recogniser, judge, prepared = speech_scoring(settings)
     print(json.dumps({"at_rest_rss_mb": round(rss_mb(os.getpid())), "peak_rss_mb": round(peak_rss_mb())}), flush=True)
     for name in answers:
         audio = ANSWERS[name]()
@@ -149,8 +154,7 @@ def main() -> None:
         parts(settings, audio)  # warm-up
         print(json.dumps({"cpu_seconds": parts(settings, audio)}))
         return
-    engine, recogniser, judge = load_engine(settings), whisper_model(model_cache_dir(settings)), load_language_judge()
-    prepared = prepare_speech(Params({}, {"include_ielts_feedback": "1"}))
+    engine, recogniser, judge, prepared = speech_scoring(settings)
     for name in args.answers.split(","):
         audio = ANSWERS[name]()
         transcript = score_speech(prepared, audio, engine, recogniser, judge).transcript.text  # warm-up
