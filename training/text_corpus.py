@@ -16,11 +16,12 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
+from orato.registry import models
 from orato.text.analysis import TextAnalysis, analyze
 from orato.text.embeddings import (
     DIMENSIONS,
@@ -30,7 +31,9 @@ from orato.text.embeddings import (
     TextVectors,
     load_sentence_encoder,
 )
-from orato.text.grammar import GrammarChecker, Source, load_grammar_checker
+from orato.text.grammar import GrammarChecker, Source, char_index, load_grammar_checker
+from orato.text.tokens import sentences
+from orato.text.trigrams import load_trigram_model, trigram_features
 
 CACHE = Path(__file__).resolve().parent / "cache" / "ellipse_models.jsonl"
 TRAITS = ("Overall", "Cohesion", "Syntax", "Vocabulary", "Phraseology", "Grammar", "Conventions")
@@ -107,11 +110,31 @@ class _Replayed:
 
 
 def analysis_of(essay: Essay, answers: ModelAnswers, source: Source, british: frozenset[str] = frozenset()) -> TextAnalysis:
-    """What the server's analysis of ``essay`` is, from the cached model answers."""
+    """What the server's analysis of ``essay`` is, from the cached model answers. For speech
+    the trigram features read the essay as a recogniser would write it (:func:`spoken_text`)."""
     replay = _Replayed(answers)
     checker = GrammarChecker({"en-US": replay}, british)
     encoder: SentenceEncoder = replay  # type: ignore[assignment]  # replays SentenceEncoder.read
-    return analyze(essay.text, "en-us", source, checker, encoder)
+    trigrams = models.get("text-trigrams", load_trigram_model)
+    analysis = analyze(essay.text, "en-us", source, checker, encoder, trigrams)
+    if source == "writing":
+        return analysis
+    heard = [[t.norm for t in s.tokens] for s in sentences(spoken_text(essay, answers))]
+    return replace(analysis, features=analysis.features | trigram_features(trigrams, heard))
+
+
+def spoken_text(essay: Essay, answers: ModelAnswers) -> str:
+    """The essay with each spelling match replaced by the engine's first suggestion."""
+    char_at = char_index(essay.text)
+    text, end = essay.text, len(char_at) - 1
+    spelling = [m for m in answers.matches if m.get("category_id") == "TYPOS" and m.get("suggestions")]
+    for match in sorted(spelling, key=lambda m: -int(str(m["offset"]))):
+        offset, length = int(str(match["offset"])), int(str(match["length"]))
+        start, stop = char_at[min(offset, end)], char_at[min(offset + length, end)]
+        suggestions = match["suggestions"]
+        if isinstance(suggestions, list):
+            text = text[:start] + str(suggestions[0]) + text[stop:]
+    return text
 
 
 VECTORS = CACHE.parent / "text_vectors.jsonl"

@@ -16,25 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse  # type: ignore[import-untyped]
 
-from orato.text.grammar import Source, char_index
+from orato.text.grammar import Source
 from orato.text.ngrams import BUCKETS, NgramModel, profile
-from training.text_corpus import Essay, ModelAnswers
 
 ALPHAS = (0.3, 1.0, 3.0, 10.0)
-
-
-def spoken_text(essay: Essay, answers: ModelAnswers) -> str:
-    """The essay with each spelling match replaced by the engine's first suggestion."""
-    char_at = char_index(essay.text)
-    text, end = essay.text, len(char_at) - 1
-    spelling = [m for m in answers.matches if m.get("category_id") == "TYPOS" and m.get("suggestions")]
-    for match in sorted(spelling, key=lambda m: -int(str(m["offset"]))):
-        offset, length = int(str(match["offset"])), int(str(match["length"]))
-        start, stop = char_at[min(offset, end)], char_at[min(offset + length, end)]
-        suggestions = match["suggestions"]
-        if isinstance(suggestions, list):
-            text = text[:start] + str(suggestions[0]) + text[stop:]
-    return text
 
 
 def profile_matrix(texts: Sequence[str], source: Source) -> sparse.csr_matrix:

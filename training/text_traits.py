@@ -44,9 +44,9 @@ from orato.text.grammar import Source
 from orato.text.ngrams import NgramModel
 from orato.text.relevance import REFERENCE_TOPICS, standing
 from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, VECTOR_GROUP, VECTOR_PREFIX, WEIGHTS
-from training.text_corpus import Essay, ModelAnswers, analysis_of, extract, load_essays, read_cache
+from training.text_corpus import Essay, ModelAnswers, analysis_of, extract, load_essays, read_cache, spoken_text
 from training.text_corpus import vectors as text_vectors
-from training.text_ngrams import Gram, choose_alpha, fit, predict, profile_matrix, spoken_text
+from training.text_ngrams import Gram, choose_alpha, fit, predict, profile_matrix
 
 HELD_OUT_SHARE = 0.2
 FOLDS = 5

