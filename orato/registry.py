@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 from orato.native_memory import share_one_heap
+from orato.native_threads import one_blas_thread
 
 T = TypeVar("T")
 
@@ -50,5 +51,7 @@ class ModelRegistry:
 
 
 models = ModelRegistry()
-# The models' threads (and the requests') allocate from one heap (orato.native_memory).
+# The models' threads (and the requests') allocate from one heap (orato.native_memory), and
+# numpy's products run on the calling thread alone (orato.native_threads).
 share_one_heap()
+one_blas_thread()
