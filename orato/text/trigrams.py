@@ -18,6 +18,7 @@ development prompts they lowered every trait's cross-validated error (grammar mo
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -35,7 +36,8 @@ FEATURES = ("lm_mean", "lm_unlikely", "lm_unknown", "lm_sentence_min", "lm_sente
 
 
 class TrigramModel:
-    """Thread-safe reads of one loaded model (pocketsphinx's reader keeps no state per read)."""
+    """One loaded model, read by one thread at a time: pocketsphinx's trie reader caches the
+    history of its last lookup in the model (a sentence costs microseconds, so the lock is cheap)."""
 
     def __init__(self, path: Path) -> None:
         import pocketsphinx
@@ -43,6 +45,7 @@ class TrigramModel:
         verify_packaged_file(path, MODEL_SHA256)
         config = pocketsphinx.Config(loglevel="FATAL")
         self._model = pocketsphinx.NGramModel(config, pocketsphinx.LogMath(), str(path))
+        self._lock = threading.Lock()
 
     def sentence_log_probs(self, words: Sequence[str]) -> tuple[list[float], int]:
         """The natural-log probability of each known word of one sentence and of its end,
@@ -50,8 +53,8 @@ class TrigramModel:
         unknown word also cuts the history: the next word is read as if after nothing."""
         history, log_probs, unknown = ["<s>"], [], 0
         for word in [*words, "</s>"]:
-            # pocketsphinx takes the word first, then its history nearest first.
-            score = self._model.prob([word, *reversed(history[-2:])])
+            with self._lock:  # pocketsphinx takes the word first, then its history nearest first
+                score = self._model.prob([word, *reversed(history[-2:])])
             if score < _UNKNOWN_BELOW:
                 unknown, history = unknown + 1, []
                 continue
