@@ -17,5 +17,6 @@ from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
 
 def one_blas_thread() -> None:
-    """From now on, every BLAS library loaded in the process computes on one thread."""
+    """Every BLAS library the process has loaded (numpy's, imported above) computes on one
+    thread from now on; threadpoolctl cannot reach a library loaded later."""
     threadpool_limits(limits=1, user_api="blas")
