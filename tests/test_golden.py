@@ -10,7 +10,8 @@ ids are masked, and so is synthesised audio (see ``_UNSTABLE``).
 A CPU with AVX-512 and its int8 dot product (VNNI) runs other onnxruntime and CTranslate2 kernels,
 and the same code scores up to two points apart there, a near tie of ``sound_most_like`` going the
 other way: such a CPU reads and records its own answers, in ``tests/golden/avx512-vnni/`` (the
-files recorded there, the others from ``tests/golden/``).
+files recorded there, the others from ``tests/golden/``). An Intel CPU with AMX tiles differs again
+(a phone 84.7 on an AMD EPYC with VNNI is 82.2 on a Xeon with AMX), so it has ``tests/golden/amx/``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def _kernel_family() -> str | None:
     """The folder of this CPU's own recordings, if its kernels differ (module doc)."""
     cpuinfo = Path("/proc/cpuinfo")
     flags = next((line.split() for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), []) if cpuinfo.exists() else []
+    if "amx_int8" in flags:
+        return "amx"
     return "avx512-vnni" if {"avx512f", "avx512_vnni"} <= set(flags) else None
 
 
