@@ -57,7 +57,7 @@ def test_a_phrase_said_over_and_over_is_a_loop_too() -> None:
 
 def test_asr_version_names_the_model_and_every_setting_that_shapes_the_words() -> None:
     version = DEFAULT_SETTINGS.version
-    assert version.startswith("whisper-base-ct2-int8;beam5;")
+    assert version.startswith("whisper-base-ct2-int8;beam10;")
     assert "no-context" in version and f"repeats{MAX_REPEATS}" in version
     assert replace(DEFAULT_SETTINGS, beam_size=1).version != version
     assert replace(DEFAULT_SETTINGS, prompt=LEARNER_PROMPT).version != version
