@@ -7,11 +7,17 @@ project's eSpeak NG voice; plus clips that voice synthesises. The answers record
 it was live in ``tests/golden/<source>.json``; ``ORATO_RECORD_GOLDEN=1`` records them again. Request
 ids are masked, and so is synthesised audio (see ``_UNSTABLE``).
 
-A CPU with AVX-512 and its int8 dot product (VNNI) runs other onnxruntime and CTranslate2 kernels,
-and the same code scores up to two points apart there, a near tie of ``sound_most_like`` going the
-other way: such a CPU reads and records its own answers, in ``tests/golden/avx512-vnni/`` (the
-files recorded there, the others from ``tests/golden/``). An Intel CPU with AMX tiles differs again
-(a phone 84.7 on an AMD EPYC with VNNI is 82.2 on a Xeon with AMX), so it has ``tests/golden/amx/``.
+The same code scores a little apart on different CPUs: onnxruntime, CTranslate2 and hama pick
+kernels by the CPU, and not by its instruction set alone (two AMD EPYC machines, both with AVX-512
+VNNI, scored a phone 58.9 and 57.7). Over the four machines measured (a CPU without
+AVX-512, two AMD EPYC with AVX-512 VNNI, an Intel Xeon with AMX) the speechocean762 answers differ
+by up to 2.5 points, and a phone that no machine heard clearly as itself may have its rival named
+differently (``lazy``'s z, scored 90.1, heard as s on one machine and as z on the others). So
+numbers agree within NUMBER_TOLERANCE, and ``sound_most_like`` exactly wherever the recording heard
+the phone as itself with at least CLEARLY_HEARD; everything else exactly. The recordings of eSpeak NG's
+speech made with and without AVX-512 lie further apart (a sentence's PTE 59 against 68), so a CPU with AVX-512
+reads and records its own answers in ``tests/golden/avx512/`` (the files recorded there, the
+others from ``tests/golden/``).
 """
 
 from __future__ import annotations
@@ -43,9 +49,7 @@ def _kernel_family() -> str | None:
     """The folder of this CPU's own recordings, if its kernels differ (module doc)."""
     cpuinfo = Path("/proc/cpuinfo")
     flags = next((line.split() for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), []) if cpuinfo.exists() else []
-    if "amx_int8" in flags:
-        return "amx"
-    return "avx512-vnni" if {"avx512f", "avx512_vnni"} <= set(flags) else None
+    return "avx512" if "avx512f" in flags else None
 
 
 FAMILY = GOLDEN / family if (family := _kernel_family()) else GOLDEN
@@ -197,18 +201,19 @@ def _check(source: str, name: str, answer: dict[str, Any]) -> None:
     assert list(_members(answer)) == list(_members(recorded)), "same members, but in another order"
 
 
-# Scores drift by a tenth or two between machines: onnxruntime and CTranslate2 pick kernels by
-# the CPU's instruction set (this suite's phone scores moved by up to 0.3 from one session's
-# machine to the next). So numbers agree within a point; everything else exactly.
-NUMBER_TOLERANCE = 1.0
+# Points on the 0-100 scales (module doc: the machines measured spread by up to 2.5).
+NUMBER_TOLERANCE = 3.0
+# A phone heard as itself at least this well names itself on every machine measured (module doc).
+CLEARLY_HEARD = 95.0
 
 
 def _differences(answer: Any, recorded: Any, path: str = "") -> list[str]:
-    """Where ``answer`` differs from ``recorded`` (numbers by more than NUMBER_TOLERANCE)."""
+    """Where ``answer`` differs from ``recorded`` by more than another CPU's kernels move it."""
     if isinstance(answer, dict) and isinstance(recorded, dict):
         if answer.keys() != recorded.keys():
             return [f"{path}: members {sorted(answer)} != {sorted(recorded)}"]
-        return [d for name in answer for d in _differences(answer[name], recorded[name], f"{path}.{name}")]
+        compared = [name for name in answer if not (name == "sound_most_like" and _near_tie(recorded))]
+        return [d for name in compared for d in _differences(answer[name], recorded[name], f"{path}.{name}")]
     if isinstance(answer, list) and isinstance(recorded, list):
         if len(answer) != len(recorded):
             return [f"{path}: {len(answer)} items != {len(recorded)}"]
@@ -217,6 +222,11 @@ def _differences(answer: Any, recorded: Any, path: str = "") -> list[str]:
     if numbers and abs(answer - recorded) <= NUMBER_TOLERANCE:
         return []
     return [] if answer == recorded and type(answer) is type(recorded) else [f"{path}: {answer!r} != {recorded!r}"]
+
+
+def _near_tie(phone: dict[str, Any]) -> bool:
+    """A recorded phone not clearly heard as itself: which rival it sounds most like may tip."""
+    return phone["sound_most_like"] != phone.get("phone") or (phone.get("quality_score") or 0) < CLEARLY_HEARD
 
 
 def _members(value: Any, path: str = "") -> Iterator[str]:
