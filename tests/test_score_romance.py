@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
+from test_golden import NUMBER_TOLERANCE
 from test_score_endpoints import PHONES, TEXT, WORD, client, key, post, scoring_app  # noqa: F401
 from voices import samples, silence, spoken_fresh, wav_bytes
 
@@ -152,7 +153,9 @@ def test_a_minimal_pair_lowers_the_sound_and_names_the_substitute(
     assert said_wrong["quality_score"] < said_right["quality_score"]
     assert said_wrong["quality_score"] < 70
     assert said_wrong["sound_most_like"].upper() == heard
-    assert wrong["quality_score"] < right["quality_score"]
+    # Lowered by more than another CPU's kernels move a score, so a tie (perro's 54 and 54) cannot
+    # pass on one machine and fail on the next.
+    assert wrong["quality_score"] < right["quality_score"] - NUMBER_TOLERANCE
 
 
 def test_multiple_choice_picks_the_option_read(client: TestClient, key: str, readings: dict[str, bytes]) -> None:
