@@ -4,16 +4,18 @@ hashed n-gram profile they read (orato/text/ngrams.py)."""
 
 from __future__ import annotations
 
+import csv
 import zlib
 
 import numpy as np
 import pytest
-from writing_texts import essays
+from writing_texts import ELLIPSE, essays
 
 from orato.text import TextModels, analyze, load_text_models, score_traits
 from orato.text.embeddings import FORM_DIMENSIONS
 from orato.text.ngrams import BUCKETS, profile
 from orato.text.traits import NGRAM_PREFIX, VECTOR_GROUP, load_ngram_models
+from training.prompt_questions import QUESTIONS, title_key
 
 SOURCES = ("speech", "writing")
 
@@ -65,3 +67,13 @@ def test_real_essays_score_on_the_scale_near_their_raters_with_the_ngram_models(
             errors.append(abs(written["overall"] - essay.overall))
     # ELLIPSE's constant baseline is about 0.65 RMSE on Overall: working weights stay well inside.
     assert not errors or float(np.mean(errors)) < 0.6
+
+
+def test_every_ellipse_prompt_is_asked_as_a_full_question_in_the_relevance_calibration() -> None:
+    """training.text_traits reads each prompt's question by the hash of its title; without the
+    data only the questions themselves can be checked."""
+    assert all(len(key) == 12 and question.endswith(("?", ".")) for key, question in QUESTIONS.items())
+    if ELLIPSE.exists():
+        with ELLIPSE.open(newline="", encoding="utf-8") as handle:
+            titles = {row["prompt"] for row in csv.DictReader(handle)}
+        assert {title_key(title) for title in titles} == set(QUESTIONS)

@@ -15,10 +15,11 @@ one command.
 4. the chosen models are fitted on all the non-held-out prompts, measured once on the held-out
    prompts (Pearson and RMSE on the 1-5 scale, next to predicting the training mean), and
    written with the figures into ``orato/text/weights/``;
-5. the relevance thresholds (essays against their own and other prompts; one for MiniLM, which
-   reads English answers, and one for USE v3, which reads French and Spanish ones, chosen on
-   the same English pairs since no French or Spanish essays exist here) and the feedback
-   metrics' decile norms are fitted and written beside them.
+5. the relevance thresholds (essays against their own and other prompts, each prompt asked as
+   the full question a client sends, ``training.prompt_questions``; one for MiniLM, which reads
+   English answers, and one for USE v3, which reads French and Spanish ones, chosen on the same
+   English pairs since no French or Spanish essays exist here) and the feedback metrics' decile
+   norms are fitted and written beside them.
 
     python -m training.text_traits --data ../shared/data/ellipse-train --relevance-only
 
@@ -44,6 +45,7 @@ from orato.text.grammar import Source
 from orato.text.ngrams import NgramModel
 from orato.text.relevance import REFERENCE_TOPICS, standing
 from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, VECTOR_GROUP, VECTOR_PREFIX, WEIGHTS
+from training.prompt_questions import question
 from training.text_corpus import Essay, ModelAnswers, analysis_of, extract, load_essays, read_cache, spoken_text
 from training.text_corpus import vectors as text_vectors
 from training.text_ngrams import Gram, choose_alpha, fit, predict, profile_matrix
@@ -324,14 +326,15 @@ def relevance_calibration(
     """The standing below which an answer is off topic for ``encoder``, chosen on the development
     prompts, and the median cosines of on- and off-topic pairs (task response grades between them).
 
-    Each essay against its own prompt (on topic) and against every other prompt (off topic);
-    the threshold keeps ON_TOPIC_FALSE_RATE of the development essays' own-prompt pairs below
-    it, and is then measured on the held-out prompts' essays (own vs other held-out prompts).
+    Each essay against its own prompt (on topic) and against every other prompt (off topic), a
+    prompt asked as its full question (:mod:`training.prompt_questions`: a title says too little,
+    and a client sends the question); the threshold keeps ON_TOPIC_FALSE_RATE of the development
+    essays' own-prompt pairs below it, and is then measured on the held-out prompts' essays (own vs other held-out prompts).
     A fixed sixth of the essays (by a hash of their id) is embedded: the encoder is the slow part.
     """
     prompts = sorted({e.prompt for e in essays})
     essays = relevance_sample(essays)
-    vectors = dict(zip(prompts, text_vectors(prompts, encoder), strict=False))
+    vectors = dict(zip(prompts, text_vectors([question(p) for p in prompts], encoder), strict=False))
     answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays], encoder), strict=False))
     references = text_vectors(REFERENCE_TOPICS["en"], encoder)
 

@@ -5,8 +5,9 @@ Spanish) and compared by cosine. A raw cosine means little on its own (a long an
 similar to everything), so it is read against the answer's cosines with a fixed set of everyday
 topics in the answer's language (:data:`REFERENCE_TOPICS`): the verdict is how many standard
 deviations the context stands above them. Each encoder's threshold was chosen on ELLIPSE essays
-against their own prompt and against other prompts, on prompts the shipped threshold was not
-measured on (``training.text_traits``; figures in MODEL_CARD.md). No French or Spanish essays
+against their own prompt and against other prompts, each asked as the full question a client
+sends (a 2-6 word title says too little), on prompts the shipped threshold was not measured on
+(``training.text_traits``; figures in MODEL_CARD.md). No French or Spanish essays
 exist here, so USE v3's threshold is chosen on those English pairs too.
 An answer that mostly restates the context is on topic by meaning but not an answer: when
 most of its word trigrams occur in the context it is ``too_similar`` (9.9's
