@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from learner_speech import CORPUS, shared_data
 from test_engine import engine, engine_settings  # noqa: F401  (the module's engine fixture and its settings)
+from test_golden import NUMBER_TOLERANCE
 from voices import wav_bytes
 
 from orato.audio import DecodedAudio, decode_audio
@@ -58,20 +59,15 @@ def reading(name: str) -> tuple[DecodedAudio, list[str]]:
     return decode_audio(corpus / "audio" / f"{name}.flac", max_seconds=60), texts[name].split()
 
 
-# Known residual (issue 14's four-seed scorer): the scorer's word read-out weighs the rest of the
-# utterance, and for "must" of 096150028 the ensemble moves more with it than one seed did (92.7
-# whole, 85.7 in the first three words; the decision's verdicts are the same in both). Strict, so a fix shows.
-CONTEXT_RESIDUAL = {
-    "096150028": "the ensemble's word read-out of 'must' moves with the utterance: 92.7 -> 85.7",
-    # Since the phone marks read-out (December 5): the first word of the last part, 98.0 in the
-    # whole reading, 91.6 in the last three words (bound 5), its phones' verdicts unchanged.
-    "024300082": "the marks read-out's word estimate moves with the utterance: 98.0 -> 91.6",
-}
-READINGS = [
-    pytest.param(name, marks=[pytest.mark.xfail(reason=CONTEXT_RESIDUAL[name], strict=True)])
-    if name in CONTEXT_RESIDUAL else name
-    for name in ("piper-taylor", *(SPEECHOCEAN_READINGS if SHARED is not None else ()))
-]
+# Known residuals (issue 14's four-seed scorer): the scorer's word read-out weighs the rest of the
+# utterance, and in these readings one well-said word moves more than MAX_WORD_SCORE_CHANGE: "must"
+# of 096150028 (92.7 whole, 85.7 in the first three words) and, since the phone marks read-out
+# (December 5), the first word of 024300082's last part (98.0 whole, 91.6 alone); the decision's
+# verdicts are the same either way. They miss the bound by 1.4-2 points, less than another CPU moves
+# a word score, so an expected failure would pass by chance on some machine. Instead their words may
+# move by what was measured plus that spread (tests/test_golden.py), and no more.
+CONTEXT_RESIDUAL = {"096150028": 7.0, "024300082": 6.4}
+READINGS = ("piper-taylor", *(SPEECHOCEAN_READINGS if SHARED is not None else ()))
 
 
 def _assess(engine: PronunciationEngine, audio: DecodedAudio, words: list[str]) -> UtteranceAssessment:
@@ -87,6 +83,8 @@ def test_words_scored_without_the_rest_of_the_reading_keep_their_scores(engine: 
         for said, reference in zip(alone.words, whole.words[part], strict=True):
             assert said.spoken
             bound = MAX_WORD_SCORE_CHANGE if reference.quality_score >= WELL_SAID_QUALITY else MAX_OTHER_WORD_SCORE_CHANGE
+            if name in CONTEXT_RESIDUAL:
+                bound = max(bound, CONTEXT_RESIDUAL[name] + NUMBER_TOLERANCE)
             assert abs(said.quality_score - reference.quality_score) <= bound, (name, part, said.quality_score)
             # The same frames: the words were found where the whole reading has them.
             assert abs(said.phones[0].start_frame - reference.phones[0].start_frame) <= SAME_PLACE_FRAMES
