@@ -163,6 +163,43 @@ def test_french_and_spanish_relevance_reads_the_answers_meaning(models: TextMode
     assert (copy.wire_class, copy.warning) == ("FALSE", "response_too_similar")
 
 
+# Everyday questions and short spoken-style answers to them, written for this test (none of them
+# is a reference topic or was used in any calibration).
+EVERYDAY_ANSWERS = (
+    ("What is your favourite season and why?", "I like autumn the most. The weather is cool, the trees turn red "
+     "and yellow, and I can walk in the park without sweating. Also my birthday is in October."),
+    ("Tell me about your best friend.", "My best friend is called Anna. We met at primary school and we still see "
+     "each other every weekend. She is funny and she always listens when I have a problem."),
+    ("How do you usually spend your weekends?", "On Saturday I usually sleep late and then I go shopping with my "
+     "sister. On Sunday we have lunch with my parents, and in the evening I watch a film or read."),
+    ("What do you think about online shopping?", "I think it is very practical because you can buy things at home "
+     "and compare prices. But sometimes the clothes don't fit and you have to send them back, which is annoying."),
+    ("Describe the town where you grew up.", "I grew up in a small town near the sea. There was one main street "
+     "with a bakery, a church and a little cinema. In summer it was full of tourists, but in winter it was very quiet."),
+    ("Why do people learn foreign languages?", "People learn languages to travel, to find a better job or to talk "
+     "with friends from other countries. For me English is important because I want to study abroad."),
+    ("What was the last trip you took?", "Last month I went to Rome with two friends. We visited the Colosseum and "
+     "ate a lot of pizza and ice cream. It was hot, but it was a great trip."),
+    ("Do you prefer to work alone or in a team?", "I prefer working in a team, because other people have different "
+     "ideas and we can help each other. But when I need to concentrate, like for exams, I study alone."),
+    ("What job would you like to do in the future?", "I would like to be a nurse. I like helping people and I am "
+     "interested in medicine. The job is hard, but I think it is very important."),
+    ("How important is sport in your life?", "Sport is quite important for me. I play football twice a week with my "
+     "colleagues and I go running on Sunday mornings. It helps me relax after work."),
+)  # fmt: skip
+
+
+def test_short_answers_are_on_topic_for_their_question_and_mostly_off_topic_for_the_others(models: TextModels) -> None:
+    """With the threshold calibrated on questions (+0.24) all ten answers are TRUE for their own question
+    and 24 of the 90 other pairs TRUE; with the one calibrated on titles (-0.62) 59 of 90 were TRUE."""
+    analyses = [analyze(answer, "en-us", "speech", models) for _, answer in EVERYDAY_ANSWERS]
+    for (question, _), analysis in zip(EVERYDAY_ANSWERS, analyses, strict=True):
+        assert relevance(analysis, question, models).wire_class == "TRUE", question
+    crossed = [relevance(analysis, question, models).wire_class
+               for i, analysis in enumerate(analyses) for j, (question, _) in enumerate(EVERYDAY_ANSWERS) if i != j]
+    assert crossed.count("TRUE") <= len(crossed) // 3
+
+
 @pytest.mark.parametrize("language", sorted(ROMANCE_ANSWERS))
 def test_an_off_topic_french_or_spanish_answer_is_flagged(models: TextModels, language: str) -> None:
     """USE v3's threshold, chosen on ELLIPSE essays against their prompts asked as full questions,
