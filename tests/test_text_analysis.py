@@ -21,6 +21,7 @@ from orato.text import (
 )
 from orato.text.embeddings import ModelIntegrityError, MultilingualEncoder, SentenceEncoder
 from orato.text.feedback import METRICS
+from orato.text.relevance import is_title
 from orato.text.vocabulary import hdd, mtld
 
 # The contract's own example transcript (api-scoring.md 6.3-6.4).
@@ -200,11 +201,25 @@ def test_short_answers_are_on_topic_for_their_question_and_mostly_off_topic_for_
     assert crossed.count("TRUE") <= len(crossed) // 3
 
 
+def test_a_bare_topic_is_read_against_the_title_threshold_and_a_question_against_the_question_one(
+    models: TextModels,
+) -> None:
+    """A title says less than a question, so answers stand lower against it: each has its threshold."""
+    assert is_title("Honesty") and is_title("Trying something beyond what you have mastered")
+    assert not is_title("Describe your favourite food.") and not is_title("Why do people learn foreign languages?")
+    assert not is_title("the ways in which computers keep data in memory while they work and when off")
+    scale = models.calibration.multilingual_relevance
+    assert scale.title_threshold < scale.threshold
+    assert scale.threshold_for("La mémoire des ordinateurs") == scale.title_threshold
+    dialect, _, on_topic, _ = ROMANCE_ANSWERS["fr"]
+    assert relevance(analyze(on_topic, dialect, "speech", models), "La mémoire des ordinateurs", models).wire_class == "TRUE"
+
+
 @pytest.mark.parametrize("language", sorted(ROMANCE_ANSWERS))
 def test_an_off_topic_french_or_spanish_answer_is_flagged(models: TextModels, language: str) -> None:
     """USE v3's threshold, chosen on ELLIPSE essays against their prompts asked as full questions,
     is +0.31 standard deviations; these off-topic answers stand at -0.3 (fr) and +0.2 (es). (On
-    2-6 word titles it was -1.23, and both were on topic.)"""
+    titles it was -1.23, and both were on topic; a title still gets that threshold.)"""
     dialect, context, _, off_topic = ROMANCE_ANSWERS[language]
     assert relevance(analyze(off_topic, dialect, "speech", models), context, models).warning == "response_relevance_false"
 

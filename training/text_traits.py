@@ -16,7 +16,8 @@ one command.
    prompts (Pearson and RMSE on the 1-5 scale, next to predicting the training mean), and
    written with the figures into ``orato/text/weights/``;
 5. the relevance thresholds (essays against their own and other prompts, each prompt asked as
-   the full question a client sends, ``training.prompt_questions``; one for MiniLM, which reads
+   the full question a client sends, ``training.prompt_questions``, and as a bare topic title,
+   which gets its own threshold; one set for MiniLM, which reads
    English answers, and one for USE v3, which reads French and Spanish ones, chosen on the same
    English pairs since no French or Spanish essays exist here) and the feedback metrics' decile
    norms are fitted and written beside them.
@@ -322,46 +323,56 @@ def relevance_sample(essays: Sequence[Essay]) -> list[Essay]:
 
 def relevance_calibration(
     essays: Sequence[Essay], held: frozenset[str], encoder: str = "minilm"
-) -> tuple[dict[str, float], dict[str, float]]:
-    """The standing below which an answer is off topic for ``encoder``, chosen on the development
-    prompts, and the median cosines of on- and off-topic pairs (task response grades between them).
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """The standings below which an answer is off topic for ``encoder``, one for a context asked as
+    a question and one for a bare topic title, chosen on the development prompts, and the median
+    cosines of on- and off-topic pairs against the questions (task response grades between them).
 
     Each essay against its own prompt (on topic) and against every other prompt (off topic), a
-    prompt asked as its full question (:mod:`training.prompt_questions`: a title says too little,
-    and a client sends the question); the threshold keeps ON_TOPIC_FALSE_RATE of the development
-    essays' own-prompt pairs below it, and is then measured on the held-out prompts' essays (own vs other held-out prompts).
-    A fixed sixth of the essays (by a hash of their id) is embedded: the encoder is the slow part.
+    prompt asked as its full question (:mod:`training.prompt_questions`: a client sends the
+    question) and as its title (a client may send only the topic, which says less, so answers
+    stand lower against it); each threshold keeps ON_TOPIC_FALSE_RATE of the development essays'
+    own-prompt pairs below it, and is then measured on the held-out prompts' essays (own vs other
+    held-out prompts). A fixed sixth of the essays (by a hash of their id) is embedded: the
+    encoder is the slow part.
     """
     prompts = sorted({e.prompt for e in essays})
     essays = relevance_sample(essays)
-    vectors = dict(zip(prompts, text_vectors([question(p) for p in prompts], encoder), strict=False))
     answers = dict(zip((e.text_id for e in essays), text_vectors([e.text for e in essays], encoder), strict=False))
     references = text_vectors(REFERENCE_TOPICS["en"], encoder)
+    asked = {"question": [question(p) for p in prompts], "title": prompts}
+    contexts = {form: dict(zip(prompts, text_vectors(texts, encoder), strict=False)) for form, texts in asked.items()}
 
-    def pairs(subset: Sequence[Essay], candidates: Sequence[str], measure: Measure) -> tuple[np.ndarray, np.ndarray]:
+    def pairs(form: str, subset: Sequence[Essay], measure: Measure) -> tuple[np.ndarray, np.ndarray]:
+        """Own-prompt and other-prompt pairs of ``subset``, whose prompts are all held out or none."""
+        candidates = [p for p in prompts if (p in held) == (subset[0].prompt in held)]
         own, other = [], []
         for essay in subset:
             vector = answers[essay.text_id]
-            own.append(measure(vector, vectors[essay.prompt], references))
-            other.extend(measure(vector, vectors[p], references) for p in candidates if p != essay.prompt)
+            own.append(measure(vector, contexts[form][essay.prompt], references))
+            other.extend(measure(vector, contexts[form][p], references) for p in candidates if p != essay.prompt)
         return np.array(own), np.array(other)
 
     dev = [e for e in essays if e.prompt not in held]
-    dev_prompts = [p for p in prompts if p not in held]
-    own, other = pairs(dev, dev_prompts, standing)
-    threshold = float(np.quantile(own, ON_TOPIC_FALSE_RATE))
-    own_cosines, other_cosines = pairs(dev, dev_prompts, _cosine)
-    calibration = {"threshold": round(threshold, 4), "on_topic_median": round(float(np.median(own_cosines)), 4),
+    held_out = [e for e in essays if e.prompt in held]
+    thresholds = {form: float(np.quantile(pairs(form, dev, standing)[0], ON_TOPIC_FALSE_RATE)) for form in asked}
+    own_cosines, other_cosines = pairs("question", dev, _cosine)
+    calibration = {"threshold": round(thresholds["question"], 4), "title_threshold": round(thresholds["title"], 4),
+                   "on_topic_median": round(float(np.median(own_cosines)), 4),
                    "off_topic_median": round(float(np.median(other_cosines)), 4)}  # fmt: skip
-    own, other = pairs([e for e in essays if e.prompt in held], sorted(held), standing)
-    report = {
-        "threshold": round(threshold, 4),
+    report = {form: _separation(*pairs(form, held_out, standing), round(thresholds[form], 4)) for form in asked}
+    return calibration, report
+
+
+def _separation(own: np.ndarray, other: np.ndarray, threshold: float) -> dict[str, float]:
+    """How well ``threshold`` on the standing tells own-prompt pairs from other-prompt ones."""
+    return {
+        "threshold": threshold,
         "auc": round(float(np.mean(own[:, None] > other[None, :]) + 0.5 * np.mean(own[:, None] == other[None, :])), 4),
         "on_topic_marked_false": round(float(np.mean(own < threshold)), 4),
         "off_topic_marked_true": round(float(np.mean(other >= threshold)), 4),
         "own_pairs": len(own), "other_pairs": len(other),
     }  # fmt: skip
-    return calibration, report
 
 
 def _spec(names: Sequence[str], model: Ridge) -> dict[str, object]:
