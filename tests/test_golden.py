@@ -8,16 +8,16 @@ it was live in ``tests/golden/<source>.json``; ``ORATO_RECORD_GOLDEN=1`` records
 ids are masked, and so is synthesised audio (see ``_UNSTABLE``).
 
 The same code scores a little apart on different CPUs: onnxruntime, CTranslate2 and hama pick
-kernels by the CPU, and not by its instruction set alone (two AMD EPYC machines, both with AVX-512
-VNNI, scored a phone 58.9 and 57.7). Over the four machines measured (a CPU without
-AVX-512, two AMD EPYC with AVX-512 VNNI, an Intel Xeon with AMX) the speechocean762 answers differ
-by up to 2.5 points, and a phone that no machine heard clearly as itself may have its rival named
-differently (``lazy``'s z, scored 90.1, heard as s on one machine and as z on the others). So
-numbers agree within NUMBER_TOLERANCE, and ``sound_most_like`` exactly wherever the recording heard
-the phone as itself with at least CLEARLY_HEARD; everything else exactly. The recordings of eSpeak NG's
-speech made with and without AVX-512 lie further apart (a sentence's PTE 59 against 68), so a CPU with AVX-512
-reads and records its own answers in ``tests/golden/avx512/`` (the files recorded there, the
-others from ``tests/golden/``).
+kernels by the CPU, and not by its instruction set alone (two AMD EPYC machines, both with
+AVX-512 VNNI, scored a phone 58.9 and 57.7). Over the four machines measured (a CPU without
+AVX-512, two AMD EPYC with AVX-512 VNNI, an Intel Xeon with AMX) the speechocean762 answers
+differ by up to 2.5 points, and a phone that no machine heard clearly as itself may have its
+rival named differently (``lazy``'s z, scored 90.1, heard as s on one machine and as z on the
+others). So numbers agree within NUMBER_TOLERANCE, and ``sound_most_like`` exactly wherever the
+recording heard the phone as itself with at least CLEARLY_HEARD; everything else exactly. The
+recordings of eSpeak NG's speech made with and without AVX-512 lie further apart (a sentence's
+PTE 59 against 68), so a CPU with AVX-512 reads and records its own answers in
+``tests/golden/avx512/`` (the files recorded there, the others from ``tests/golden/``).
 """
 
 from __future__ import annotations
