@@ -2,7 +2,8 @@
 
 The aligner lets a reader stop after any word. A short, soft last word after a long vowel
 ("Go ahead, tryyy me.") must still be found, while a reading that really ends early keeps its
-unsaid word unspoken.
+unsaid word unspoken; and where the aligner stops although Whisper, forced with the script, hears
+the next word, the reading is aligned again without the stop (``orato.scoring.evidence``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from learner_speech import learner_clip_path
+from test_engine import engine, engine_settings  # noqa: F401  (the module's engine fixture and its settings)
 from voices import silence
 
-from orato.acoustic.aligner import PhoneAligner
+from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
 from orato.audio import decode_audio
+from orato.scoring import PronunciationEngine
+from orato.scoring.evidence import HEARD_AFTER_STOP, _stop_doubted
 from orato.scoring.reference import cmudict_words
 
 SCRIPT = "Go ahead try me"
@@ -66,3 +71,28 @@ def test_a_reading_that_ends_before_the_last_word_leaves_it_unspoken(slow_try: n
     samples = np.concatenate([silence(0.25), slow_try, silence(0.25)])
     alignment = PhoneAligner().align(samples, [w.phones for w in cmudict_words(SCRIPT)])
     assert [w.spoken for w in alignment.words] == [True, True, True, False]
+
+
+def _alignment(spoken: list[bool]) -> Alignment:
+    words = tuple(AlignedWord(i, said, (AlignedPhone("AH", 10 * i, 10 * i + (5 if said else 0), 0.0),))
+                  for i, said in enumerate(spoken))  # fmt: skip
+    return Alignment(words, 10 * len(spoken), wide_beams=False)
+
+
+def test_a_stop_is_doubted_only_where_whisper_hears_the_first_word_left_unsaid() -> None:
+    heard, unheard = HEARD_AFTER_STOP + 0.1, HEARD_AFTER_STOP - 0.1
+    log_probs = np.array([[-0.1, -0.1], [heard, heard], [unheard, unheard]])
+    assert _stop_doubted(_alignment([True, False, False]), log_probs)
+    assert not _stop_doubted(_alignment([True, True, False]), log_probs)
+    assert not _stop_doubted(_alignment([True, True, True]), log_probs)
+    # A word skipped inside the reading is not a stop: only what follows the last said word counts.
+    assert not _stop_doubted(_alignment([True, False, True]), log_probs)
+
+
+def test_a_last_word_whisper_hears_is_spoken_though_the_aligner_stopped_before_it(engine: PronunciationEngine) -> None:
+    """Learner reading 096390004: pocketsphinx stretched "a" over "a girl" and ended the reading
+    there, so "girl" (rated 10 by the experts) scored 0; Whisper, forced with the script, gives it a
+    mean token probability of 0.27. Without ../shared the script is read by the Piper voice."""
+    audio = decode_audio(learner_clip_path("096390004"), max_seconds=30)
+    girl = engine.assess(audio, cmudict_words("What could you do with a girl")).words[-1]
+    assert girl.spoken and girl.quality_score >= 70

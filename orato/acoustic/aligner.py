@@ -122,8 +122,11 @@ class PhoneAligner:
         self._wide: _Decoder | None = None  # built on first need: most clips never use it
         self._lock = threading.Lock()
 
-    def align(self, samples: np.ndarray, words: Sequence[Sequence[str]]) -> Alignment:
-        """Align 16 kHz mono float ``samples`` to ``words`` (each a sequence of ARPAbet phones)."""
+    def align(self, samples: np.ndarray, words: Sequence[Sequence[str]], *, may_stop: bool = True) -> Alignment:
+        """Align 16 kHz mono float ``samples`` to ``words`` (each a sequence of ARPAbet phones).
+
+        ``may_stop``: whether the reader may stop after any word (STOP_WORD); off for a caller
+        who has other evidence that the later words were said."""
         if not words or any(not w for w in words):
             raise ValueError("every expected word needs at least one phone")
         unknown = {p for w in words for p in w if p not in PHONE_INDEX}
@@ -131,10 +134,10 @@ class PhoneAligner:
             raise ValueError(f"phones outside the acoustic model: {sorted(unknown)}")
         pcm = (np.clip(samples, -1.0, 1.0) * INT16_SCALE).astype(np.int16).tobytes()
         with self._lock:
-            alignment = self._align(pcm, words, _Grammar.STOPPABLE)
+            alignment = self._align(pcm, words, _Grammar.STOPPABLE if may_stop else _Grammar.WHOLE)
             if alignment is None:
                 raise WordAlignmentError()
-            if not _stop_believed(loud_frames(samples), alignment):
+            if may_stop and not _stop_believed(loud_frames(samples), alignment):
                 alignment = self._align(pcm, words, _Grammar.WHOLE) or alignment
             return alignment
 
