@@ -42,12 +42,12 @@ from orato.scoring.script_span import (
 
 # A reading the aligner ended early (its stop path) is aligned again without the stop when
 # Whisper's decoder, forced with the script, gives the first unsaid word at least this mean
-# log-probability per token (one in four): the aligner left 26 words of 21 speechocean762
-# training readings unsaid at their end, 13 of them rated 8-10 by the experts; the rule gives
+# log-probability per token (one in four). The aligner left 26 words of 21 speechocean762
+# training readings unsaid at their end, 13 of them rated 8-10 by the experts: the rule gives
 # back BIRD, GIRL, YOUR and DO (and the LEAVE after YOUR, rated 5) and none of the 11 rated 3 or
-# less. In 58 readings cut
-# 100 ms after a word's aligned end, 6 first unsaid words reached it (the cut keeps the onset of
-# the next word when no pause comes between them). MODEL_CARD.md, "Unspoken words".
+# less. In 58 readings cut 100 ms after a word's aligned end, 6 first unsaid words reached it (the
+# cut keeps the onset of the next word when no pause comes between them). MODEL_CARD.md,
+# "Unspoken words: Whisper's second opinion on a stop".
 HEARD_AFTER_STOP = math.log(0.25)
 
 
