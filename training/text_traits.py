@@ -17,10 +17,10 @@ one command.
    written with the figures into ``orato/text/weights/``;
 5. the relevance thresholds (essays against their own and other prompts, each prompt asked as
    the full question a client sends, ``training.prompt_questions``, and as a bare topic title,
-   which gets its own threshold; one set for MiniLM, which reads
-   English answers, and one for USE v3, which reads French and Spanish ones, chosen on the same
-   English pairs since no French or Spanish essays exist here) and the feedback metrics' decile
-   norms are fitted and written beside them.
+   which gets its own threshold; one pair for MiniLM, which reads English answers, and one for
+   USE v3, which reads French and Spanish ones, chosen on the same English pairs since no French
+   or Spanish essays exist here) and the feedback metrics' decile norms are fitted and written
+   beside them.
 
     python -m training.text_traits --data ../shared/data/ellipse-train --relevance-only
 
