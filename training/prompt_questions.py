@@ -1,8 +1,9 @@
 """ELLIPSE's prompts as a client would send them: one full question per prompt, written for Orato.
 
-ELLIPSE names each prompt by a 2-6 word title ("Honesty"), while a client's ``relevance_context``
-is the question the learner answered. A title says little, so essays stood low against their own
-and the relevance threshold chosen on titles let most off-topic answers through. These questions
+ELLIPSE names each prompt by a 1-7 word title ("Honesty"), while a client's ``relevance_context``
+is usually the question the learner answered. A title says little, so essays stand low against
+their own, and a threshold chosen on titles alone let most off-topic answers through (titles keep
+a threshold of their own for the clients who send one). These questions
 were written once from the titles (and one essay of each prompt outside the calibration sample),
 before any standing was computed with them, and are not tuned on the calibration. They are keyed
 by the first 12 hex digits of the title's sha256, so no title from the data is copied here.
