@@ -51,6 +51,7 @@ from orato.acoustic.hama_posteriors import load_hama  # noqa: E402
 from orato.acoustic.pitch import prosody_track  # noqa: E402
 from orato.acoustic.transcribe import transcribe  # noqa: E402
 from orato.acoustic.whisper import load_whisper, whisper_model  # noqa: E402
+from orato.acoustic.whisper_layers import load_middle_layers  # noqa: E402
 from orato.api.app import preload_models  # noqa: E402
 from orato.audio import (  # noqa: E402
     DecodedAudio,
@@ -119,6 +120,7 @@ def parts(settings: Settings, audio: DecodedAudio) -> dict[str, float]:
         "engine_hama": cpu_seconds(lambda: load_hama().log_posteriors(part.samples)),
         "engine_alignment": cpu_seconds(lambda: load_aligner().align(part.samples, phones)),
         "engine_whisper_encoder": cpu_seconds(lambda: load_whisper(model_cache_dir(settings)).encode(part.samples)),
+        "engine_middle_layers": cpu_seconds(lambda: load_middle_layers(model_cache_dir(settings)).states(part.samples)),
         "prosody_track": cpu_seconds(lambda: prosody_track(audio.samples)),
         "language_analysis": cpu_seconds(lambda: judge(transcript.text, "en-us", None, True)),
         "score_speech": cpu_seconds(lambda: score_speech(prepared, audio, engine, recogniser, judge)),

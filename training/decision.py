@@ -25,7 +25,7 @@ import numpy as np
 
 from orato.acoustic.phones import phone_name
 from orato.scoring.assessment import UtteranceAssessment
-from orato.scoring.ctc_head import CtcHead
+from orato.scoring.ctc_head import CtcHeads
 from orato.scoring.decision import (
     DecidedScores,
     MispronunciationDecision,
@@ -37,7 +37,7 @@ from orato.scoring.decision import (
 )
 from orato.scoring.engine import assessment
 from orato.scoring.evidence import Evidence, evidence_from_arrays
-from orato.scoring.features import PhoneFeatures, phone_features
+from orato.scoring.features import PhoneFeatures, heard_features
 from orato.scoring.results import NATIVE_LIKE_QUALITY, sentence_pronunciation, word_estimate
 from orato.scoring.rubric import round_half_up
 from orato.scoring.scorer import Predictions, ScorerEnsemble
@@ -48,10 +48,10 @@ from training.train import (
     CANDIDATES,
     CV_DIR,
     FOLDS,
-    HEADS_DIR,
     HELD_OUT_FOLD,
     SEED,
     WEIGHTS_DIR,
+    fold_heads,
     load_held_out,
     out_of_fold_features,
     pearson,
@@ -98,9 +98,8 @@ class Reading:
         return sum(len(w.phones) for w in words[: self.swap.word]) + self.swap.position
 
 
-def _scored(evidence: Evidence, head: CtcHead, scorer: ScorerEnsemble, n_words: int) -> tuple[PhoneFeatures, Predictions]:
-    logp, hidden = head(evidence.states)
-    features = phone_features(evidence, logp, hidden, frozenset(scorer.groups))
+def _scored(evidence: Evidence, heads: CtcHeads, scorer: ScorerEnsemble, n_words: int) -> tuple[PhoneFeatures, Predictions]:
+    features = heard_features(evidence, heads, frozenset(scorer.groups))
     return features, scorer(features, n_words)
 
 
@@ -110,9 +109,8 @@ class FoldModels:
 
     scorer_name: str
 
-    def __call__(self, fold: int) -> tuple[CtcHead, ScorerEnsemble]:
-        head = CtcHead(dict(np.load(HEADS_DIR / f"fold{fold}.npz")))
-        return head, ScorerEnsemble(dict(np.load(CV_DIR / f"{self.scorer_name}.fold{fold}.npz")))
+    def __call__(self, fold: int) -> tuple[CtcHeads, ScorerEnsemble]:
+        return fold_heads(fold), ScorerEnsemble(dict(np.load(CV_DIR / f"{self.scorer_name}.fold{fold}.npz")))
 
     def cached(self, name: str, build: Callable[[], list[Reading]]) -> list[Reading]:
         """``build()``'s readings, pickled under ``name``."""
@@ -135,7 +133,7 @@ def build_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[S
         by_id = {u.uttid: u for u in corpus}
         readings = []
         for fold in range(FOLDS):
-            head, scorer = models(fold)
+            heads, scorer = models(fold)
             for swap in (s for s in swaps if folds[s.speaker] == fold):
                 utt = by_id[swap.uttid]
                 with np.load(extract.evidence_path(utt.uttid)) as arrays:
@@ -143,7 +141,7 @@ def build_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[S
                 with np.load(swap_path(swap)) as arrays:
                     swapped = evidence_from_arrays(dict(arrays), swapped_script(utt, swap)[1])
                 for evidence, which in ((twin, None), (swapped, swap)):
-                    features, predictions = _scored(evidence, head, scorer, len(utt.words))
+                    features, predictions = _scored(evidence, heads, scorer, len(utt.words))
                     readings.append(Reading(utt.uttid, fold, which, evidence, features, predictions))
         return readings
 
@@ -158,7 +156,7 @@ def voice_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[S
         by_id = {u.uttid: u for u in corpus}
         readings = []
         for fold in range(FOLDS):
-            head, scorer = models(fold)
+            heads, scorer = models(fold)
             for swap, voice, audio in product((s for s in swaps if folds[s.speaker] == fold), VOICES, AUDIOS):
                 other = "swap" if audio == "true" else "true"
                 paths = [reading_path(voice, swap, audio, script) for script in (audio, other)]
@@ -169,7 +167,7 @@ def voice_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[S
                 for path, script, which in zip(paths, (audio, other), (None, swapped), strict=True):
                     with np.load(path) as arrays:
                         evidence = evidence_from_arrays(dict(arrays), script_of(utt, swap, script)[1])
-                    features, predictions = _scored(evidence, head, scorer, len(utt.words))
+                    features, predictions = _scored(evidence, heads, scorer, len(utt.words))
                     readings.append(Reading(f"{voice}-{audio}-{utt.uttid}", fold, which, evidence, features,
                                             predictions, voice))  # fmt: skip
         return readings

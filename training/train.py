@@ -23,9 +23,9 @@ import numpy as np
 import torch
 
 from orato.scoring.assessment import WordAssessment
-from orato.scoring.ctc_head import CtcHead
+from orato.scoring.ctc_head import CtcHead, CtcHeads
 from orato.scoring.evidence import evidence_from_arrays
-from orato.scoring.features import FEATURE_GROUPS, PhoneFeatures, phone_features
+from orato.scoring.features import FEATURE_GROUPS, PhoneFeatures, heard_features
 from orato.scoring.results import sentence_pronunciation, word_estimate
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions, ScorerEnsemble, ensemble_weights
 from training import extract
@@ -51,6 +51,9 @@ FEATURES_DIR = extract.CACHE_DIR / "features"
 CV_DIR = extract.CACHE_DIR / "cv"
 # Feature sets compared by cross-validation; the first is shipped unless --groups says otherwise.
 CANDIDATES: dict[str, tuple[str, ...]] = {
+    "head+middle+hama+alignment": (
+        "head_gop", "head_segment", "middle_gop", "middle_segment", "hama_gop", "hama_segment", "alignment",
+    ),
     "head+hama+alignment": ("head_gop", "head_segment", "hama_gop", "hama_segment", "alignment"),
     "head+alignment": ("head_gop", "head_segment", "alignment"),
     "head+hidden+alignment": ("head_gop", "head_segment", "head_hidden", "alignment"),
@@ -84,22 +87,29 @@ def alignment_stats(corpus: list[Utterance]) -> dict[str, int]:
     return stats
 
 
+def head_path(fold: int, middle: bool = False) -> Path:
+    """Fold ``fold``'s head on the encoder's output, or with ``middle`` on its block 3."""
+    return HEADS_DIR / f"{'middle_' if middle else ''}fold{fold}.npz"
+
+
+def fold_heads(fold: int) -> CtcHeads:
+    return CtcHeads(CtcHead(dict(np.load(head_path(fold)))), CtcHead(dict(np.load(head_path(fold, middle=True)))))
+
+
 def train_heads(corpus: list[Utterance], folds: dict[str, int]) -> None:
-    """Step 2a: one head per fold (cached), trained without that fold's speakers."""
+    """Step 2a: both heads per fold (cached), trained without that fold's speakers."""
     speakers = {u.uttid: u.speaker for u in corpus}
-    examples = []
-    for utt in corpus:
-        evidence = _load_evidence(utt)
-        if evidence is not None:
-            examples.append((folds[utt.speaker], head_example(utt, evidence)))
-    for fold in range(FOLDS):
-        path = HEADS_DIR / f"fold{fold}.npz"
-        if path.exists():
-            continue
-        started = time.perf_counter()
-        train, val = split_validation([e for f, e in examples if f != fold], speakers, SEED + fold)
-        save_weights(train_head(train, val, SEED + fold), path)
-        log.info("head %d trained in %.0f s", fold, time.perf_counter() - started)
+    evidence = [(utt, e) for utt in corpus if (e := _load_evidence(utt)) is not None]
+    for middle in (False, True):
+        examples = [(folds[utt.speaker], head_example(utt, e, middle)) for utt, e in evidence]
+        for fold in range(FOLDS):
+            path = head_path(fold, middle)
+            if path.exists():
+                continue
+            started = time.perf_counter()
+            train, val = split_validation([e for f, e in examples if f != fold], speakers, SEED + fold)
+            save_weights(train_head(train, val, SEED + fold), path)
+            log.info("%s %d trained in %.0f s", path.stem, fold, time.perf_counter() - started)
 
 
 def adopt_head(path: Path) -> None:
@@ -108,13 +118,13 @@ def adopt_head(path: Path) -> None:
     the held-out figures are fold 0's."""
     HEADS_DIR.mkdir(parents=True, exist_ok=True)
     for fold in range(FOLDS):
-        save_weights(dict(np.load(path)), HEADS_DIR / f"fold{fold}.npz")
+        save_weights(dict(np.load(path)), head_path(fold))
 
 
 def out_of_fold_features(corpus: list[Utterance], folds: dict[str, int]) -> dict[str, PhoneFeatures]:
     """Step 2b: every feature group per utterance, from the head that never heard its speaker."""
     FEATURES_DIR.mkdir(parents=True, exist_ok=True)
-    heads = {f: CtcHead(dict(np.load(HEADS_DIR / f"fold{f}.npz"))) for f in range(FOLDS)}
+    heads = {f: fold_heads(f) for f in range(FOLDS)}
     out: dict[str, PhoneFeatures] = {}
     for utt in corpus:
         path = FEATURES_DIR / f"{utt.uttid}.npz"
@@ -122,8 +132,7 @@ def out_of_fold_features(corpus: list[Utterance], folds: dict[str, int]) -> dict
             evidence = _load_evidence(utt)
             if evidence is None:
                 continue
-            logp, hidden = heads[folds[utt.speaker]](evidence.states)
-            f = phone_features(evidence, logp, hidden, frozenset(FEATURE_GROUPS))
+            f = heard_features(evidence, heads[folds[utt.speaker]], frozenset(FEATURE_GROUPS))
             np.savez(
                 path, utterance=f.utterance, phone_index=f.phone_index,
                 word_of_phone=f.word_of_phone, head_shares=f.head_shares,
@@ -262,7 +271,7 @@ def wire_scores(p: Predictions, spoken: np.ndarray) -> tuple[np.ndarray, int]:
 def raw_gop_baselines(examples: dict[str, Example]) -> dict[str, float]:
     """Unfitted evidence: the expected phone's GOP share against the experts' phone marks."""
     out = {}
-    for group in ("head_gop", "hama_gop"):
+    for group in ("head_gop", "middle_gop", "hama_gop"):
         share = np.concatenate([e.features.groups[group][:, 0] for e in examples.values()])
         gold = np.concatenate([e.phone_target for e in examples.values()])
         out[group] = round(pearson(share, gold), 3)
@@ -315,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     # The shipped head is fold 0's: the scorer was fitted on features of heads that had not
     # heard the speaker, which is what any head sees at run time; a head refitted on every
     # speaker would be a slightly different model from the ones the scorer learned from.
-    save_weights(dict(np.load(HEADS_DIR / "fold0.npz")), WEIGHTS_DIR / "ctc_head.npz")
+    save_weights(dict(np.load(head_path(0))), WEIGHTS_DIR / "ctc_head.npz")
+    save_weights(dict(np.load(head_path(0, middle=True))), WEIGHTS_DIR / "ctc_head_middle.npz")
     report["shipped"] = {"features": args.ship, **report["cross_validation"].get(args.ship, {})}
     (WEIGHTS_DIR / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -23,7 +23,7 @@ import logging
 import os
 import time
 import wave
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +31,10 @@ import numpy as np
 from orato.acoustic.aligner import PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
+from orato.acoustic.whisper_layers import MIDDLE_LAYERS, WhisperLowerLayers
 from orato.audio import decode_audio
 from orato.errors import WordAlignmentError
-from orato.scoring.evidence import Evidence, EvidenceModels, evidence_to_arrays, gather_evidence
+from orato.scoring.evidence import EvidenceModels, evidence_to_arrays, gather_evidence
 from orato.synthesis.base import Job, LocalProvider
 from orato.synthesis.espeak import EspeakProvider
 from orato.synthesis.piper import VOICE, PiperProvider
@@ -90,9 +91,12 @@ class VoiceReader:
     both scripts (hama once per reading: it hears the audio, not the script)."""
 
     def __init__(self) -> None:
-        whisper = WhisperFeatures(assemble_model(extract.CACHE_DIR / "models"), threads=1)
+        whisper_dir = assemble_model(extract.CACHE_DIR / "models")
+        whisper = WhisperFeatures(whisper_dir, threads=1)
         aligner = PhoneAligner()
-        self._full = EvidenceModels(aligner, HamaPhonePosteriors(), whisper)
+        self._full = EvidenceModels(
+            aligner, HamaPhonePosteriors(), whisper, middle=WhisperLowerLayers(whisper_dir, MIDDLE_LAYERS)
+        )
         self._scripted = EvidenceModels(aligner, None, whisper)
 
     def read(self, voice: str, utt: Utterance, swap: Swap, audios: tuple[str, ...]) -> int:
@@ -111,7 +115,7 @@ class VoiceReader:
             except WordAlignmentError:
                 continue
             hama = np.asarray(own.hama, np.float32)
-            other = Evidence(other.alignment, hama, other.states, other.word_log_probs, other.window)
+            other = replace(other, pending_hama=hama, middle_states=own.middle_states)
             for script, evidence in ((audio, own), (other_script, other)):
                 path = paths[script]
                 path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -94,6 +94,19 @@ def _verify(path: Path) -> None:
         raise RuntimeError(f"{path} does not have the pinned sha256; delete it to reassemble")
 
 
+def fitted_windows(mel_of: Any, samples: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
+    """The encoder's input windows of ``samples`` (module doc): each window's ``[80, frames]``
+    log-mel (``mel_of`` is faster-whisper's ``FeatureExtractor``) and how many of the encoder
+    frames it gives are real audio rather than padding."""
+    window_samples = MAX_WINDOW_SECONDS * SAMPLE_RATE
+    for start in range(0, max(len(samples), 1), window_samples):
+        chunk = samples[start : start + window_samples]
+        seconds = max(1, math.ceil(len(chunk) / (SAMPLE_RATE * WINDOW_QUANTUM_SECONDS)))
+        padded = np.zeros(seconds * WINDOW_QUANTUM_SECONDS * SAMPLE_RATE, np.float32)
+        padded[: len(chunk)] = chunk
+        yield mel_of(padded, padding=0)[:, : len(padded) // MEL_HOP_SAMPLES], math.ceil(len(chunk) / (MEL_HOP_SAMPLES * 2))
+
+
 @dataclass(frozen=True)
 class EncodedAudio:
     """Encoder states of one clip, window by window (each up to 30 s)."""
@@ -128,18 +141,11 @@ class WhisperFeatures:
         self._lock = threading.Lock()  # FeatureExtractor keeps no state, but be safe with ct2
 
     def encode(self, samples: np.ndarray) -> EncodedAudio:
-        window_samples = MAX_WINDOW_SECONDS * SAMPLE_RATE
         states, windows, frames = [], [], []
-        for start in range(0, max(len(samples), 1), window_samples):
-            chunk = samples[start : start + window_samples]
-            seconds = max(1, math.ceil(len(chunk) / (SAMPLE_RATE * WINDOW_QUANTUM_SECONDS)))
-            padded = np.zeros(seconds * WINDOW_QUANTUM_SECONDS * SAMPLE_RATE, np.float32)
-            padded[: len(chunk)] = chunk
-            mel = self._mel(padded, padding=0)[:, : len(padded) // MEL_HOP_SAMPLES]
+        for mel, real in fitted_windows(self._mel, samples):
             view = self._storage.from_array(np.ascontiguousarray(mel[np.newaxis], np.float32))
             with self._lock:
                 encoded = self._model.encode(view, to_cpu=True)
-            real = math.ceil(len(chunk) / (MEL_HOP_SAMPLES * 2))
             states.append(np.asarray(encoded)[0, :real].astype(np.float32))
             windows.append(encoded)
             frames.append(real)

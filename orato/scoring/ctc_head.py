@@ -11,6 +11,7 @@ state dict loads as is.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -62,3 +63,13 @@ class CtcHead:
             hidden = hidden + gelu(conv1d_same(normed, w[p + "conv.weight"], w[p + "conv.bias"]))
         logits = hidden @ w["out.weight"].T + w["out.bias"]
         return log_softmax(logits), hidden
+
+
+@dataclass(frozen=True)
+class CtcHeads:
+    """The phone heads the scorer hears: one on the encoder's output, and a second on its block
+    3 (``middle``) where the scorer was fitted with that head's groups. The two hear different
+    things: their GOP together follows the experts better than either (``MODEL_CARD.md``)."""
+
+    output: CtcHead
+    middle: CtcHead | None = None

@@ -18,6 +18,7 @@ from orato.acoustic.hama_posteriors import load_hama
 from orato.acoustic.language import language_probabilities
 from orato.acoustic.phones import BLANK, phone_name
 from orato.acoustic.whisper import load_whisper, whisper_model
+from orato.acoustic.whisper_layers import load_middle_layers
 from orato.audio import DecodedAudio, SpeechSegment
 from orato.lang import ExpectedWord, ScriptAnalysis
 from orato.registry import models
@@ -26,17 +27,18 @@ from orato.scoring.assessment import (
     UtteranceAssessment,
     WordAssessment,
 )
-from orato.scoring.ctc_head import CtcHead
+from orato.scoring.ctc_head import CtcHead, CtcHeads
 from orato.scoring.decision import DecidedScores, MispronunciationDecision, PhoneVerdicts
 from orato.scoring.delivery import voice_state
 from orato.scoring.evidence import Evidence, EvidenceModels, Listening, gather_evidence
-from orato.scoring.features import PhoneFeatures, phone_features
+from orato.scoring.features import PhoneFeatures, heard_features
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions, ScorerEnsemble
 from orato.scoring.script_span import Hearing
 from orato.settings import Settings
 
 WEIGHTS_PACKAGE = "orato.scoring.weights"
 HEAD_WEIGHTS = "ctc_head.npz"
+MIDDLE_HEAD_WEIGHTS = "ctc_head_middle.npz"  # the second head, on the encoder's block 3
 SCORER_WEIGHTS = "scorer.npz"
 DECISION_WEIGHTS = "decision.npz"
 QUALITY_SCALE = 100.0
@@ -54,10 +56,10 @@ def load_weights(name: str) -> dict[str, np.ndarray]:
 
 class PronunciationEngine:
     def __init__(
-        self, evidence_models: EvidenceModels, head: CtcHead, scorer: ScorerEnsemble, decision: MispronunciationDecision
+        self, evidence_models: EvidenceModels, heads: CtcHeads, scorer: ScorerEnsemble, decision: MispronunciationDecision
     ) -> None:
         self._models = evidence_models
-        self._head = head
+        self._heads = heads
         self._scorer = scorer
         self._decision = decision
 
@@ -96,10 +98,7 @@ class PronunciationEngine:
         evidence = gather_evidence(
             self._models, audio.samples, [w.text for w in words], [w.phones for w in words], hearing, listening
         )
-        head_logp, head_hidden = self._head(evidence.states)
-        features = phone_features(
-            evidence, head_logp, head_hidden, frozenset(self._scorer.groups), insertions=True
-        )
+        features = heard_features(evidence, self._heads, frozenset(self._scorer.groups), insertions=True)
         predictions = self._scorer(features, len(words))
         verdicts = self._decision(features)
         scores = self._decision.scores(predictions, verdicts, features.word_of_phone)
@@ -181,10 +180,17 @@ def load_engine(settings: Settings) -> PronunciationEngine:
         "pronunciation-decision", lambda: MispronunciationDecision(load_weights(DECISION_WEIGHTS))
     )
     needs_hama = any(group.startswith("hama") for group in scorer.groups)
+    needs_middle = any(group.startswith("middle") for group in scorer.groups)
+    middle_head = (
+        models.get("pronunciation-ctc-head-middle", lambda: CtcHead(load_weights(MIDDLE_HEAD_WEIGHTS)))
+        if needs_middle
+        else None
+    )
     evidence_models = EvidenceModels(
         load_aligner(),
         load_hama() if needs_hama else None,
         load_whisper(model_cache_dir(settings)),
         whisper_model(model_cache_dir(settings)),
+        load_middle_layers(model_cache_dir(settings)) if needs_middle else None,
     )
-    return PronunciationEngine(evidence_models, head, scorer, decision)
+    return PronunciationEngine(evidence_models, CtcHeads(head, middle_head), scorer, decision)

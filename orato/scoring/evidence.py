@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from faster_whisper import WhisperModel
@@ -28,6 +28,7 @@ from faster_whisper import WhisperModel
 from orato.acoustic.aligner import AlignedPhone, AlignedWord, Alignment, PhoneAligner
 from orato.acoustic.hama_posteriors import HamaPhonePosteriors
 from orato.acoustic.whisper import EncodedAudio, WhisperFeatures
+from orato.acoustic.whisper_layers import WhisperLowerLayers
 from orato.errors import WordAlignmentError
 from orato.registry import models as registry
 from orato.scoring.script_span import (
@@ -49,6 +50,11 @@ from orato.scoring.script_span import (
 # cut keeps the onset of the next word when no pause comes between them). MODEL_CARD.md,
 # "Unspoken words: Whisper's second opinion on a stop".
 HEARD_AFTER_STOP = math.log(0.25)
+STATE_WIDTH = 512
+
+
+def no_states() -> np.ndarray:
+    return np.zeros((0, STATE_WIDTH), np.float32)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,9 @@ class Evidence:
     # Half-open 10 ms frames of the recording the evidence covers: None for all of it, else
     # the script's part (starting on a 20 ms frame), without the speech outside the script.
     window: tuple[int, int] | None = None
+    # [frames, 512] the output of the encoder's block 3 over the window, 20 ms, for the second
+    # CTC head (orato.acoustic.whisper_layers); empty where the scorer does not read it.
+    middle_states: np.ndarray = field(default_factory=no_states)
 
     @property
     def hama(self) -> np.ndarray:
@@ -91,11 +100,20 @@ class Listening:
     15-17 s, and the encoder started with it another 1.0 s (``MODEL_CARD.md``).
     """
 
-    def __init__(self, samples: np.ndarray, whisper: WhisperFeatures, hama: HamaPhonePosteriors | None) -> None:
+    def __init__(
+        self,
+        samples: np.ndarray,
+        whisper: WhisperFeatures,
+        hama: HamaPhonePosteriors | None,
+        middle: WhisperLowerLayers | None = None,
+    ) -> None:
         self.samples = samples
         # One worker each: hama's session is not known to be reentrant, and the encoder's model
-        # runs one call at a time anyway, so requests take turns on them.
-        self._encoded = registry.executor("whisper-encoder", 1).submit(whisper.encode, samples)
+        # runs one call at a time anyway, so requests take turns on them. The middle layers
+        # wait behind the encoder on its worker: two encoders at once would only share the cores.
+        encoder = registry.executor("whisper-encoder", 1)
+        self._encoded = encoder.submit(whisper.encode, samples)
+        self._middle = encoder.submit(middle.states, samples) if middle is not None else None
         # [frames, 40] log-posteriors, 20 ms; empty without hama (the shipped scorer needs it).
         self.hama: np.ndarray | Future[np.ndarray] = (
             registry.executor("hama", 1).submit(hama.log_posteriors, samples)
@@ -108,6 +126,11 @@ class Listening:
         """Whisper-base's encoder states of the whole recording (waits for them)."""
         return self._encoded.result()
 
+    @property
+    def middle_states(self) -> np.ndarray:
+        """Block 3's states of the whole recording (waits for them); empty without the model."""
+        return self._middle.result() if self._middle is not None else no_states()
+
 
 @dataclass(frozen=True)
 class EvidenceModels:
@@ -117,9 +140,10 @@ class EvidenceModels:
     # Finds the script's part of a recording that holds more (script_span) where the caller
     # gives no Hearing; None: the whole recording is taken for the script.
     transcriber: WhisperModel | None = None
+    middle: WhisperLowerLayers | None = None  # None: the shipped scorer does not read block 3
 
     def listen(self, samples: np.ndarray) -> Listening:
-        return Listening(samples, self.whisper, self.hama)
+        return Listening(samples, self.whisper, self.hama, self.middle)
 
 
 def gather_evidence(
@@ -144,8 +168,9 @@ def gather_evidence(
     if _stop_doubted(alignment, log_probs):
         alignment, log_probs = _without_stop(models, samples, texts, phones, encoded, alignment, log_probs)
     parts = _script_parts(models, samples, texts, phones, alignment, hearing, log_probs)
+    middle = listening.middle_states
     if not parts:
-        return Evidence(alignment, hama, encoded.states, log_probs)
+        return Evidence(alignment, hama, encoded.states, log_probs, middle_states=middle)
     # Of the candidate parts, one where the aligner found every word (a part cut too short
     # leaves one unspoken), and of those the one where Whisper's decoder, forced with the
     # script, finds its words likeliest: they are likeliest where they were said. It reads the
@@ -156,8 +181,8 @@ def gather_evidence(
         key=lambda heard: (sum(w.spoken for w in heard[0].alignment.words), float(heard[2][:, 0].mean())),
     )
     first = part.window[0] // ALIGN_FRAMES_PER_ENCODER_FRAME
-    states = encoded.states[first : first + len(part_encoded.states)]
-    return Evidence(part.alignment, hama, states, log_probs, part.window)
+    frames = slice(first, first + len(part_encoded.states))
+    return Evidence(part.alignment, hama, encoded.states[frames], log_probs, part.window, middle[frames])
 
 
 def _stop_doubted(alignment: Alignment, log_probs: np.ndarray) -> bool:
@@ -224,6 +249,7 @@ def evidence_to_arrays(evidence: Evidence) -> dict[str, np.ndarray]:
         "hama": evidence.hama.astype(np.float16),
         "states": evidence.states.astype(np.float16),
         "word_log_probs": evidence.word_log_probs,
+        "middle_states": evidence.middle_states.astype(np.float16),
     }
 
 
@@ -245,4 +271,5 @@ def evidence_from_arrays(arrays: dict[str, np.ndarray], phones: Sequence[Sequenc
         arrays["hama"].astype(np.float32),
         arrays["states"].astype(np.float32),
         arrays["word_log_probs"].astype(np.float32),
+        middle_states=arrays["middle_states"].astype(np.float32) if "middle_states" in arrays else no_states(),
     )

@@ -16,6 +16,7 @@ import numpy as np
 from orato.acoustic.aligner import Alignment
 from orato.acoustic.phones import BLANK, phone_ids
 from orato.registry import models as registry
+from orato.scoring.ctc_head import CtcHeads
 from orato.scoring.evidence import Evidence
 from orato.scoring.gop import LOG_FLOOR, competitor_posteriors, insertion_log_probs
 from orato.scoring.script_span import ALIGN_FRAMES_PER_ENCODER_FRAME
@@ -176,8 +177,10 @@ def phone_features(
     head_hidden: np.ndarray,
     groups: frozenset[str],
     insertions: bool = False,
+    middle_logp: np.ndarray | None = None,
 ) -> PhoneFeatures:
-    """The feature groups named in ``groups`` (see FEATURE_GROUPS) for one utterance.
+    """The feature groups named in ``groups`` (see FEATURE_GROUPS) for one utterance;
+    ``middle_logp`` is the second head's (on the encoder's block 3), for the ``middle_`` groups.
 
     The three GOP tables (the head's competitors and insertions, hama's competitors) are most
     of the cost and independent of each other; numpy releases the GIL in their recursions, so
@@ -207,6 +210,13 @@ def phone_features(
         out["alignment"] = alignment_features(evidence)
     if "whisper_states" in groups:
         out["whisper_states"] = _pooled(evidence.states, extents_20ms(alignment, len(evidence.states)))
+    if "middle_gop" in groups:
+        assert middle_logp is not None, "the middle groups need the second head's posteriors"
+        middle = middle_logp.astype(np.float64)
+        out["middle_gop"] = gop_features(per_stretch(middle, labels, alignment, competitor_posteriors), labels)
+    if "middle_segment" in groups:
+        assert middle_logp is not None, "the middle groups need the second head's posteriors"
+        out["middle_segment"] = segment_features(middle_logp, labels, extents_20ms(alignment, len(middle_logp)))
     if pending_hama is not None:
         out["hama_gop"] = gop_features(pending_hama.result(), labels)
     if "hama_segment" in groups:
@@ -223,11 +233,20 @@ def phone_features(
     )
 
 
+def heard_features(
+    evidence: Evidence, heads: CtcHeads, groups: frozenset[str], insertions: bool = False
+) -> PhoneFeatures:
+    """:func:`phone_features` after each head has heard its states."""
+    logp, hidden = heads.output(evidence.states)
+    middle = heads.middle(evidence.middle_states)[0] if heads.middle is not None else None
+    return phone_features(evidence, logp, hidden, groups, insertions, middle)
+
+
 def _hama_shares(evidence: Evidence, labels: np.ndarray) -> np.ndarray:
     return per_stretch(evidence.hama.astype(np.float64), labels, evidence.alignment, competitor_posteriors)
 
 
 FEATURE_GROUPS = (
     "head_gop", "head_segment", "head_hidden", "hama_gop", "hama_segment", "alignment",
-    "whisper_states",
+    "whisper_states", "middle_gop", "middle_segment",
 )  # fmt: skip
