@@ -10,16 +10,17 @@ transformer blocks as an ONNX graph, and runs it on the mel windows of
 :meth:`orato.acoustic.whisper.WhisperFeatures.encode`, so its frames are the output's frames.
 
 The graph is Whisper's encoder as written (pre-norm blocks, exact GELU, scaled dot-product
-attention over the whole window); the matrix products run with int8 weights (onnxruntime's
-dynamic quantisation, as CTranslate2 runs the rest of the encoder).
+attention over the whole window); its weight matrices are int8 (as CTranslate2 runs the rest
+of the encoder), quantised here as onnxruntime's ``quantize_dynamic`` would quantise them but
+without building the float32 graph first: only the blocks' variables are read from the file
+and no float copy of a matrix is kept, so loading costs a few tens of MB, not hundreds.
 """
 
 from __future__ import annotations
 
-import logging
+import io
 import struct
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,56 +39,53 @@ _LAYER_NORM_EPS = 1e-5
 # The second CTC head reads block 3's output (of 6): MODEL_CARD.md's layer table.
 MIDDLE_LAYERS = 3
 N_MELS = 80
+_INT8_LIMIT = 127  # symmetric int8: -127..127
 _OPSET = 17
 _IR_VERSION = 8  # onnxruntime reads IR versions up to its own; 8 goes with opset 17
 
 
-def read_ct2_variables(path: Path, prefix: str) -> dict[str, np.ndarray]:
-    """The variables of a CTranslate2 ``model.bin`` whose names start with ``prefix``
-    (the format ``ctranslate2.specs.ModelSpec._serialize`` writes)."""
+def read_ct2_variables(path: Path, wanted: Callable[[str], bool]) -> dict[str, np.ndarray]:
+    """The variables of a CTranslate2 ``model.bin`` whose names are ``wanted`` (the format
+    ``ctranslate2.specs.ModelSpec._serialize`` writes); the others are skipped unread."""
     out: dict[str, np.ndarray] = {}
     with open(path, "rb") as handle:
-        for name, shape, dtype, data in _ct2_records(handle.read()):
-            if name.startswith(prefix):
-                out[name] = np.frombuffer(data, _CT2_DTYPES[dtype]).reshape(shape)
+
+        def take(fmt: str) -> tuple[int, ...]:
+            return struct.unpack(fmt, handle.read(struct.calcsize(fmt)))
+
+        def string() -> str:
+            (length,) = take("H")
+            return handle.read(length)[:-1].decode()
+
+        take("I")  # binary version
+        string()  # spec name
+        take("I")  # spec revision
+        (count,) = take("I")
+        for _ in range(count):
+            name = string()
+            (rank,) = take("B")
+            shape = take("I" * rank)
+            (dtype,) = take("B")
+            (size,) = take("I")
+            if wanted(name):
+                out[name] = np.frombuffer(handle.read(size), _CT2_DTYPES[dtype]).reshape(shape)
+            else:
+                handle.seek(size, io.SEEK_CUR)
     return out
 
 
-def _ct2_records(blob: bytes) -> Iterator[tuple[str, tuple[int, ...], int, memoryview]]:
-    view, at = memoryview(blob), 0
-
-    def take(fmt: str) -> tuple[int, ...]:
-        nonlocal at
-        values = struct.unpack_from(fmt, view, at)
-        at += struct.calcsize(fmt)
-        return values
-
-    def string() -> str:
-        nonlocal at
-        (length,) = take("H")
-        text = bytes(view[at : at + length - 1]).decode()
-        at += length
-        return text
-
-    take("I")  # binary version
-    string()  # spec name
-    take("I")  # spec revision
-    (count,) = take("I")
-    for _ in range(count):
-        name = string()
-        (rank,) = take("B")
-        shape = take("I" * rank)
-        (dtype,) = take("B")
-        (size,) = take("I")
-        yield name, shape, dtype, view[at : at + size]
-        at += size
+def lower_layers(layers: int) -> Callable[[str], bool]:
+    """The encoder variables the first ``layers`` blocks need."""
+    kept = ("conv1/", "conv2/", "position_encodings/", "num_heads", *(f"layer_{i}/" for i in range(layers)))
+    return lambda name: name.startswith(tuple(f"encoder/{k}" for k in kept))
 
 
 class _GraphBuilder:
-    """Nodes and float32 initializers of one graph, named in order."""
+    """Nodes and initializers of one graph, named in order; weight matrices int8 or float32."""
 
-    def __init__(self, weights: dict[str, np.ndarray]) -> None:
+    def __init__(self, weights: dict[str, np.ndarray], int8: bool) -> None:
         self.weights = weights
+        self.int8 = int8
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self._count = 0
@@ -96,9 +94,8 @@ class _GraphBuilder:
         self.initializers.append(numpy_helper.from_array(value, name))
         return name
 
-    def weight(self, name: str, transpose: bool = False) -> str:
-        value = self.weights[f"encoder/{name}"].astype(np.float32)
-        return self.const(name, np.ascontiguousarray(value.T if transpose else value))
+    def weight(self, name: str) -> str:
+        return self.const(name, self.weights[f"encoder/{name}"].astype(np.float32))
 
     def op(self, op_type: str, *inputs: str, **attributes: Any) -> str:
         self._count += 1
@@ -122,7 +119,18 @@ class _GraphBuilder:
         )  # fmt: skip
 
     def linear(self, x: str, name: str) -> str:
-        return self.op("Add", self.op("MatMul", x, self.weight(f"{name}/weight", transpose=True)), self.weight(f"{name}/bias"))
+        """``x @ W.T + b``; int8: W in int8 (one symmetric scale for the matrix, the quantisation
+        onnxruntime's ``quantize_dynamic`` gives it) and ``x`` quantised as it arrives."""
+        weight = self.weights[f"encoder/{name}/weight"].astype(np.float32).T
+        if not self.int8:
+            return self.op("Add", self.op("MatMul", x, self.const(f"{name}/weight", weight)), self.weight(f"{name}/bias"))
+        scale = np.float32(np.abs(weight).max() / _INT8_LIMIT)
+        quantised = np.clip(np.round(weight / scale), -_INT8_LIMIT, _INT8_LIMIT).astype(np.int8)
+        return self.op(
+            "DynamicQuantizeMatMul", x, self.const(f"{name}/weight_int8", quantised),
+            self.const(f"{name}/scale", np.asarray(scale)), self.const(f"{name}/zero_point", np.asarray(0, np.int8)),
+            self.weight(f"{name}/bias"), domain="com.microsoft",
+        )  # fmt: skip
 
 
 def _attention(g: _GraphBuilder, x: str, layer: str, heads: int, width: int) -> str:
@@ -147,10 +155,11 @@ def _feed_forward(g: _GraphBuilder, x: str, layer: str) -> str:
     return g.linear(hidden, f"{layer}/ffn/linear_1")
 
 
-def encoder_graph(weights: dict[str, np.ndarray], layers: int, final_norm: bool = False) -> onnx.ModelProto:
-    """``mel [80, frames]`` -> ``states [frames / 2, 512]``: the output of block ``layers``
-    (and the encoder's final norm when ``final_norm``, for checking against CTranslate2)."""
-    g = _GraphBuilder(weights)
+def encoder_graph(weights: dict[str, np.ndarray], layers: int, final_norm: bool = False, int8: bool = True) -> onnx.ModelProto:
+    """``mel [80, frames]`` -> ``states [frames / 2, 512]``: the output of block ``layers``.
+    With ``final_norm`` and float32 weights (not ``int8``), all six blocks are the encoder as
+    trained, which is how the graph is checked against CTranslate2 (the tests)."""
+    g = _GraphBuilder(weights, int8)
     width = weights["encoder/conv1/weight"].shape[0]
     heads = int(weights["encoder/num_heads"])
     mel = g.op("Unsqueeze", "mel", g.const("batch_axis", np.asarray([0], np.int64)))
@@ -173,31 +182,8 @@ def encoder_graph(weights: dict[str, np.ndarray], layers: int, final_norm: bool 
         [helper.make_tensor_value_info("states", TensorProto.FLOAT, ["encoder_frames", width])],
         g.initializers,
     )  # fmt: skip
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", _OPSET)], ir_version=_IR_VERSION)
-
-
-class _QuantiserChatter(logging.Filter):
-    """onnxruntime's quantiser logs on the root logger: a line per tensor (INFO), and advice to
-    run a pre-processing pass (WARNING) that a graph built here has no use for."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "onnxruntime" not in record.pathname
-
-
-def quantised(graph: onnx.ModelProto) -> onnx.ModelProto:
-    """The graph with int8 weights on its matrix products (onnxruntime's dynamic quantisation)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    chatter, root = _QuantiserChatter(), logging.getLogger()
-    root.addFilter(chatter)
-    try:
-        with tempfile.TemporaryDirectory(prefix="orato-onnx-") as folder:
-            plain, small = Path(folder) / "plain.onnx", Path(folder) / "int8.onnx"
-            plain.write_bytes(graph.SerializeToString())
-            quantize_dynamic(plain, small, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
-            return onnx.load(small)
-    finally:
-        root.removeFilter(chatter)
+    opsets = [helper.make_opsetid("", _OPSET), helper.make_opsetid("com.microsoft", 1)]
+    return helper.make_model(graph, opset_imports=opsets, ir_version=_IR_VERSION)
 
 
 class WhisperLowerLayers:
@@ -206,11 +192,11 @@ class WhisperLowerLayers:
     def __init__(self, model_dir: Path, layers: int, threads: int = 1) -> None:
         from faster_whisper.feature_extractor import FeatureExtractor
 
-        graph = encoder_graph(read_ct2_variables(model_dir / "model.bin", "encoder/"), layers)
+        graph = encoder_graph(read_ct2_variables(model_dir / "model.bin", lower_layers(layers)), layers)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        self._session = session_for_graph(quantised(graph), options)
+        self._session = session_for_graph(graph, options)
         self._mel = FeatureExtractor(feature_size=N_MELS)
 
     def states(self, samples: np.ndarray) -> np.ndarray:
