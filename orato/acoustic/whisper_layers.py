@@ -196,6 +196,9 @@ class WhisperLowerLayers:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Without onnxruntime's arena, a 60 s answer's buffers (attention over 15 s windows) go
+        # back after the call: +28 MB resident instead of +106, for 0.18 s more CPU on that answer.
+        options.enable_cpu_mem_arena = False
         self._session = session_for_graph(graph, options)
         self._mel = FeatureExtractor(feature_size=N_MELS)
 
