@@ -4,7 +4,7 @@ The scorer is fitted to speechocean762's ratings, where almost every phone is ra
 so its output hugs the high end: a phone that is plainly another phone lands in the orange
 band and its word stays green (issue 20). This layer makes the decision the scorer does not:
 a logistic regression over the evidence of the expected phone against its competitors (the
-CTC head's and hama's GOP shares, the posteriors inside the aligned extent, the aligner's
+two CTC heads' and hama's GOP shares, the posteriors inside the aligned extent, the aligner's
 log-likelihood and duration), fitted by ``training.decision`` on readings with known
 substitutions. It reads only the sound: no phone identity and no word probability (a
 plausible sentence must not hide a wrong sound, and French and Spanish can use it as is), and
@@ -34,11 +34,14 @@ from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions
 # (feature group, column) of each input: expected phone's GOP share, best rival's and
 # deletion's (head and hama), mean and best posterior of the expected phone and the best
 # other phone's inside its extent (head and hama), the aligner's log-likelihood per frame
-# and log duration.
+# and log duration; then the block-3 head's GOP and extent columns, as the head's (with them
+# the tuning folds' swapped phones flagged at the same 0.5 % of twins' phones rose from 0.748
+# to 0.782: MODEL_CARD.md).
 INPUTS = (
     *(("head_gop", c) for c in range(3)), *(("head_segment", c) for c in range(3)),
     *(("hama_gop", c) for c in range(3)), *(("hama_segment", c) for c in range(3)),
     ("alignment", 0), ("alignment", 1),
+    *(("middle_gop", c) for c in range(3)), *(("middle_segment", c) for c in range(3)),
 )  # fmt: skip
 SPOKEN_COLUMN = 2  # of the alignment group
 GOP_SHARES = 3  # gop_features' first columns are summaries, then the 40 shares
