@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--candidates", default=",".join(CANDIDATES), help="feature sets to evaluate")
     parser.add_argument("--ship", default=next(iter(CANDIDATES)), help="feature set to ship")
-    parser.add_argument("--head", type=Path, help="use this CTC head for every fold instead of training four")
+    parser.add_argument("--head", type=Path, help="use this output CTC head for every fold (block-3 heads are still trained per fold)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
     torch.set_num_threads(THREADS)

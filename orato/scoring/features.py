@@ -182,10 +182,11 @@ def phone_features(
     """The feature groups named in ``groups`` (see FEATURE_GROUPS) for one utterance;
     ``middle_logp`` is the second head's (on the encoder's block 3), for the ``middle_`` groups.
 
-    The three GOP tables (the head's competitors and insertions, hama's competitors) are most
-    of the cost and independent of each other; numpy releases the GIL in their recursions, so
-    two of them run on the ``gop`` workers while this thread computes the third (on a 60 s
-    answer the alignment before them leaves the second core idle).
+    The GOP tables (the head's competitors and insertions, hama's competitors, and the second
+    head's competitors where asked) are most of the cost and independent of each other; numpy
+    releases the GIL in their recursions, so two of them run on the ``gop`` workers while this
+    thread computes the others (on a 60 s answer the alignment before them leaves the second
+    core idle).
     """
     alignment = evidence.alignment
     labels = np.asarray(phone_ids([p.phone for p in alignment.phones]))
@@ -210,13 +211,13 @@ def phone_features(
         out["alignment"] = alignment_features(evidence)
     if "whisper_states" in groups:
         out["whisper_states"] = _pooled(evidence.states, extents_20ms(alignment, len(evidence.states)))
-    if "middle_gop" in groups:
+    if groups & {"middle_gop", "middle_segment"}:
         assert middle_logp is not None, "the middle groups need the second head's posteriors"
-        middle = middle_logp.astype(np.float64)
-        out["middle_gop"] = gop_features(per_stretch(middle, labels, alignment, competitor_posteriors), labels)
-    if "middle_segment" in groups:
-        assert middle_logp is not None, "the middle groups need the second head's posteriors"
-        out["middle_segment"] = segment_features(middle_logp, labels, extents_20ms(alignment, len(middle_logp)))
+        if "middle_gop" in groups:
+            middle = per_stretch(middle_logp.astype(np.float64), labels, alignment, competitor_posteriors)
+            out["middle_gop"] = gop_features(middle, labels)
+        if "middle_segment" in groups:
+            out["middle_segment"] = segment_features(middle_logp, labels, extents_20ms(alignment, len(middle_logp)))
     if pending_hama is not None:
         out["hama_gop"] = gop_features(pending_hama.result(), labels)
     if "hama_segment" in groups:
