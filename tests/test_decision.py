@@ -10,10 +10,12 @@ from orato.scoring.decision import (
     CONTESTED_TOP,
     RED_FLOOR,
     RED_TOP,
+    MispronunciationDecision,
     PhoneVerdicts,
     SentenceSpread,
     decided_scores,
 )
+from orato.scoring.engine import DECISION_WEIGHTS, load_weights
 from orato.scoring.scorer import Predictions
 
 # Four words of one phone each, all said perfectly by the scorer's estimates.
@@ -45,6 +47,19 @@ def test_a_wrong_phone_at_the_threshold_costs_the_sentence_its_expected_fall() -
     fall = 100.0 - RED_TOP
     assert scores.words[1] == RED_TOP
     assert np.isclose(scores.sentence, 100.0 - THRESHOLD * fall / 4)
+
+
+def test_the_english_decision_sends_a_sure_wrong_phone_to_its_fitted_floor() -> None:
+    """English fits its red floor with its threshold (the weights' ``red_floor``); between the
+    threshold and certainty a wrong phone falls linearly from the red band's top to it."""
+    weights = load_weights(DECISION_WEIGHTS)
+    floor = float(weights["red_floor"])
+    assert RED_FLOOR <= floor < RED_TOP
+    decision = MispronunciationDecision({**weights, "threshold": np.asarray(THRESHOLD)})
+    sure = decision.scores(PERFECT, verdicts(1.0), WORD_OF_PHONE)
+    assert sure.phones[1] == sure.words[1] == floor
+    halfway = decision.scores(PERFECT, verdicts((1.0 + THRESHOLD) / 2), WORD_OF_PHONE)
+    assert np.isclose(halfway.phones[1], (RED_TOP + floor) / 2)
 
 
 def test_a_contested_phone_is_not_native_like_and_its_word_keeps_its_estimate() -> None:

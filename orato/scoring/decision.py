@@ -46,10 +46,12 @@ INPUTS = (
 SPOKEN_COLUMN = 2  # of the alignment group
 GOP_SHARES = 3  # gop_features' first columns are summaries, then the 40 shares
 # A phone judged wrong, and its word, score at most RED_TOP at the decision's threshold (the
-# top of "poor, try again", api-scoring.md 10.1), falling linearly to RED_FLOOR at certainty:
+# top of "poor, try again", api-scoring.md 10.1), falling linearly to a floor at certainty:
 # experts rate a word with one wrong sound 3 of 10 (median), 5 at the 90th percentile. A phone
-# sent lower than the word would disagree with the experts' phone marks, which are lenient
-# (a floor of 0 cost the inner folds' phone agreement 0.02 more than this one).
+# sent lower than the word would disagree with the experts' phone marks, which are lenient (a
+# floor of 0 cost the inner folds' phone agreement 0.02 more than 30). English fits its floor
+# with its threshold (weights ``red_floor``: the inner folds' agreement with the experts, keeping
+# issue 20's targets); French and Spanish, with no rated learners to fit one on, take RED_FLOOR.
 RED_TOP = 60.0
 RED_FLOOR = 30.0
 QUALITY_SCALE = 100.0
@@ -141,12 +143,13 @@ def logistic(inputs: np.ndarray, weights: Mapping[str, np.ndarray]) -> np.ndarra
 class MispronunciationDecision:
     """Weights: ``mean``, ``std``, ``coef``, ``intercept``, ``threshold``, ``hama_weight``,
     ``contested_hama_weight``, ``contested_start``, ``contested_margin``, ``sentence_center``,
-    ``sentence_gain``."""
+    ``sentence_gain``, ``red_floor``."""
 
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         self._w = {k: np.asarray(v, np.float64) for k, v in weights.items()}
         self.threshold = float(self._w["threshold"])
         self.sentence_spread = SentenceSpread(float(self._w["sentence_center"]), float(self._w["sentence_gain"]))
+        self.red_floor = float(self._w["red_floor"])
 
     def probability(self, inputs: np.ndarray) -> np.ndarray:
         return logistic(inputs, self._w)
@@ -163,20 +166,25 @@ class MispronunciationDecision:
 
     def scores(self, predictions: Predictions, verdicts: PhoneVerdicts, word_of_phone: np.ndarray) -> DecidedScores:
         """The scorer's ``predictions`` with these ``verdicts`` applied and the sentence spread."""
-        return decided_scores(predictions, verdicts, word_of_phone, self.threshold, self.sentence_spread)
+        return decided_scores(predictions, verdicts, word_of_phone, self.threshold, self.sentence_spread, self.red_floor)
 
 
 def decided_scores(
-    predictions: Predictions, verdicts: PhoneVerdicts, word_of_phone: np.ndarray, threshold: float, spread: SentenceSpread = NO_SPREAD
+    predictions: Predictions,
+    verdicts: PhoneVerdicts,
+    word_of_phone: np.ndarray,
+    threshold: float,
+    spread: SentenceSpread = NO_SPREAD,
+    red_floor: float = RED_FLOOR,
 ) -> DecidedScores:
-    """The scorer's estimates with the decision applied (module docstring), the sentence's
-    stretched by ``spread``."""
+    """The scorer's estimates with the decision applied (module docstring), a surely wrong
+    phone at ``red_floor``, the sentence's stretched by ``spread``."""
     phones = np.clip(predictions.phone_accuracy / PHONE_SCALE * QUALITY_SCALE, 0.0, QUALITY_SCALE)
     words = np.clip(predictions.word_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE), 0.0, QUALITY_SCALE)
     estimate = spread(predictions.sentence_accuracy * (QUALITY_SCALE / TEN_POINT_SCALE))
     sentence = float(np.clip(estimate, 0.0, QUALITY_SCALE))
     certainty = np.clip((verdicts.probability - threshold) / max(1.0 - threshold, 1e-9), 0.0, 1.0)
-    red = RED_TOP - (RED_TOP - RED_FLOOR) * certainty
+    red = RED_TOP - (RED_TOP - red_floor) * certainty
     phones = np.where(verdicts.wrong, np.minimum(phones, red), phones)
     # an uncontested phone's cap is above its score: only contested phones move
     contested_top = QUALITY_SCALE - (QUALITY_SCALE - CONTESTED_TOP) * verdicts.contest
