@@ -16,10 +16,10 @@ and counted.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
+from training.batch_eval import commands, manifest_or_report
 from training.corpus import audio_path, load_corpus, speaker_folds
 from training.decision import Answer, SwappedAnswer, figures
 from training.swaps import Swap, load_swaps, swapped_script
@@ -94,19 +94,8 @@ def report(data: Path, results: Path) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("manifest", help="write the score-batch manifest")
-    build.add_argument("data", type=Path)
-    build.add_argument("--out", type=Path, required=True)
-    read = commands.add_parser("report", help="the table from score-batch's answers")
-    read.add_argument("data", type=Path)
-    read.add_argument("results", type=Path)
-    args = parser.parse_args(argv)
-    if args.command == "manifest":
-        args.out.write_text("".join(json.dumps(line) + "\n" for line in manifest_lines(args.data)))
-    else:
-        print(json.dumps(report(args.data, args.results), indent=2))
+    parser, _ = commands(__doc__.splitlines()[0], "write the score-batch manifest", "the table from score-batch's answers")
+    manifest_or_report(parser.parse_args(argv), manifest_lines, report)
     return 0
 
 

@@ -20,7 +20,6 @@ the experts' phone marks line up with the script).
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from orato.scoring.batch import BatchSummary, read_manifest, score_item
 from orato.scoring.delivery import DeliveryScorer
 from orato.scoring.scorer import ScorerEnsemble
 from orato.settings import Settings
+from training.batch_eval import commands, manifest_or_report
 from training.corpus import audio_path, load_corpus, speaker_folds
 from training.train import FOLDS, HELD_OUT_FOLD, SEED, pearson
 
@@ -97,26 +97,19 @@ def report(data: Path, results: Path) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("manifest", help="write the score-batch manifest of fold 0's readings")
-    build.add_argument("data", type=Path)
-    build.add_argument("--out", type=Path, required=True)
-    run = commands.add_parser("score", help="score a manifest as score-batch does, with other weights")
+    parser, subparsers = commands(
+        __doc__.splitlines()[0], "write the score-batch manifest of fold 0's readings", "issue 14's table from the answers"
+    )
+    run = subparsers.add_parser("score", help="score a manifest as score-batch does, with other weights")
     run.add_argument("manifest", type=Path)
     run.add_argument("--out", type=Path, required=True)
     run.add_argument("--scorer", type=Path, help="a scorer fitted without fold 0 (training.train's cv/<name>.fold0.npz)")
     run.add_argument("--delivery", type=Path, help="a delivery.npz fitted without fold 0 (training.delivery --without-fold 0)")
-    read = commands.add_parser("report", help="issue 14's table from the answers")
-    read.add_argument("data", type=Path)
-    read.add_argument("results", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "manifest":
-        args.out.write_text("".join(json.dumps(line) + "\n" for line in manifest_lines(args.data)))
-    elif args.command == "score":
+    if args.command == "score":
         print(score(args.manifest, args.out, args.scorer, args.delivery).render(0))
     else:
-        print(json.dumps(report(args.data, args.results), indent=2))
+        manifest_or_report(args, manifest_lines, report)
     return 0
 
 
