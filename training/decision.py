@@ -496,7 +496,8 @@ def shape_figures(
     """Each shape's figures on the inner folds, averaged over them: on each inner fold, the
     decision fitted on the other inner folds' readings, its agreement with the experts there
     (``expert_agreement``) and issue 20's tables of that fold's swaps, people's and Piper's.
-    The floor changes no verdict, so each budget is fitted once."""
+    The floor changes no verdict, so each budget is fitted once. The sentence spread is the
+    tuning folds' as a whole (``sentence_spread``): a linear stretch, it moves no Pearson."""
     per_fold: dict[Shape, list[dict[str, dict[str, float]]]] = defaultdict(list)
     for fold in sorted({r.fold for r in tuning}):
         rest = [r for r in tuning if r.fold != fold]
