@@ -289,11 +289,11 @@ def contest_start(readings: list[Reading], weights: dict[str, np.ndarray]) -> tu
 
 
 def fitted(
-    readings: list[Reading], corpus: list[Utterance], folds: dict[str, int], scorer_name: str, shape: Shape
+    readings: list[Reading], corpus: list[Utterance], folds: dict[str, int], scored: OutOfFold, shape: Shape
 ) -> tuple[dict[str, np.ndarray], dict[str, object]]:
     """The decision's weights fitted on ``readings`` in ``shape``, and the inner choices' figures."""
     chosen, inner = choose(readings, shape.budget)
-    weights = {**fit_logistic(*labelled(readings)[:2]), **chosen, **sentence_spread(corpus, folds, scorer_name),
+    weights = {**fit_logistic(*labelled(readings)[:2]), **chosen, **sentence_spread(corpus, folds, scored.predictions),
                "red_floor": np.asarray(shape.red_floor)}  # fmt: skip
     start, inner["swapped_at_95_by_contest_start"] = contest_start(readings, weights)
     weights["contested_start"] = np.asarray(start)
@@ -469,10 +469,9 @@ def expert_agreement(
     return {level: round(pearson(np.concatenate(a), np.concatenate(b)), 3) for level, (a, b) in pairs.items()}
 
 
-def sentence_spread(corpus: list[Utterance], folds: dict[str, int], scorer_name: str) -> dict[str, np.ndarray]:
+def sentence_spread(corpus: list[Utterance], folds: dict[str, int], predictions: dict[str, Predictions]) -> dict[str, np.ndarray]:
     """The stretch of the scorer's sentence read-out (``SentenceSpread``): about the held-out
     estimates' mean, by the experts' spread over theirs, on the tuning folds' utterances."""
-    predictions = load_held_out(CV_DIR / f"{scorer_name}.held_out.npz")
     tuning = [u for u in corpus if folds[u.speaker] != HELD_OUT_FOLD and u.uttid in predictions]
     estimates = np.asarray([predictions[u.uttid].sentence_accuracy for u in tuning]) * 10.0
     experts = np.asarray([u.accuracy for u in tuning], float) * 10.0
@@ -491,7 +490,7 @@ class Shape:
 
 
 def shape_figures(
-    tuning: list[Reading], corpus: list[Utterance], folds: dict[str, int], scorer_name: str, scored: OutOfFold
+    tuning: list[Reading], corpus: list[Utterance], folds: dict[str, int], scored: OutOfFold
 ) -> dict[Shape, dict[str, dict[str, float]]]:
     """Each shape's figures on the inner folds, averaged over them: on each inner fold, the
     decision fitted on the other inner folds' readings, its agreement with the experts there
@@ -504,7 +503,7 @@ def shape_figures(
         people = [r for r in tuning if r.fold == fold and r.voice is None]
         piper = natives([r for r in tuning if r.fold == fold])
         for budget in FALSE_ALARM_BUDGETS:
-            weights = fitted(rest, corpus, folds, scorer_name, Shape(budget, RED_FLOOR))[0]
+            weights = fitted(rest, corpus, folds, scored, Shape(budget, RED_FLOOR))[0]
             for floor in RED_FLOORS:
                 decision = MispronunciationDecision({**weights, "red_floor": np.asarray(floor)})
                 per_fold[Shape(budget, floor)].append({
@@ -557,9 +556,9 @@ def main(argv: list[str] | None = None) -> int:
     tuning = [r for r in readings + (voiced if args.voices else []) if r.fold != HELD_OUT_FOLD]
     held_out = [r for r in readings if r.fold == HELD_OUT_FOLD]
     scored = OutOfFold.load(corpus, folds, args.scorer)
-    shapes = shape_figures(tuning, corpus, folds, args.scorer, scored)
+    shapes = shape_figures(tuning, corpus, folds, scored)
     shape = best_shape(shapes)
-    weights, inner = fitted(tuning, corpus, folds, args.scorer, shape)
+    weights, inner = fitted(tuning, corpus, folds, scored, shape)
     decision = MispronunciationDecision(weights)
     answers = {"now": answer_now, "estimates": answerer(None), "decision": answerer(decision)}
     report: dict[str, object] = {
