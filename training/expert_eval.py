@@ -68,7 +68,7 @@ def score(manifest: Path, out: Path, scorer: Path | None, delivery: Path | None)
 def report(data: Path, results: Path) -> dict[str, object]:
     corpus = {u.uttid: u for u in load_corpus(data)}
     pairs: dict[str, tuple[list[float], list[float]]] = {}
-    failed = 0
+    answered = failed = 0
 
     def add(level: str, ours: float, experts: float) -> None:
         pairs.setdefault(level, ([], []))[0].append(ours)
@@ -80,6 +80,7 @@ def report(data: Path, results: Path) -> dict[str, object]:
         if result["response"].get("status") != "success" or text_score is None:
             failed += 1
             continue
+        answered += 1
         utt = corpus[result["id"]]
         rubric = text_score["speechace_score"]
         for word, answer in zip(utt.words, text_score["word_score_list"], strict=True):
@@ -93,7 +94,7 @@ def report(data: Path, results: Path) -> dict[str, object]:
         add("fluency", rubric["fluency"], utt.fluency)
         add("prosody", rubric["prosody"], utt.prosodic)
     figures = {level: round(pearson(np.asarray(a, float), np.asarray(b, float)), 3) for level, (a, b) in pairs.items()}
-    return {"readings": sum(1 for _ in results.open()) - failed, "failed": failed,
+    return {"readings": answered, "failed": failed,
             "counts": {level: len(a) for level, (a, _) in pairs.items()}, "pearson": figures}  # fmt: skip
 
 
