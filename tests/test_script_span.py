@@ -153,6 +153,17 @@ def test_an_elided_word_heard_in_two_pieces_is_one_word() -> None:
     "m" is not speech before the script. (English contractions come whole: "It's", "That's".)"""
     aligner = ConsecutiveAligner()
     script = [["m", "a", "p", "ɛ", "l"], ["m", "a", "ʁ", "i"]]
-    heard = _timed(["Bonjour,", "m", "'appelle", "Marie."])
+    heard = _timed(["Bonjour,", "alors", "m", "'appelle", "Marie."])
     script_parts(aligner, np.zeros(16_000), script, ["m'appelle", "Marie"], heard, ALONE, lambda word: [word])
-    assert aligner.asked == [[["Bonjour,"], *script]]
+    assert aligner.asked == [[["Bonjour,"], ["alors"], *script]]
+
+
+def test_no_part_when_whisper_heard_a_single_word_beyond_the_script() -> None:
+    """One heard word outside the run is a misheard word of a whole reading ("diver" heard as
+    "there were"), not speech of its own: cutting it off cut the reading short."""
+    aligner = ConsecutiveAligner()
+    heard = _timed(["there", "were", "is", "not", "good"])
+    script = [["D", "AY", "V", "ER"], ["IH", "Z"], ["N", "AA", "T"], ["G", "UH", "D"]]
+    texts = ["diver", "is", "not", "good"]
+    assert script_parts(aligner, np.zeros(16_000), script, texts, heard, ALONE, pronounced_in_english) == []
+    assert aligner.asked == []
