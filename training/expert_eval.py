@@ -14,9 +14,11 @@ scores it with the shipped models. Those are fitted on every fold, fold 0 includ
 fold 0 in the registry's place (the heads and the decision shipped are already fold 0's and
 fitted without it): every figure is then of speakers no model or choice heard. ``report`` reads
 the wire's phone and word ``quality_score`` and ``speechace_score`` and gives Pearson with the
-experts per level, as issue 14's table (unspoken words count as their 0; a word's phones count
-where the answer has as many as the experts marked: the server scores CMUdict's first
-pronunciation, which for 18 % of the words is not the one the experts marked).
+experts per level, as issue 14's table (unspoken words count as their 0). The server scores
+CMUdict's first pronunciation, which for 18 % of the words is not the one the experts marked,
+so phones are counted two ways: ``phone``, a word's phones in order where the answer has as
+many as the experts marked (as issue 14's table was measured); ``phone_shared``, only the
+phones the served pronunciation shares with the experts' (``training.corpus.served_word``).
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def score(manifest: Path, out: Path, scorer: Path | None, delivery: Path | None)
 
 
 def report(data: Path, results: Path) -> dict[str, object]:
-    corpus = {u.uttid: u for u in load_corpus(data)}
+    corpus = {u.uttid: u for u in load_corpus(data, served=False)}
+    served = {u.uttid: u for u in load_corpus(data)}
     pairs: dict[str, tuple[list[float], list[float]]] = {}
     answered = failed = 0
 
@@ -83,12 +86,16 @@ def report(data: Path, results: Path) -> dict[str, object]:
         answered += 1
         utt = corpus[result["id"]]
         rubric = text_score["speechace_score"]
-        for word, answer in zip(utt.words, text_score["word_score_list"], strict=True):
+        for word, as_served, answer in zip(utt.words, served[utt.uttid].words, text_score["word_score_list"], strict=True):
             add("word", answer["quality_score"], word.accuracy)
             phones = answer["phone_score_list"]
             if word.phone_accuracy is not None and len(phones) == len(word.phone_accuracy):
                 for phone, mark in zip(phones, word.phone_accuracy, strict=True):
                     add("phone", phone["quality_score"], mark)
+            shared = zip(phones, as_served.phone_accuracy, strict=True) if as_served.phone_accuracy else ()
+            for phone, mark in shared:
+                if not np.isnan(mark):
+                    add("phone_shared", phone["quality_score"], mark)
         add("sentence_vs_accuracy", rubric["pronunciation"], utt.accuracy)
         add("sentence_vs_total", rubric["pronunciation"], utt.total)
         add("fluency", rubric["fluency"], utt.fluency)
