@@ -100,13 +100,25 @@ def test_the_window_starts_midway_through_the_pause_before_the_script_on_a_20_ms
 
 def test_a_misheard_script_is_tried_at_both_ends_of_what_was_heard() -> None:
     aligner = ConsecutiveAligner()
-    heard = _timed(["tailor", "of", "so", "many"])  # "had" was not heard
+    # "had" was not heard; three words beyond the script's two (a misheard script needs more
+    # heard words beyond it than it has, or it was a whole reading misheard).
+    heard = _timed(["tailor", "of", "so", "many", "things"])
     *runs, alone = script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE, pronounced_in_english)
     assert len(runs) == 2  # both ends of what was heard, then the script alone
-    assert aligner.asked == [[*SCRIPT, SO, MANY], [["T", "EY", "L", "ER"], ["AH", "V"], *SCRIPT]]
-    # Alone, after the heard words (the last ends at 230), none after it.
-    assert alone.window == (264, 1000)
-    assert [(w.start, w.end) for w in alone.alignment.words] == [(36, 56), (66, 86)]
+    things = ["TH", "IH", "NG", "Z"]
+    assert aligner.asked == [[*SCRIPT, SO, MANY, things], [["T", "EY", "L", "ER"], ["AH", "V"], SO, *SCRIPT]]
+    # Alone, after the heard words (the last ends at 280), none after it.
+    assert alone.window == (290, 1000)
+    assert [(w.start, w.end) for w in alone.alignment.words] == [(10, 30), (40, 60)]
+
+
+def test_a_misheard_script_with_few_words_beyond_it_is_a_whole_reading() -> None:
+    """Two heard words beyond a misheard two-word script: a whole reading Whisper misheard as
+    likely as a part, so the recording is the script's."""
+    aligner = ConsecutiveAligner()
+    heard = _timed(["tailor", "of", "so", "many"])  # "had" was not heard
+    assert script_parts(aligner, np.zeros(16_000), SCRIPT, ["Taylor", "had"], heard, ALONE, pronounced_in_english) == []
+    assert aligner.asked == []
 
 
 def test_no_part_when_whisper_heard_only_the_script() -> None:

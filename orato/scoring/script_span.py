@@ -17,8 +17,8 @@ the one where Whisper's decoder, forced with the script, finds its words likelie
 chose the wrong part for 2 of 30 readings scored against their last words (it explains other
 speech with silence too cheaply to tell). Whisper runs only when the alignment suggests
 speech beyond the script, as it costs about as much as the scoring, and a part is searched only
-where Whisper heard two words or more beyond the script's run (MIN_OTHER_WORDS): fewer are a
-whole reading misheard.
+where Whisper heard enough words beyond the script's run (MIN_OTHER_WORDS): fewer are a whole
+reading misheard.
 
 The steps take a language: the French and Spanish engine finds its script's part the same way,
 with Whisper listening in the dialect's language, the heard words pronounced by espeak-ng and
@@ -76,13 +76,16 @@ SURE_MATCH = 0.8
 GAP_COST = 0.6
 # At least this share of the script's words must be heard for the part to be believed.
 MIN_HEARD_SHARE = 0.5
-# Heard words outside the run that says the script, fewest for a part to be searched: with one
-# or none, Whisper misheard a reading of the whole script (a word heard as two: "diver" as
-# "there were"), and a part cut the reading short. On speechocean762 fold 1's 620 whole readings
-# the search fired on 71 and cut 10 more than 0.1 s short; with this rule 8 of them keep the
-# whole recording, and a restart ("all of you will be try all of you will be there", six words
-# outside) is still cut to its second reading. A client's first two words of a seven-word
-# reading leave five outside.
+# Heard words outside the run that says the script, fewest for a part to be searched: this many
+# where Whisper heard every script word surely (or matched no run: beyond the script's length),
+# and more than the script has words where it matched a run unsurely. A reading of the whole
+# script that Whisper misheard leaves a few heard words beyond the run ("diver" heard as "there
+# were"; "the only thing you need to see today" as "run this scene you need to see at the day"),
+# and a part cut the reading short; a client's first two or three words of a reading of seven
+# leave four or more. On speechocean762 fold 1's 620 whole readings the search fired on 71 and
+# cut 10 more than 0.1 s short; with this rule 9 of them keep the whole recording, and a restart
+# heard surely ("all of you will be try all of you will be there", six words beyond) is still
+# cut to its second reading.
 MIN_OTHER_WORDS = 2
 ENCODER_FRAMES = 2  # 10 ms frames per Whisper encoder frame: a part starts on one
 # The script's part reaches at least this far (10 ms frames) past its last aligned sound: CTC
@@ -219,13 +222,18 @@ def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> tuple[list[tu
     """Runs of heard words the script may stand for, and whether Whisper heard every script
     word: then the run its letters match, alone; else that one (if any), the first words and
     the last ones (as many as the script has): clients send the first or the last words. None
-    where fewer than MIN_OTHER_WORDS heard words lie outside the run (or beyond the script's
-    length, where no run matched): the script was all that was said."""
+    where too few heard words lie outside the run (MIN_OTHER_WORDS; where no run matched, beyond
+    the script's length): the script was all that was said, misheard. A run matched unsurely
+    may leave its own misheard words outside it, so it needs more; where none matched, Whisper
+    failed on the script itself (a voice's French after a greeting), and the count of heard
+    words against the script's says how much else was said."""
     m, k = len(heard), len(texts)
     run = script_span([_letters(w) for w in heard], [_letters(w) for w in texts])
     others = m - (run.last - run.first + 1) if run is not None else m - k
-    if others < MIN_OTHER_WORDS:
-        return [], run is not None and run.every_word_heard
+    if run is not None and others < (MIN_OTHER_WORDS if run.every_word_heard else max(MIN_OTHER_WORDS, k + 1)):
+        return [], run.every_word_heard
+    if run is None and others < MIN_OTHER_WORDS:
+        return [], False
     if run is not None and run.every_word_heard:
         return [(run.first, run.last)], True
     ends = [(0, min(k, m) - 1), (max(m - k, 0), m - 1)]
