@@ -2,9 +2,10 @@
 
 Whisper's encoder knows English sounds well but has no phone output; this 0.8 M-parameter
 head (LayerNorm, 512->256 projection, two residual temporal-convolution blocks, 40 outputs:
-blank + 39 ARPAbet phones) was trained on speechocean762's canonical phones
-(``training/heads.py``). Its posteriors feed the alignment-free GOP, and its hidden layer,
-pooled per phone, feeds the scorer. Weight names are the torch module's, so the exported
+blank + 39 ARPAbet phones) was trained on speechocean762's readings as the server expects
+them, each word in CMUdict's first pronunciation (``training/heads.py``, ``training.corpus``).
+Its posteriors feed the alignment-free GOP, and its hidden layer, pooled per phone, feeds the
+scorer. Weight names are the torch module's, so the exported
 state dict loads as is.
 """
 
