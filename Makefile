@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 RAY_STAMP := $(VENV)/.ray-installed-stamp
 
-.PHONY: setup serve test bench lock clean
+.PHONY: setup serve test bench weights lock clean
 
 setup: $(STAMP)
 
@@ -32,6 +32,19 @@ test: setup $(RAY_STAMP)
 
 bench: setup
 	$(PY) bench/run.py --list
+
+# Rebuild the English pronunciation weights (orato/scoring/weights/) from speechocean762: about an
+# hour on 2 cores, each step cached under training/cache/ (its MODEL_CARD.md says what each does).
+# The decision and delivery caches hold what the scorers gave, so they are made anew.
+DATA ?= ../shared/data/speechocean762-train
+weights: setup
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[train]'
+	rm -rf training/cache/decision training/cache/delivery
+	$(PY) -m training.train --data $(DATA)
+	$(PY) -m training.swaps --data $(DATA)
+	$(PY) -m training.voices --data $(DATA) --count 30
+	$(PY) -m training.decision --data $(DATA) --natives --voices
+	$(PY) -m training.delivery --data $(DATA)
 
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:
