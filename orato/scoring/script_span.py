@@ -230,10 +230,9 @@ def _candidate_runs(heard: Sequence[str], texts: Sequence[str]) -> tuple[list[tu
     m, k = len(heard), len(texts)
     run = script_span([_letters(w) for w in heard], [_letters(w) for w in texts])
     others = m - (run.last - run.first + 1) if run is not None else m - k
-    if run is not None and others < (MIN_OTHER_WORDS if run.every_word_heard else max(MIN_OTHER_WORDS, k + 1)):
-        return [], run.every_word_heard
-    if run is None and others < MIN_OTHER_WORDS:
-        return [], False
+    heard_unsurely = run is not None and not run.every_word_heard
+    if others < (max(MIN_OTHER_WORDS, k + 1) if heard_unsurely else MIN_OTHER_WORDS):
+        return [], run is not None and run.every_word_heard
     if run is not None and run.every_word_heard:
         return [(run.first, run.last)], True
     ends = [(0, min(k, m) - 1), (max(m - k, 0), m - 1)]
