@@ -5,8 +5,7 @@ head (LayerNorm, 512->256 projection, two residual temporal-convolution blocks, 
 blank + 39 ARPAbet phones) was trained on speechocean762's readings as the server expects
 them, each word in CMUdict's first pronunciation (``training/heads.py``, ``training.corpus``).
 Its posteriors feed the alignment-free GOP, and its hidden layer, pooled per phone, feeds the
-scorer. Weight names are the torch module's, so the exported
-state dict loads as is.
+scorer. Weight names are the torch module's, so the exported state dict loads as is.
 """
 
 from __future__ import annotations
