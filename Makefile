@@ -39,7 +39,6 @@ bench: setup
 DATA ?= ../shared/data/speechocean762-train
 weights: setup
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[train]'
-	rm -rf training/cache/decision training/cache/delivery
 	$(PY) -m training.train --data $(DATA)
 	$(PY) -m training.swaps --data $(DATA)
 	$(PY) -m training.voices --data $(DATA) --count 30

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,16 +45,19 @@ from orato.scoring.results import NATIVE_LIKE_QUALITY, sentence_pronunciation, w
 from orato.scoring.rubric import round_half_up
 from orato.scoring.scorer import Predictions, ScorerEnsemble
 from training import extract
+from training.cache_keys import cached, digest
 from training.corpus import Utterance, load_corpus, speaker_folds
 from training.swaps import Swap, load_swaps, swap_path, swapped_script
 from training.train import (
     CANDIDATES,
-    CV_DIR,
     FOLDS,
     HELD_OUT_FOLD,
     SEED,
     WEIGHTS_DIR,
     fold_heads,
+    fold_scorer_path,
+    heads_digest,
+    held_out_path,
     load_held_out,
     out_of_fold_features,
     pearson,
@@ -130,20 +132,13 @@ class FoldModels:
     scorer_name: str
 
     def __call__(self, fold: int) -> tuple[CtcHeads, ScorerEnsemble]:
-        return fold_heads(fold), ScorerEnsemble(dict(np.load(CV_DIR / f"{self.scorer_name}.fold{fold}.npz")))
+        return fold_heads(fold), ScorerEnsemble(dict(np.load(fold_scorer_path(self.scorer_name, fold))))
 
-    def cached(self, name: str, build: Callable[[], list[Reading]]) -> list[Reading]:
-        """``build()``'s readings, pickled under ``name``."""
-        path = CACHE_DIR / f"{name}.pkl"
-        if path.exists():
-            with path.open("rb") as handle:
-                cached: list[Reading] = pickle.load(handle)
-                return cached
-        readings = build()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as handle:
-            pickle.dump(readings, handle)
-        return readings
+    def cached(self, name: str, swaps: Sequence[Swap], build: Callable[[], list[Reading]]) -> list[Reading]:
+        """``build()``'s readings of ``swaps``, pickled under ``name`` and read back while every
+        fold's heads and scorer are the ones they were scored by."""
+        scorers = [fold_scorer_path(self.scorer_name, fold) for fold in range(FOLDS)]
+        return cached(CACHE_DIR / f"{name}.pkl", digest(scorers, heads_digest(), list(swaps)), build)
 
 
 def build_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[Swap], models: FoldModels) -> list[Reading]:
@@ -165,7 +160,7 @@ def build_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[S
                     readings.append(Reading(utt.uttid, fold, which, evidence, features, predictions))
         return readings
 
-    return models.cached("readings", build)
+    return models.cached("readings", swaps, build)
 
 
 def voice_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[Swap], models: FoldModels) -> list[Reading]:
@@ -192,7 +187,7 @@ def voice_readings(corpus: list[Utterance], folds: dict[str, int], swaps: list[S
                                             predictions, voice))  # fmt: skip
         return readings
 
-    return models.cached("voices", build)
+    return models.cached("voices", swaps, build)
 
 
 def natives(readings: list[Reading]) -> list[Reading]:
@@ -433,7 +428,7 @@ class OutOfFold:
 
     @classmethod
     def load(cls, corpus: list[Utterance], folds: dict[str, int], scorer_name: str) -> OutOfFold:
-        return cls(out_of_fold_features(corpus, folds), load_held_out(CV_DIR / f"{scorer_name}.held_out.npz"))
+        return cls(out_of_fold_features(corpus, folds), load_held_out(held_out_path(scorer_name)))
 
 
 def expert_agreement(

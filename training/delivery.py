@@ -53,8 +53,9 @@ from orato.scoring.fluency import TimedWord, fluency_metrics
 from orato.scoring.rubric import round_half_up
 from orato.scoring.scorer import PHONE_SCALE, Predictions
 from training import extract
+from training.cache_keys import cached, digest
 from training.corpus import Utterance, audio_path, load_corpus, speaker_folds
-from training.train import CANDIDATES, CV_DIR, FOLDS, SEED, WEIGHTS_DIR, load_held_out, pearson
+from training.train import CANDIDATES, FOLDS, SEED, WEIGHTS_DIR, held_out_path, load_held_out, pearson
 
 ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
 # The voice ridge has 512 inputs for 1,900 training utterances: it needs far more shrinkage.
@@ -104,44 +105,40 @@ def utterance_features(data: Path, utt: Utterance, predicted: Predictions) -> np
     return feature_vector(evidence, tuple(FEATURES))
 
 
-def gather(
-    data: Path, corpus: list[Utterance], held_out: dict[str, Predictions], cache: Path
-) -> dict[str, np.ndarray]:
-    """Every utterance's features, cached per scorer (decoding and pitch take a minute or two;
-    delete the cache after changing a feature)."""
-    if cache.exists():
-        with np.load(cache) as cached:
-            return {k: cached[k] for k in cached.files}
-    out = {}
-    for utt in corpus:
-        if utt.uttid in held_out:
-            x = utterance_features(data, utt, held_out[utt.uttid])
-            if x is not None:
-                out[utt.uttid] = x
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, **out)
-    return out
+def gather(data: Path, corpus: list[Utterance], held_out: dict[str, Predictions], scorer: str) -> dict[str, np.ndarray]:
+    """Every utterance's features from ``scorer``'s held-out predictions (decoding and pitch
+    take a minute or two), cached until those predictions change; delete the cache after
+    changing a feature."""
+
+    def build() -> dict[str, np.ndarray]:
+        out = {}
+        for utt in corpus:
+            if utt.uttid in held_out:
+                x = utterance_features(data, utt, held_out[utt.uttid])
+                if x is not None:
+                    out[utt.uttid] = x
+        return out
+
+    return cached(FEATURES_DIR / f"{scorer}.pkl", digest([held_out_path(scorer)]), build)
 
 
-def gather_voices(corpus: list[Utterance], cache: Path) -> dict[str, np.ndarray]:
+def gather_voices(corpus: list[Utterance]) -> dict[str, np.ndarray]:
     """Every utterance's voice state, as the engine computes it from its evidence (cached
-    apart from the figures; the training cache holds the states in float16)."""
-    if cache.exists():
-        with np.load(cache) as cached:
-            return {k: cached[k] for k in cached.files}
-    out = {}
-    for utt in corpus:
-        path = extract.evidence_path(utt.uttid)
-        if not path.exists():
-            continue
-        with np.load(path) as arrays:
-            evidence = evidence_from_arrays(dict(arrays), [w.phones for w in utt.words])
-        voice = voice_state(evidence.states, evidence.alignment)
-        if voice is not None:
-            out[utt.uttid] = voice
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(cache, **out)
-    return out
+    apart from the figures, until the set of extracted utterances changes; the training cache
+    holds the states in float16)."""
+    extracted = [utt for utt in corpus if extract.evidence_path(utt.uttid).exists()]
+
+    def build() -> dict[str, np.ndarray]:
+        out = {}
+        for utt in extracted:
+            with np.load(extract.evidence_path(utt.uttid)) as arrays:
+                evidence = evidence_from_arrays(dict(arrays), [w.phones for w in utt.words])
+            voice = voice_state(evidence.states, evidence.alignment)
+            if voice is not None:
+                out[utt.uttid] = voice
+        return out
+
+    return cached(FEATURES_DIR / "voice.pkl", digest([], [utt.uttid for utt in extracted]), build)
 
 
 def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
@@ -237,9 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     corpus = load_corpus(args.data)
     folds = speaker_folds(corpus, FOLDS, SEED)
-    held_out_predictions = load_held_out(CV_DIR / f"{args.scorer}.held_out.npz")
-    features = gather(args.data, corpus, held_out_predictions, FEATURES_DIR / f"{args.scorer}.npz")
-    voices = gather_voices(corpus, FEATURES_DIR / "voice.npz")
+    held_out_predictions = load_held_out(held_out_path(args.scorer))
+    features = gather(args.data, corpus, held_out_predictions, args.scorer)
+    voices = gather_voices(corpus)
     used = [u for u in corpus if u.uttid in features and u.uttid in voices and folds[u.speaker] != args.without_fold]
     x_all = np.stack([features[u.uttid] for u in used])
     v_all = np.stack([voices[u.uttid] for u in used])

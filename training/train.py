@@ -30,6 +30,7 @@ from orato.scoring.results import sentence_pronunciation, word_estimate
 from orato.scoring.scorer import PHONE_SCALE, TEN_POINT_SCALE, Predictions, ScorerEnsemble, ensemble_weights
 from training import extract
 from training.baselines import ridge_cross_validation
+from training.cache_keys import digest
 from training.corpus import Utterance, load_corpus, speaker_folds
 from training.heads import head_example, save_weights, split_validation, train_head
 from training.scorer import LOSS_WEIGHTS, Example, example, fit_scorer
@@ -92,6 +93,22 @@ def head_path(fold: int, middle: bool = False) -> Path:
     return HEADS_DIR / f"{'middle_' if middle else ''}fold{fold}.npz"
 
 
+def heads_digest() -> str:
+    """Digest of every fold's two heads: what the out-of-fold features, and so everything
+    fitted on them, were computed with (``training.cache_keys``)."""
+    return digest([head_path(fold, middle) for middle in (False, True) for fold in range(FOLDS)])
+
+
+def held_out_path(name: str) -> Path:
+    """Every utterance's held-out predictions of candidate ``name``'s fold scorers."""
+    return CV_DIR / f"{name}.held_out.npz"
+
+
+def fold_scorer_path(name: str, fold: int) -> Path:
+    """Candidate ``name``'s scorer of fold ``fold``, fitted without that fold's speakers."""
+    return CV_DIR / f"{name}.fold{fold}.npz"
+
+
 def fold_heads(fold: int) -> CtcHeads:
     return CtcHeads(CtcHead(dict(np.load(head_path(fold)))), CtcHead(dict(np.load(head_path(fold, middle=True)))))
 
@@ -122,12 +139,14 @@ def adopt_head(path: Path) -> None:
 
 
 def out_of_fold_features(corpus: list[Utterance], folds: dict[str, int]) -> dict[str, PhoneFeatures]:
-    """Step 2b: every feature group per utterance, from the head that never heard its speaker."""
-    FEATURES_DIR.mkdir(parents=True, exist_ok=True)
+    """Step 2b: every feature group per utterance, from the head that never heard its speaker
+    (cached in a folder named by the heads' digest, so retrained heads get features of their own)."""
+    features_dir = FEATURES_DIR / heads_digest()
+    features_dir.mkdir(parents=True, exist_ok=True)
     heads = {f: fold_heads(f) for f in range(FOLDS)}
     out: dict[str, PhoneFeatures] = {}
     for utt in corpus:
-        path = FEATURES_DIR / f"{utt.uttid}.npz"
+        path = features_dir / f"{utt.uttid}.npz"
         if not path.exists():
             evidence = _load_evidence(utt)
             if evidence is None:
@@ -154,7 +173,7 @@ def pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 def evaluate(
     examples: dict[str, Example], corpus: list[Utterance], folds: dict[str, int], groups: tuple[str, ...],
-    scorers: Path | None = None, loss_weights: dict[str, float] = LOSS_WEIGHTS, members: int = 1,
+    name: str | None = None, loss_weights: dict[str, float] = LOSS_WEIGHTS, members: int = 1,
 ) -> tuple[dict[str, dict[str, float]], dict[str, Predictions]]:
     """Step 3: cross-validation over speaker folds.
 
@@ -163,15 +182,15 @@ def evaluate(
     and the sentence lowered by them: api-scoring.md 1.7, decision 16), over every fold and
     over HELD_OUT_FOLD alone (speakers that choices made on the other folds never touched),
     and every utterance's held-out predictions (the fluency scorer learns from them). With
-    ``scorers``, each fold's scorer is saved as ``<scorers>.fold<k>.npz``; each is an
-    ensemble of ``members`` seeds.
+    ``name``, each fold's scorer is saved at :func:`fold_scorer_path`; each is an ensemble of
+    ``members`` seeds.
     """
     held_out: dict[str, Predictions] = {}
     for fold in range(FOLDS):
         train = [examples[u.uttid] for u in corpus if u.uttid in examples and folds[u.speaker] != fold]
         weights = fit_ensemble(train, groups, SEED + fold, members, loss_weights)
-        if scorers is not None:
-            np.savez(scorers.with_suffix(f".fold{fold}.npz"), **weights)
+        if name is not None:
+            np.savez(fold_scorer_path(name, fold), **weights)
         scorer = ScorerEnsemble(weights)
         for utt in corpus:
             if utt.uttid in examples and folds[utt.speaker] == fold:
@@ -182,6 +201,24 @@ def evaluate(
             held_out, examples, [u for u in corpus if folds[u.speaker] == HELD_OUT_FOLD]
         ),
     }, held_out
+
+
+def cross_validated(
+    examples: dict[str, Example], corpus: list[Utterance], folds: dict[str, int], name: str, members: int
+) -> dict[str, object]:
+    """Step 3 for candidate ``name``, reused from an earlier run (e.g. one that shipped another
+    set) only while it was made from the same heads, feature set and seeds."""
+    inputs = digest([], heads_digest(), CANDIDATES[name], members, SEED, LOSS_WEIGHTS)
+    marker = CV_DIR / f"{name}.json"
+    if marker.exists() and (made := json.loads(marker.read_text())).get("inputs") == inputs:
+        return {k: v for k, v in made.items() if k != "inputs"}
+    started = time.perf_counter()
+    CV_DIR.mkdir(parents=True, exist_ok=True)
+    result, held_out = evaluate(examples, corpus, folds, CANDIDATES[name], name, members=members)
+    save_held_out(held_out, held_out_path(name))
+    marker.write_text(json.dumps({**result, "members": members, "inputs": inputs}))
+    log.info("%s: %s (%.0f s)", name, result, time.perf_counter() - started)
+    return {**result, "members": members}
 
 
 def fit_ensemble(
@@ -307,17 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         },
     }  # fmt: skip
     log.info("baselines: %s %s", report["raw_gop_phone_pearson"], report["ridge_cross_validation"])
-    CV_DIR.mkdir(parents=True, exist_ok=True)
     for name in args.candidates.split(","):
-        cached = CV_DIR / f"{name}.json"
-        if not cached.exists():  # a rerun (e.g. to ship another set) reuses finished runs
-            started = time.perf_counter()
-            members = ENSEMBLE if name == args.ship else 1
-            result, held_out = evaluate(examples, corpus, folds, CANDIDATES[name], CV_DIR / name, members=members)
-            save_held_out(held_out, CV_DIR / f"{name}.held_out.npz")
-            cached.write_text(json.dumps({**result, "members": members}))
-            log.info("%s: %s (%.0f s)", name, result, time.perf_counter() - started)
-        report["cross_validation"][name] = json.loads(cached.read_text())
+        members = ENSEMBLE if name == args.ship else 1
+        report["cross_validation"][name] = cross_validated(examples, corpus, folds, name, members)
     WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
     all_examples = [examples[u.uttid] for u in corpus if u.uttid in examples]
     np.savez(WEIGHTS_DIR / "scorer.npz", **fit_ensemble(all_examples, CANDIDATES[args.ship], SEED, ENSEMBLE))
