@@ -34,8 +34,9 @@ bench: setup
 	$(PY) bench/run.py --list
 
 # Rebuild the English pronunciation weights (orato/scoring/weights/) from speechocean762: about an
-# hour on 2 cores, each step cached under training/cache/ (its MODEL_CARD.md says what each does).
-# The decision and delivery caches hold what the scorers gave, so they are made anew.
+# hour on 2 cores, each step cached under training/cache/ (its MODEL_CARD.md says what each does),
+# each cache read back only while the models and settings it was made from are unchanged
+# (training/cache_keys.py).
 DATA ?= ../shared/data/speechocean762-train
 weights: setup
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[train]'

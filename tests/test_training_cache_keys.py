@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 from training.cache_keys import cached, digest
@@ -43,8 +44,6 @@ def test_a_cache_is_reused_while_its_key_matches_and_rebuilt_when_it_does_not(tm
 
 
 def test_a_cache_from_before_keys_is_rebuilt(tmp_path: Path) -> None:
-    import pickle
-
     path = tmp_path / "voices.pkl"
     path.write_bytes(pickle.dumps(["unkeyed readings"]))
     assert cached(path, "key", lambda: ["fresh"]) == ["fresh"]

@@ -26,8 +26,9 @@ def digest(files: Iterable[Path], *settings: object) -> str:
     (by ``repr``). A missing file counts as absent, so creating it changes the digest."""
     hasher = hashlib.sha256()
     for path in files:
-        hasher.update(path.name.encode() + (b"\0present\0" if path.exists() else b"\0absent\0"))
-        if path.exists():
+        present = path.exists()
+        hasher.update(path.name.encode() + (b"\0present\0" if present else b"\0absent\0"))
+        if present:
             with path.open("rb") as handle:
                 for block in iter(lambda: handle.read(_BLOCK), b""):
                     hasher.update(block)
