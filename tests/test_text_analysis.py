@@ -21,7 +21,7 @@ from orato.text import (
 )
 from orato.text.embeddings import ModelIntegrityError, MultilingualEncoder, SentenceEncoder
 from orato.text.feedback import METRICS
-from orato.text.relevance import is_title
+from orato.text.relevance import RelevanceScale, is_title
 from orato.text.vocabulary import hdd, mtld
 
 # The contract's own example transcript (api-scoring.md 6.3-6.4).
@@ -283,3 +283,12 @@ def test_one_analysis_is_frozen(models: TextModels) -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         analysis.text = "x"  # type: ignore[misc]
     assert all(np.isfinite(v) for v in analysis.features.values())
+
+
+def test_task_response_topicality_is_full_from_the_cosine_nine_in_ten_on_topic_answers_reach(models: TextModels) -> None:
+    """Topicality ramps from the typical off-topic cosine to the own-prompt 10th percentile, so an
+    answer less on topic than the typical one but as on topic as most loses nothing."""
+    shipped = models.calibration.relevance
+    assert shipped.off_topic_median < shipped.on_topic_low
+    scale = RelevanceScale(0.0, 0.0, on_topic_low=0.3, off_topic_median=0.1, references={})
+    assert [scale.topicality(c) for c in (0.0, 0.1, 0.2, 0.3, 0.6)] == pytest.approx([0.0, 0.0, 0.5, 1.0, 1.0])

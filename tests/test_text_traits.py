@@ -14,8 +14,9 @@ from writing_texts import ELLIPSE, essays
 from orato.text import TextModels, analyze, load_text_models, score_traits
 from orato.text.embeddings import FORM_DIMENSIONS
 from orato.text.ngrams import BUCKETS, profile
-from orato.text.traits import NGRAM_PREFIX, VECTOR_GROUP, load_ngram_models
+from orato.text.traits import NGRAM_PREFIX, VECTOR_GROUP, TraitModel, load_ngram_models
 from training.prompt_questions import QUESTIONS, title_key
+from training.text_trees import flatten
 
 SOURCES = ("speech", "writing")
 
@@ -77,3 +78,51 @@ def test_every_ellipse_prompt_is_asked_as_a_full_question_in_the_relevance_calib
         with ELLIPSE.open(newline="", encoding="utf-8") as handle:
             titles = {row["prompt"] for row in csv.DictReader(handle)}
         assert {title_key(title) for title in titles} == set(QUESTIONS)
+
+
+# A LightGBM dump (``Booster.dump_model()["tree_info"]``) of two small trees, written out.
+TWO_TREES = [
+    {"tree_structure": {
+        "split_feature": 0, "threshold": 1.5, "decision_type": "<=", "missing_type": "None",
+        "left_child": {"leaf_value": 2.0},
+        "right_child": {
+            "split_feature": 1, "threshold": -0.25, "decision_type": "<=", "missing_type": "None",
+            "left_child": {"leaf_value": 3.0}, "right_child": {"leaf_value": 7.0},
+        },
+    }},
+    {"tree_structure": {"leaf_value": 0.5}},
+]  # fmt: skip
+
+
+def test_flattened_trees_walk_each_row_down_every_tree_and_sum_the_leaves() -> None:
+    trees = flatten(TWO_TREES)
+    rows = np.array([[1.5, 9.0], [1.6, -0.25], [1.6, -0.2], [-3.0, -3.0]])
+    assert trees.predict(rows).tolist() == [2.5, 3.5, 7.5, 2.5]
+
+
+@pytest.mark.parametrize(("key", "value"), [("decision_type", "=="), ("missing_type", "NaN")])
+def test_a_split_the_walk_cannot_follow_is_refused(key: str, value: str) -> None:
+    tree = {"tree_structure": {**TWO_TREES[0]["tree_structure"], key: value}}
+    with pytest.raises(ValueError, match="unsupported split"):
+        flatten([tree])
+
+
+def test_a_trait_blends_its_clipped_ridge_with_its_trees_by_the_fitted_share() -> None:
+    spec = {"features": ["a", "b"], "means": [0.0, 0.0], "scales": [1.0, 1.0], "coefficients": [3.0, 0.0],
+            "intercept": 3.0, "tree_share": 0.4}  # fmt: skip
+    model = TraitModel.from_spec(spec, flatten(TWO_TREES))
+    assert model.predict({"a": 1.0, "b": 0.0}) == pytest.approx(0.6 * 5.0 + 0.4 * 2.5)  # ridge 6 clipped to 5
+    assert model.predict({"a": 2.0, "b": 1.0}) == 5.0  # 0.6 x 5 + 0.4 x 7.5: the blend is clipped too
+    assert model.predict({"b": 0.0}) == pytest.approx(0.6 * 3.0 + 0.4 * 2.5)  # a missing feature is its mean
+    assert model.predict({"a": float("nan")}) == 3.0  # nothing to go on: the scale's middle
+
+
+def test_every_shipped_trait_has_trees_over_its_own_features_and_a_share_of_the_blend() -> None:
+    scorers = load_text_models().scorers
+    for source in SOURCES:
+        for trait in scorers.traits(source):
+            model = scorers.model(source, trait)
+            assert 0.0 <= model.tree_share <= 1.0
+            inner = model.trees.feature[model.trees.feature >= 0]
+            assert len(model.trees.roots) > 1 and inner.max() < len(model.features)
+            assert np.isfinite(model.trees.predict(model.means[None, :])).all()

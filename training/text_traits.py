@@ -12,10 +12,12 @@ one command.
    out-of-fold estimates join the features (stacking; held-out essays get the estimates of the
    ridges fitted on all development essays); then the feature ridge's penalty is chosen per
    source and trait;
-4. the chosen models are fitted on all the non-held-out prompts, measured once on the held-out
+4. beside each ridge, LightGBM's boosted trees on the same features (``training.text_trees``),
+   their share of the blend chosen by the same grouped folds;
+5. the chosen models are fitted on all the non-held-out prompts, measured once on the held-out
    prompts (Pearson and RMSE on the 1-5 scale, next to predicting the training mean), and
    written with the figures into ``orato/text/weights/``;
-5. the relevance thresholds (essays against their own and other prompts, each prompt asked as
+6. the relevance thresholds (essays against their own and other prompts, each prompt asked as
    the full question a client sends, ``training.prompt_questions``, and as a bare topic title,
    which gets its own threshold; one pair for MiniLM, which reads English answers, and one for
    USE v3, which reads French and Spanish ones, chosen on the same English pairs since no French
@@ -24,7 +26,7 @@ one command.
 
     python -m training.text_traits --data ../shared/data/ellipse-train --relevance-only
 
-refits only step 5's thresholds in the existing traits.json (a few minutes, no engine pass).
+refits only step 6's thresholds in the existing traits.json (a few minutes, no engine pass).
 """
 
 from __future__ import annotations
@@ -45,7 +47,19 @@ from orato.text.feedback import METRICS
 from orato.text.grammar import Source
 from orato.text.ngrams import NgramModel
 from orato.text.relevance import REFERENCE_TOPICS, standing
-from orato.text.traits import HIGH, LOW, NGRAM_PREFIX, NGRAM_WEIGHTS, VECTOR_GROUP, VECTOR_PREFIX, WEIGHTS
+from orato.text.traits import (
+    HIGH,
+    LOW,
+    NGRAM_PREFIX,
+    NGRAM_WEIGHTS,
+    TREE_WEIGHTS,
+    VECTOR_GROUP,
+    VECTOR_PREFIX,
+    WEIGHTS,
+    BoostedTrees,
+    TraitModel,
+)
+from training import text_trees
 from training.prompt_questions import question
 from training.text_corpus import Essay, ModelAnswers, analysis_of, extract, load_essays, read_cache, spoken_text
 from training.text_corpus import vectors as text_vectors
@@ -63,6 +77,10 @@ VERSION = "0.1"
 # on held-out prompts, issue 10).
 ON_TOPIC_FALSE_RATE = 0.01
 RELEVANCE_SHARE = 1 / 6
+# Task response is lowered for an answer less on topic than this share of the development essays
+# are with their own prompt's question: its ramp tops out at their 10th percentile cosine, so an
+# answer as on topic as nine in ten real ones loses nothing (at the median, half of them lost).
+FULLY_ON_TOPIC_SHARE = 0.9
 log = logging.getLogger("training.text_traits")
 
 
@@ -128,11 +146,9 @@ def prompt_folds(groups: np.ndarray) -> list[np.ndarray]:
     return [np.isin(groups, order[fold::FOLDS]) for fold in range(FOLDS)]
 
 
-def grouped_cv(data: Design, target: np.ndarray, candidates: Sequence[np.ndarray]) -> list[float]:
-    """RMSE of out-of-fold predictions for each candidate penalty vector, folds of whole prompts.
-
-    Each fold's Gram matrix is built once and solved for every candidate.
-    """
+def grouped_predictions(data: Design, target: np.ndarray, candidates: Sequence[np.ndarray]) -> np.ndarray:
+    """Out-of-fold predictions (candidates x essays) for each candidate penalty vector, folds
+    of whole prompts. Each fold's Gram matrix is built once and solved for every candidate."""
     predictions = np.zeros((len(candidates), len(target)))
     for test in prompt_folds(data.groups):
         train_x, train_y = data.matrix[~test], target[~test]
@@ -144,19 +160,30 @@ def grouped_cv(data: Design, target: np.ndarray, candidates: Sequence[np.ndarray
         for index, penalty in enumerate(candidates):
             coefficients = np.linalg.solve(gram + np.diag(penalty), moment)
             predictions[index, test] = np.clip(train_y.mean() + test_x @ coefficients, 1.0, 5.0)
-    return [float(np.sqrt(np.mean((row - target) ** 2))) for row in predictions]
+    return predictions
 
 
-def choose(dev: Sequence[Essay], features: dict[str, EssayFeatures], source: str, trait: str) -> tuple[Design, np.ndarray, float]:
+@dataclass(frozen=True)
+class Choice:
+    """A trait's chosen ridge penalty, the ridge's out-of-fold estimates and their RMSE."""
+
+    data: Design
+    penalty: np.ndarray
+    rmse: float
+    out_of_fold: np.ndarray
+
+
+def choose(dev: Sequence[Essay], features: dict[str, EssayFeatures], source: str, trait: str) -> Choice:
     """The ridge penalty with the lowest grouped-CV RMSE on the development prompts."""
     target = np.array([e.scores[trait] for e in dev])
     data = design(dev, features, source)
     candidates = [np.full(len(data.names), alpha) for alpha in ALPHAS]
-    scores = grouped_cv(data, target, candidates)
+    predictions = grouped_predictions(data, target, candidates)
+    scores = [float(np.sqrt(np.mean((row - target) ** 2))) for row in predictions]
     for alpha, rmse in zip(ALPHAS, scores, strict=False):
         log.info("%s %s alpha=%g cv-rmse=%.4f", source, trait, alpha, rmse)
     best = int(np.argmin(scores))
-    return data, candidates[best], scores[best]
+    return Choice(data, candidates[best], scores[best], predictions[best])
 
 
 def evaluate(predicted: np.ndarray, truth: np.ndarray, baseline: float) -> dict[str, float]:
@@ -167,7 +194,7 @@ def evaluate(predicted: np.ndarray, truth: np.ndarray, baseline: float) -> dict[
     }
 
 
-def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object], dict[str, dict[str, NgramModel]]]:
+def train(data_dir: Path, cached_only: bool = False) -> Trained:
     essays = load_essays(data_dir)
     answers = dict(read_cache()) if cached_only else extract(essays)
     if cached_only:
@@ -187,19 +214,13 @@ def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object],
     models: dict[str, dict[str, object]] = {}
     report: dict[str, dict[str, object]] = {}
     predictions: dict[str, dict[str, np.ndarray]] = {}
+    trees: dict[str, BoostedTrees] = {}
     for source, traits in TARGETS.items():
         models[source], report[source], predictions[source] = {}, {}, {}
         for name, trait in traits.items():
-            data, penalty, cv_rmse = choose(dev, features, source, trait)
-            target = np.array([e.scores[trait] for e in dev])
-            model = fit_ridge(data.matrix, target, penalty)
-            test_data = design(test, features, source)
-            predicted = model.predict(test_data.matrix)
-            truth = np.array([e.scores[trait] for e in test])
-            predictions[source][name] = predicted
-            report[source][name] = {"against": trait, "cv_rmse": round(cv_rmse, 4),
-                                    **evaluate(predicted, truth, float(target.mean()))}  # fmt: skip
-            models[source][name] = _spec(data.names, model)
+            fitted = fit_trait(dev, test, features, source, trait)
+            models[source][name], report[source][name] = fitted.spec, fitted.report
+            predictions[source][name], trees[f"{source}/{name}"] = fitted.predicted, fitted.trees
             log.info("%s %s held-out %s", source, name, report[source][name])
     overall_truth = np.array([e.scores["Overall"] for e in test])
     writing = predictions["writing"]
@@ -216,7 +237,44 @@ def train(data_dir: Path, cached_only: bool = False) -> tuple[dict[str, object],
         "norms": feedback_norms(essays, features), "models": models,
     }  # fmt: skip
     fit_relevance(document, essays, held)
-    return document, ngram_models
+    return Trained(document, ngram_models, trees)
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What ``train`` writes: traits.json's document, the n-gram and vector ridges, the trees."""
+
+    document: dict[str, Any]
+    ngram_models: dict[str, dict[str, NgramModel]]
+    trees: dict[str, BoostedTrees]
+
+
+@dataclass(frozen=True)
+class FittedTrait:
+    """One source's model of one trait and its held-out estimates, as the server makes them."""
+
+    spec: dict[str, object]
+    trees: BoostedTrees
+    report: dict[str, object]
+    predicted: np.ndarray
+
+
+def fit_trait(dev: Sequence[Essay], test: Sequence[Essay], features: dict[str, EssayFeatures], source: str, trait: str) -> FittedTrait:
+    """The trait's ridge (its penalty by grouped CV on the development prompts), the boosted
+    trees beside it and their share of the blend (by the same folds), fitted on every
+    development essay and measured once on the held-out ones through the server's own model."""
+    choice = choose(dev, features, source, trait)
+    target = np.array([e.scores[trait] for e in dev])
+    folds = prompt_folds(choice.data.groups)
+    share, blends = text_trees.choose_share(choice.out_of_fold, choice.data.matrix, target, folds)
+    grown = text_trees.grow(choice.data.matrix, target)
+    spec = _spec(choice.data.names, fit_ridge(choice.data.matrix, target, choice.penalty), share)
+    model = TraitModel.from_spec(spec, grown)
+    predicted = np.array([model.predict(getattr(features[e.text_id], source)) for e in test])
+    truth = np.array([e.scores[trait] for e in test])
+    report = {"against": trait, "cv_rmse": round(blends[share], 4), "cv_rmse_ridge": round(choice.rmse, 4),
+              "tree_share": share, **evaluate(predicted, truth, float(target.mean()))}  # fmt: skip
+    return FittedTrait(spec, grown, report, predicted)
 
 
 # The calibration key in traits.json of each encoder (training.text_corpus.ENCODERS).
@@ -358,7 +416,7 @@ def relevance_calibration(
     thresholds = {form: float(np.quantile(pairs(form, dev, standing)[0], ON_TOPIC_FALSE_RATE)) for form in asked}
     own_cosines, other_cosines = pairs("question", dev, _cosine)
     calibration = {"threshold": round(thresholds["question"], 4), "title_threshold": round(thresholds["title"], 4),
-                   "on_topic_median": round(float(np.median(own_cosines)), 4),
+                   "on_topic_low": round(float(np.quantile(own_cosines, 1 - FULLY_ON_TOPIC_SHARE)), 4),
                    "off_topic_median": round(float(np.median(other_cosines)), 4)}  # fmt: skip
     report = {form: _separation(*pairs(form, held_out, standing), round(thresholds[form], 4)) for form in asked}
     return calibration, report
@@ -375,13 +433,14 @@ def _separation(own: np.ndarray, other: np.ndarray, threshold: float) -> dict[st
     }  # fmt: skip
 
 
-def _spec(names: Sequence[str], model: Ridge) -> dict[str, object]:
+def _spec(names: Sequence[str], model: Ridge, tree_share: float) -> dict[str, object]:
     return {
         "features": list(names),
         "means": [round(float(v), 6) for v in model.means],
         "scales": [round(float(v), 6) for v in model.scales],
         "coefficients": [round(float(v), 6) for v in model.coefficients],
         "intercept": round(model.intercept, 6),
+        "tree_share": tree_share,
     }
 
 
@@ -396,14 +455,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.relevance_only:
         refit_relevance(args.data, args.out)
         return
-    document, ngram_models = train(args.data, args.cached_only)
-    args.out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    save_ngram_models(ngram_models, args.out.with_name(NGRAM_WEIGHTS.name))
-    print(json.dumps({"data": document["data"], "report": document["report"]}, indent=1))
+    trained = train(args.data, args.cached_only)
+    args.out.write_text(json.dumps(trained.document, indent=1) + "\n", encoding="utf-8")
+    save_ngram_models(trained.ngram_models, args.out.with_name(NGRAM_WEIGHTS.name))
+    text_trees.save(trained.trees, args.out.with_name(TREE_WEIGHTS.name))
+    print(json.dumps({"data": trained.document["data"], "report": trained.document["report"]}, indent=1))
 
 
 def refit_relevance(data_dir: Path, out: Path) -> None:
-    """Step 5's relevance thresholds alone, rewritten into the existing ``out``."""
+    """Step 6's relevance thresholds alone, rewritten into the existing ``out``."""
     essays = load_essays(data_dir)
     document = json.loads(out.read_text(encoding="utf-8"))
     fit_relevance(document, essays, held_out_prompts(essays))

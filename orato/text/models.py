@@ -45,7 +45,7 @@ class TextModels:
 def _scale(fitted: dict[str, float], encode: Callable[[Sequence[str]], np.ndarray], languages: Sequence[str]) -> RelevanceScale:
     references = {language: encode(REFERENCE_TOPICS[language]) for language in languages}
     return RelevanceScale(
-        float(fitted["threshold"]), float(fitted["title_threshold"]), float(fitted["on_topic_median"]),
+        float(fitted["threshold"]), float(fitted["title_threshold"]), float(fitted["on_topic_low"]),
         float(fitted["off_topic_median"]), references,
     )
 

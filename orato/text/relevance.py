@@ -79,12 +79,13 @@ REFERENCE_TOPICS: dict[str, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class RelevanceScale:
     """One encoder's calibration (weights/traits.json): the thresholds on :func:`standing` for a
-    question and for a topic title, the median cosines of essays with their own and with other
-    prompts' questions, and the reference topics' unit vectors by language."""
+    question and for a topic title, the cosine nine in ten essays reach with their own prompt's
+    question, the median cosine of essays with other prompts' questions, and the reference
+    topics' unit vectors by language."""
 
     threshold: float
     title_threshold: float
-    on_topic_median: float
+    on_topic_low: float
     off_topic_median: float
     references: dict[str, np.ndarray]
 
@@ -92,8 +93,8 @@ class RelevanceScale:
         return self.title_threshold if is_title(context) else self.threshold
 
     def topicality(self, similarity: float) -> float:
-        """0 at the typical off-topic cosine, 1 at the typical on-topic one, clipped."""
-        span = max(self.on_topic_median - self.off_topic_median, 1e-6)
+        """0 at the typical off-topic cosine, 1 from the cosine nine in ten on-topic answers reach."""
+        span = max(self.on_topic_low - self.off_topic_median, 1e-6)
         return min(1.0, max(0.0, (similarity - self.off_topic_median) / span))
 
 
