@@ -32,7 +32,7 @@ READINGS = {
     "000060082": ("Kate likes lamb.", 3.00),
     "000360036": ("I could do with a break.", 2.96),
     "010330035": ("It makes more sense than going to war.", 3.21),
-    "096390004": ("What could you do with a girl?", 3.10),
+    "000560159": ("By your leave.", 2.35),
 }
 # Peak level of a stand-in: a learner's recording is well below full scale, and a-law or mu-law
 # encoding of one at full scale would clip.
