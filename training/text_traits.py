@@ -121,13 +121,12 @@ def design(essays: Sequence[Essay], features: dict[str, EssayFeatures], source: 
 
 @dataclass(frozen=True)
 class Ridge:
+    """A fitted ridge's standardisation and weights (the server's ``TraitModel`` predicts with them)."""
+
     means: np.ndarray
     scales: np.ndarray
     coefficients: np.ndarray
     intercept: float
-
-    def predict(self, matrix: np.ndarray) -> np.ndarray:
-        return np.clip(self.intercept + ((matrix - self.means) / self.scales) @ self.coefficients, 1.0, 5.0)
 
 
 def fit_ridge(matrix: np.ndarray, target: np.ndarray, penalties: np.ndarray) -> Ridge:

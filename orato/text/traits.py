@@ -11,9 +11,9 @@ them gives the data (ELLIPSE, CC BY-NC-SA 4.0), the method and the held-out figu
 
 Beside each ridge, gradient-boosted trees (fitted by LightGBM at training time, ``trees.npz``)
 read the same features and the trait's estimate is a blend of the two, its share chosen on the
-development prompts: the trees find the thresholds and interactions a straight fit cannot
-(an error rate that matters only in short answers), the ridge keeps the many small linear
-signals the trees would need many splits for. The run time is numpy only: a profile, a gather
+development prompts: the trees can follow thresholds and interactions between features that
+a straight fit cannot, the ridge keeps the many small linear signals the trees would need many
+splits for, and the blend had a lower cross-validated error than either for every trait. The run time is numpy only: a profile, a gather
 per n-gram model, a dot product and a walk down each tree's nodes per trait.
 
 Scales: the models predict the human 1-5 scale; the contract's 0-100 score is 20 x that
