@@ -1,9 +1,8 @@
 """The boosted trees beside each trait's ridge (``orato.text.traits.BoostedTrees``): grown by
 LightGBM at training time, kept as flat node arrays so the server walks them in numpy.
 
-A ridge on the text features misses what depends on a threshold or on another feature (an
-error rate that says more in a short text than in a long one); small trees find those, and
-the blend of the two, its share chosen on the development prompts' grouped folds, lowered the
+Small trees can follow thresholds and interactions between features that a ridge cannot; the
+blend of the two, its share chosen on the development prompts' grouped folds, lowered the
 cross-validated error of every trait (orato/text/weights/MODEL_CARD.md).
 """
 

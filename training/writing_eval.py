@@ -6,7 +6,7 @@ Every essay of the prompts ``training.text_traits`` keeps back (touched by no ch
 to ``POST /api/scoring/writing/v9/json`` in process (``essay-writing``, the prompt asked as its
 full question, ``training.prompt_questions``), and each score of the ``speechace`` rubric (0-100,
 20 points a step of ELLIPSE's 1-5 scale) is compared with its raters' trait: Pearson, and RMSE on
-the 1-5 scale next to predicting the development essays' mean. Essays longer than the contract's
+the 1-5 scale next to predicting the development essays' mean (``baseline_rmse``). Essays longer than the contract's
 answer limit are answered 400 and are counted apart, not scored. Each scored essay is posted
 again with the next held-out prompt's question: its task response must fall (issue 11).
 """
@@ -17,7 +17,7 @@ import argparse
 import json
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ from orato.api.app import create_app
 from orato.settings import Settings
 from training.prompt_questions import question
 from training.text_corpus import Essay, load_essays
-from training.text_traits import held_out_prompts
+from training.text_traits import evaluate, held_out_prompts
 
 PATH = "/api/scoring/writing/v9/json"
 # Each score of the wire's speechace rubric and the raters' trait it is measured against.
@@ -47,7 +47,7 @@ class Scored:
 
 def scores_of(essays: Sequence[Essay]) -> Scored:
     prompts = sorted({e.prompt for e in essays})
-    scored = Scored([], [], [], 0)
+    kept: list[tuple[Essay, dict[str, int], dict[str, int]]] = []
     with tempfile.TemporaryDirectory() as data_dir:
         app = create_app(Settings(data_dir=Path(data_dir), secret_key="writing-eval", preload_engine=False))
         with TestClient(app) as client:
@@ -61,13 +61,9 @@ def scores_of(essays: Sequence[Essay]) -> Scored:
             for essay in essays:
                 own = post(essay.prompt, essay)
                 other = post(prompts[(prompts.index(essay.prompt) + 1) % len(prompts)], essay) if own else None
-                if own is None or other is None:
-                    scored = replace(scored, refused=scored.refused + 1)
-                    continue
-                scored.essays.append(essay)
-                scored.own.append(own)
-                scored.other.append(other)
-    return scored
+                if own is not None and other is not None:
+                    kept.append((essay, own, other))
+    return Scored([k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept], len(essays) - len(kept))
 
 
 def report(data: Path) -> dict[str, object]:
@@ -80,12 +76,7 @@ def report(data: Path) -> dict[str, object]:
         estimate = np.array([s[metric] for s in scored.own]) / 20.0
         truth = np.array([e.scores[trait] for e in scored.essays])
         constant = float(np.mean([e.scores[trait] for e in essays if e.prompt not in held]))
-        figures[metric] = {
-            "against": trait,
-            "pearson": round(float(np.corrcoef(estimate, truth)[0, 1]), 4),
-            "rmse": round(float(np.sqrt(np.mean((estimate - truth) ** 2))), 4),
-            "constant_rmse": round(float(np.sqrt(np.mean((constant - truth) ** 2))), 4),
-        }
+        figures[metric] = {"against": trait, **evaluate(estimate, truth, constant)}
     own = np.array([s["task_response"] for s in scored.own])
     other = np.array([s["task_response"] for s in scored.other])
     figures["task_response_own_vs_other_prompt"] = {
