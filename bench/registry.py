@@ -6,6 +6,7 @@ be timed (building inputs, loading models) and returns the callable the harness 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,3 +42,10 @@ def scenario(name: str, *, audio_seconds: float | None = None) -> Callable[[Setu
         return setup
 
     return register
+
+
+def timed(run: Callable[[], object]) -> float:
+    """Wall-clock seconds one call of ``run`` takes (for scenarios that time parts of a run)."""
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started

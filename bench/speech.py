@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.registry import timed  # noqa: E402
 from bench.run import peak_rss_mb, percentile  # noqa: E402
 from bench.scenarios.audio import LEARNER_AUDIO  # noqa: E402
 from bench.scenarios.scoring import PASSAGE_PIECES, _joined  # noqa: E402
@@ -69,12 +70,6 @@ from orato.settings import Settings  # noqa: E402
 ANSWER_SECONDS = 60.0
 SPEAKER = "1309"  # the speechocean762 speaker whose 20 recordings last closest to 60 s
 RATE = 16_000
-
-
-def _timed(run: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
 
 
 def learner_answer() -> DecodedAudio:
@@ -174,9 +169,9 @@ def main() -> None:
         plain()
         timings: dict[str, list[float]] = {"plain_whisper": [], "score_speech": [], "language_analysis": []}
         for _ in range(args.repeat):
-            timings["plain_whisper"].append(_timed(plain))
-            timings["score_speech"].append(_timed(speech))
-            timings["language_analysis"].append(_timed(language))
+            timings["plain_whisper"].append(timed(plain))
+            timings["score_speech"].append(timed(speech))
+            timings["language_analysis"].append(timed(language))
         p50 = {name: round(percentile(values, 50), 3) for name, values in timings.items()}
         print(json.dumps({
             "answer": name, "audio_seconds": round(audio.duration_seconds, 2), "transcript_words": len(transcript.split()),

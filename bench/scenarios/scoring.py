@@ -17,12 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.registry import scenario
+from bench.registry import Figures, scenario, timed
 from bench.scenarios.audio import LEARNER_AUDIO
+from orato.acoustic.whisper import whisper_model
 from orato.audio import DecodedAudio, decode_audio
 from orato.lang import analyse_script
 from orato.params import Params
 from orato.scoring import load_engine
+from orato.scoring.engine import model_cache_dir
 from orato.scoring.engines import engine_for
 from orato.scoring.reference import cmudict_words
 from orato.scoring.render import text_json
@@ -154,6 +156,24 @@ def score_text_5s_fluency_intonation(workdir: Path) -> Callable[[], object]:
     return _score_text(workdir, include_fluency="1", include_intonation="1")
 
 
+@scenario("score-text-5s-beside-whisper", audio_seconds=5.0)
+def score_text_5s_beside_whisper(workdir: Path) -> Callable[[], object]:
+    """Score text with fluency and intonation, then one plain Whisper-base transcription of the same 5.0 s answer."""
+    score = _score_text(workdir, include_fluency="1", include_intonation="1")
+    audio, _ = _joined(PIECES, 1)
+    recogniser = whisper_model(model_cache_dir(Settings(data_dir=workdir / "data")))
+
+    def transcribe() -> object:  # the cheapest way to any transcript, as bench/speech.py's plain Whisper
+        return list(recogniser.transcribe(audio.samples, language="en", beam_size=5, vad_filter=True)[0])
+
+    def run() -> Figures:
+        """Both in every run, one after the other, so a busy machine slows them alike (issue 14:
+        score text at most half the transcription's cost)."""
+        return Figures({name: 1000 * timed(part) for name, part in (("score_text", score), ("plain_whisper", transcribe))})
+
+    return run
+
+
 @scenario("score-passage-120s", audio_seconds=PASSAGE_SECONDS)
 def score_passage_120s(workdir: Path) -> Callable[[], object]:
     """Pronunciation assessment of a 2-minute read passage (about 350 words), models warm."""
@@ -170,6 +190,7 @@ def score_cold_start(workdir: Path) -> Callable[[], object]:
         from orato.audio import decode_audio
         from orato.lang import analyse_script
 from orato.scoring import load_engine
+from orato.scoring.engine import model_cache_dir
 from orato.scoring.engines import engine_for
         from orato.scoring.reference import cmudict_words
         from orato.settings import Settings
