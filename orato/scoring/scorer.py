@@ -120,7 +120,8 @@ class ScorerEnsemble:
     """Scorers trained alike but for their seed, their predictions averaged: one scorer's
     phone read-out varies with its seed by as much as the gaps between feature sets (fold 0:
     0.545-0.556 over four seeds), and four seeds' mean agrees with the experts better than
-    any of them (model card). Weights: each member's keys prefixed ``<i>/``, and ``groups``."""
+    any of them; eight ship (model card). Weights: each member's keys prefixed ``<i>/``, and
+    ``groups``."""
 
     def __init__(self, weights: Mapping[str, np.ndarray]) -> None:
         members: dict[int, dict[str, np.ndarray]] = {}
