@@ -188,10 +188,7 @@ def score_cold_start(workdir: Path) -> Callable[[], object]:
     code = textwrap.dedent(f"""
         from pathlib import Path
         from orato.audio import decode_audio
-        from orato.lang import analyse_script
-from orato.scoring import load_engine
-from orato.scoring.engine import model_cache_dir
-from orato.scoring.engines import engine_for
+        from orato.scoring import load_engine
         from orato.scoring.reference import cmudict_words
         from orato.settings import Settings
         audio = decode_audio(Path({str(LEARNER_AUDIO / "000060082.flac")!r}), max_seconds=30)
