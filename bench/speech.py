@@ -45,7 +45,7 @@ if str(ROOT) not in sys.path:
 from bench.registry import timed  # noqa: E402
 from bench.run import peak_rss_mb, percentile  # noqa: E402
 from bench.scenarios.audio import LEARNER_AUDIO  # noqa: E402
-from bench.scenarios.scoring import PASSAGE_PIECES, _joined  # noqa: E402
+from bench.scenarios.scoring import PASSAGE_PIECES, _joined, plain_whisper  # noqa: E402
 from bench.servers import rss_mb  # noqa: E402
 from orato.acoustic.aligner import load_aligner  # noqa: E402
 from orato.acoustic.hama_posteriors import load_hama  # noqa: E402
@@ -109,7 +109,7 @@ def parts(settings: Settings, audio: DecodedAudio) -> dict[str, float]:
     part, _ = speech_part(audio, require_speech(audio))
     phones = [w.phones for w in words]
     return {
-        "plain_whisper": cpu_seconds(lambda: list(recogniser.transcribe(audio.samples, language="en", beam_size=5, vad_filter=True)[0])),
+        "plain_whisper": cpu_seconds(lambda: plain_whisper(recogniser, audio.samples)),
         "transcription": cpu_seconds(lambda: transcribe(recogniser, audio.samples, "en")),
         "engine": cpu_seconds(lambda: engine.assess(part, words)),
         "engine_hama": cpu_seconds(lambda: load_hama().log_posteriors(part.samples)),
@@ -157,8 +157,7 @@ def main() -> None:
         transcript = score_speech(prepared, audio, engine, recogniser, judge).transcript.text  # warm-up
 
         def plain(audio: DecodedAudio = audio) -> object:
-            segments, _ = recogniser.transcribe(audio.samples, language="en", beam_size=5, vad_filter=True)
-            return list(segments)
+            return plain_whisper(recogniser, audio.samples)
 
         def speech(audio: DecodedAudio = audio) -> object:
             return score_speech(prepared, audio, engine, recogniser, judge)

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from faster_whisper import WhisperModel
+from faster_whisper.transcribe import Segment
 
 from bench.registry import Figures, scenario, timed
 from bench.scenarios.audio import LEARNER_AUDIO
@@ -156,6 +158,12 @@ def score_text_5s_fluency_intonation(workdir: Path) -> Callable[[], object]:
     return _score_text(workdir, include_fluency="1", include_intonation="1")
 
 
+def plain_whisper(recogniser: WhisperModel, samples: np.ndarray) -> list[Segment]:
+    """What a user would run instead of Orato: one plain Whisper-base transcription (voice-activity
+    filter, beam 5), the cheapest way to any transcript at all."""
+    return list(recogniser.transcribe(samples, language="en", beam_size=5, vad_filter=True)[0])
+
+
 @scenario("score-text-5s-beside-whisper", audio_seconds=5.0)
 def score_text_5s_beside_whisper(workdir: Path) -> Callable[[], object]:
     """Score text with fluency and intonation, then one plain Whisper-base transcription of the same 5.0 s answer."""
@@ -163,8 +171,8 @@ def score_text_5s_beside_whisper(workdir: Path) -> Callable[[], object]:
     audio, _ = _joined(PIECES, 1)
     recogniser = whisper_model(model_cache_dir(Settings(data_dir=workdir / "data")))
 
-    def transcribe() -> object:  # the cheapest way to any transcript, as bench/speech.py's plain Whisper
-        return list(recogniser.transcribe(audio.samples, language="en", beam_size=5, vad_filter=True)[0])
+    def transcribe() -> object:
+        return plain_whisper(recogniser, audio.samples)
 
     def run() -> Figures:
         """Both in every run, one after the other, so a busy machine slows them alike (issue 14:
