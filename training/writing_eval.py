@@ -6,9 +6,10 @@ Every essay of the prompts ``training.text_traits`` keeps back (touched by no ch
 to ``POST /api/scoring/writing/v9/json`` in process (``essay-writing``, the prompt asked as its
 full question, ``training.prompt_questions``), and each score of the ``speechace`` rubric (0-100,
 20 points a step of ELLIPSE's 1-5 scale) is compared with its raters' trait: Pearson, and RMSE on
-the 1-5 scale next to predicting the development essays' mean (``baseline_rmse``). Essays longer than the contract's
-answer limit are answered 400 and are counted apart, not scored. Each scored essay is posted
-again with the next held-out prompt's question: its task response must fall (issue 11).
+the 1-5 scale next to predicting the development essays' mean (``baseline_rmse``). Essays longer
+than the contract's answer limit are answered 400 and are counted apart, not scored. Each scored
+essay is posted again with the next held-out prompt's question: its task response must fall
+(issue 11).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.testclient import TestClient
 
 from orato.api.app import create_app
 from orato.settings import Settings
+from orato.text.traits import POINTS_PER_STEP
 from training.prompt_questions import question
 from training.text_corpus import Essay, load_essays
 from training.text_traits import evaluate, held_out_prompts
@@ -60,7 +62,7 @@ def scores_of(essays: Sequence[Essay]) -> Scored:
 
             for essay in essays:
                 own = post(essay.prompt, essay)
-                other = post(prompts[(prompts.index(essay.prompt) + 1) % len(prompts)], essay) if own else None
+                other = post(prompts[(prompts.index(essay.prompt) + 1) % len(prompts)], essay) if own is not None else None
                 if own is not None and other is not None:
                     kept.append((essay, own, other))
     return Scored([k[0] for k in kept], [k[1] for k in kept], [k[2] for k in kept], len(essays) - len(kept))
@@ -73,7 +75,7 @@ def report(data: Path) -> dict[str, object]:
     scored = scores_of(test)
     figures: dict[str, object] = {"held_out_essays": len(test), "scored": len(scored.essays), "refused": scored.refused}
     for metric, trait in AGAINST.items():
-        estimate = np.array([s[metric] for s in scored.own]) / 20.0
+        estimate = np.array([s[metric] for s in scored.own]) / POINTS_PER_STEP
         truth = np.array([e.scores[trait] for e in scored.essays])
         constant = float(np.mean([e.scores[trait] for e in essays if e.prompt not in held]))
         figures[metric] = {"against": trait, **evaluate(estimate, truth, constant)}

@@ -13,8 +13,9 @@ Beside each ridge, gradient-boosted trees (fitted by LightGBM at training time, 
 read the same features and the trait's estimate is a blend of the two, its share chosen on the
 development prompts: the trees can follow thresholds and interactions between features that
 a straight fit cannot, the ridge keeps the many small linear signals the trees would need many
-splits for, and the blend had a lower cross-validated error than either for every trait. The run time is numpy only: a profile, a gather
-per n-gram model, a dot product and a walk down each tree's nodes per trait.
+splits for, and the blend had a lower cross-validated error than either for every trait. The
+run time is numpy only: a profile, a gather per n-gram model, a dot product and a walk down
+each tree's nodes per trait.
 
 Scales: the models predict the human 1-5 scale; the contract's 0-100 score is 20 x that
 (1 -> 20, 3 -> 60, 5 -> 100), so the rubric tables of api-scoring.md 10.2 (speaking) and 10.3
