@@ -12,6 +12,10 @@ the synthetic voice) so that training can hold whole groups out:
   fr, es and es-419 with voice variants, rates and pitches. Its targets are exact: the same
   engine wrote the IPA it speaks.
 * ``kokoro``: see ``training.fres_kokoro`` (neural voices speaking espeak-ng's phonemes).
+* ``words``: single words said alone by both synthesisers, half of them holding a sound of the
+  language's hardest contrasts (French y/u, Spanish r/ɾ). Score word hears a word alone, half a
+  second of audio, and a head trained on sentences only mishears such clips (espeak-ng's
+  "perro" alone decoded as "e n o").
 
 Encoder states are computed exactly as at run time (``WhisperFeatures.encode`` on 16 kHz
 audio decoded by ``orato.audio.decode_audio``), so the head sees in training what it will
@@ -76,6 +80,15 @@ TRIM_PAD_SECONDS = 0.15
 KOKORO_CLIPS = {"fr-fr": 93, "es-es": 93, "es-mx": 92}
 KOKORO_VOICES = ("jf_alpha", "jm_kumo", "jf_gongitsune", "jf_tebukuro", "jf_nezumi")
 KOKORO_SPEED = (0.85, 1.15)
+# Single words per synthetic dialect (the ``words`` source), drawn from this many frequent words.
+WORD_CLIPS = {"espeak": 400, "kokoro": 100}
+WORD_VOCABULARY = 15000
+# Half of the single words hold a sound of the contrasts learners miss and the minimal pairs
+# test: French y and u, the Spanish trill (its tap, ɾ, is in most words anyway).
+CONTRAST_UNITS: dict[Language, frozenset[str]] = {"fr": frozenset({"y", "u"}), "es": frozenset({"r"})}
+# The minimal pairs' words (training.fres_eval, tests/test_score_romance.py) are never trained on
+# alone, so the pairs are judged on words the head has not heard said by themselves.
+JUDGED_WORDS = frozenset({"rue", "roue", "pull", "pule", "poule", "pero", "perro", "caro", "carro"})
 # Native clips no head trains on: ``tests/test_romance_head.py`` decodes two of them with the
 # shipped head, which has then heard their speaker but never these recordings.
 SET_ASIDE = frozenset(
@@ -103,7 +116,7 @@ log = logging.getLogger("training.fres_corpus")
 class Clip:
     uttid: str
     group: str  # speaker or synthetic voice: what leave-one-out holds out
-    source: str  # "native", "espeak" or "kokoro"
+    source: str  # "native", "espeak", "kokoro" or "words"
     language: Language
     dialect: str  # a key of orato.lang.espeak.VOICES: the pronunciation the targets follow
     text: str
@@ -270,25 +283,63 @@ def kokoro_clips(natives: list[Clip]) -> list[tuple[Clip, dict[str, object]]]:
     return sorted(out, key=lambda item: item[0].uttid.rsplit("-", 1)[1])
 
 
+def single_words(dialect: str, count: int, rng: random.Random) -> list[str]:
+    """``count`` frequent words of ``dialect`` that espeak-ng's units can read, half of them
+    holding a contrast unit, none of the judged words."""
+    language = ESPEAK_DIALECTS[dialect][1]
+    readable: dict[str, set[str]] = {}
+    for word in top_n_list(language, WORD_VOCABULARY):
+        if _WORD.match(word) and len(word) > 1 and word not in JUDGED_WORDS:
+            try:
+                readable[word] = {unit for ipa in ipa_words(word, dialect) for unit in espeak_units(ipa, language)}
+            except ValueError:  # espeak-ng read it with a symbol no unit reads (an English word)
+                continue
+    contrasting = sorted(w for w, units in readable.items() if units & CONTRAST_UNITS[language])
+    chosen = rng.sample(contrasting, count // 2)
+    rest = sorted(set(readable) - set(chosen))
+    return chosen + rng.sample(rest, count - count // 2)
+
+
+def word_clips() -> tuple[list[tuple[Clip, EspeakVoice]], list[tuple[Clip, dict[str, object]]]]:
+    """The single-word clips: espeak-ng's with their voice settings, Kokoro's with their voice
+    and speed, seeded."""
+    rng = random.Random(SEED + 2)
+    spoken: list[tuple[Clip, EspeakVoice]] = []
+    neural: list[tuple[Clip, dict[str, object]]] = []
+    for dialect, (voice, language) in ESPEAK_DIALECTS.items():
+        for n, word in enumerate(single_words(dialect, WORD_CLIPS["espeak"], rng)):
+            variant = rng.choice(ESPEAK_VARIANTS)
+            settings = EspeakVoice(f"{voice}+{variant}", rng.randint(*RATE_WPM), rng.randint(*PITCH), rng.randint(*PITCH_RANGE))
+            clip = Clip(f"words-espeak-{dialect}-{variant}-{n:04d}", f"espeak-{variant}", "words", language, dialect, word)
+            spoken.append((clip, settings))
+        for n, word in enumerate(single_words(dialect, WORD_CLIPS["kokoro"], rng)):
+            name = KOKORO_VOICES[n % len(KOKORO_VOICES)]
+            how = {"voice": name, "speed": round(rng.uniform(*KOKORO_SPEED), 2)}
+            neural.append((Clip(f"words-kokoro-{dialect}-{name}-{n:04d}", f"kokoro-{name}", "words", language, dialect, word), how))
+    return spoken, neural
+
+
 def _renderers(data_dir: Path, sources: set[str], threads: int) -> list[tuple[Clip, Callable[[], np.ndarray]]]:
     natives = native_clips(data_dir)
-    synthetic = espeak_clips(natives)
-    neural = kokoro_clips(natives)
-    write_clips([*natives, *(clip for clip, _ in synthetic), *(clip for clip, _ in neural)])
+    synthetic, neural = espeak_clips(natives), kokoro_clips(natives)
+    synthetic_words, neural_words = word_clips()
+    write_clips([*natives, *(clip for clip, _ in [*synthetic, *synthetic_words]), *(clip for clip, _ in [*neural, *neural_words])])
     todo: list[tuple[Clip, Callable[[], np.ndarray]]] = []
     if "native" in sources:
         for clip in natives:
             path = data_dir / "audio" / clip.group / f"{clip.uttid}.flac"
             todo.append((clip, partial(lambda p: decode_audio(p, max_seconds=MAX_CLIP_SECONDS).samples, path)))
-    if "espeak" in sources:
-        engine = _VariantEngine()
-        todo += [(clip, partial(speak, engine, clip.text, settings)) for clip, settings in synthetic]
-    if "kokoro" in sources:
+    words = "words" in sources
+    engine = _VariantEngine()
+    spoken = [*(synthetic if "espeak" in sources else []), *(synthetic_words if words else [])]
+    todo += [(clip, partial(speak, engine, clip.text, settings)) for clip, settings in spoken]
+    voiced = [*(neural if "kokoro" in sources else []), *(neural_words if words else [])]
+    if voiced:
         from training.fres_kokoro import SAMPLE_RATE as KOKORO_RATE
         from training.fres_kokoro import Kokoro
 
         kokoro = Kokoro(CACHE_DIR / "kokoro", threads)
-        for clip, how in neural:
+        for clip, how in voiced:
             render = partial(kokoro.speak, list(_chunks(clip.text)), clip.dialect, how["voice"], how["speed"])
             todo.append((clip, partial(lambda r: to_16k(r(), KOKORO_RATE), render)))
     return todo
@@ -338,7 +389,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="the fr-es-native folder")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--retarget", action="store_true", help="only rewrite the cached targets")
-    parser.add_argument("--sources", default="native,espeak", help="comma-separated: native, espeak, kokoro")
+    parser.add_argument("--sources", default="native,espeak", help="comma-separated: native, espeak, kokoro, words")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.retarget:

@@ -33,7 +33,7 @@ from orato.scoring.decision import logistic
 from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
 from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
-from training.fres_corpus import CACHE_DIR
+from training.fres_corpus import CACHE_DIR, JUDGED_WORDS
 from training.fres_heads import HEADS_DIR
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.
@@ -45,6 +45,8 @@ ESPEAK_VOICE = {"fr-fr": "fr", "es-es": "es"}
 # eSpeak NG reads "pull" as the English word (pʊl); it says the French one (pyl) for "pule".
 SPOKEN_AS = {"pull": "pule"}
 VOICE_SETTINGS = (170, 50, 55)  # rate (words a minute), pitch, range: the middle of the corpus's draws
+if not {w for pair in MINIMAL_PAIRS for w in pair[:2]} | set(SPOKEN_AS.values()) <= JUDGED_WORDS:
+    raise RuntimeError("training.fres_corpus.JUDGED_WORDS must hold every minimal pair's words")
 
 
 def auc(scores: np.ndarray, positive: np.ndarray) -> float:
