@@ -20,6 +20,7 @@ from test_score_endpoints import PHONES, TEXT, WORD, client, key, post, scoring_
 from voices import samples, silence, spoken_fresh, wav_bytes
 
 from orato.lang import phone_set
+from training.fres_corpus import JUDGED_WORDS
 
 SPEECH = "/api/scoring/speech/v9/json"
 VOICE = {"fr-fr": "fr-fr", "fr-ca": "fr-fr", "es-es": "es-es", "es-mx": "es-mx"}
@@ -34,15 +35,12 @@ INTRODUCTION = "Bonjour, je m'appelle Marie. J'habite à Paris depuis trois ans,
 NATIVE_DIR = Path(__file__).resolve().parents[1] / "../shared/data/fr-es-native"
 ROMANCE = ("fr-fr", "fr-ca", "es-es", "es-mx")
 # (dialect, script word, word read instead, the script's phone, the phone heard instead)
-# Two pairs miss issue 16's target with the shipped head, on eSpeak NG's default voices read as
-# single words: they are expected to fail (strictly: a head that hears them passes and says so).
+# One pair misses issue 16's target with the shipped head, on eSpeak NG's default voices read as
+# single words: it is expected to fail (strictly: a head that hears it passes and says so). The
+# head trained with single words (the model card, "Single words") passes the other three: pull
+# IO 68.4 -> 48.2 (word 75 -> 48), perro RR 60.0 -> 51.7 (88 -> 52), caro RT 77.7 -> 42.0 (89 -> 42).
 MISSED = {
-    "rue": "the head hears eSpeak NG's default French 'rue' itself as half wrong (IO 55) and 'roue' read for it as IO 94",
-    "caro": "the head hears eSpeak NG's es-419 trill as a tap: 'carro' read for 'caro' keeps RT at 77 and names RT",
-    # With the Kokoro-trained head (issue 16) these two lower the sound and name the substitute,
-    # but not by enough to lower the word: the target is missed, measured in the model card.
-    "pull": "IO 68.7 -> 64.2 named UW, but the word 71 -> 77: 'pull' itself is heard half as 'i'",
-    "perro": "RR 54.4 -> 53.8 named RT, but the word 54 -> 54: eSpeak's own trill is already heard as a tap",
+    "rue": "IO 67.4 -> 79.8 named UW, word 72 -> 81: the head hears eSpeak NG's French y as half i",
 }
 MINIMAL_PAIRS = [
     pytest.param(dialect, script, read, expected, heard, id=f"{script}-{read}",
@@ -54,6 +52,12 @@ MINIMAL_PAIRS = [
 ]  # fmt: skip
 # eSpeak NG reads "pull" as the English word (pʊl); it says the French one (pyl) for "pule".
 SPOKEN_AS = {"pull": "pule"}
+
+
+def test_no_head_trains_on_the_pairs_words_alone() -> None:
+    """The pairs are judged on words the head never heard said alone (training.fres_corpus's
+    single words leave these out)."""
+    assert {w for p in MINIMAL_PAIRS for w in p.values[1:3]} | set(SPOKEN_AS.values()) <= JUDGED_WORDS
 
 
 def language(dialect: str) -> str:
@@ -225,11 +229,14 @@ def greeted(tmp_path_factory: pytest.TempPathFactory) -> tuple[bytes, bytes, int
 
 
 def test_speech_before_the_script_is_cut_out(client: TestClient, key: str, greeted: tuple[bytes, bytes, int]) -> None:
-    """The script's words are aligned in its own part of the recording and keep their
-    scores (script_span in the dialect's language). Without it "Le" was stretched over the
-    greeting from 1.0 s and scored 56 instead of 99 (mean change of the ten words 7.2 points);
-    with it 93 (3.1). Whisper's encoder attends to the whole recording, so even the script's
-    own part moves words by a few points."""
+    """The script's words are aligned in its own part of the recording and the reading keeps
+    its score (script_span in the dialect's language). Without it "Le" was stretched over the
+    greeting from 1.0 s, which the extent check catches. Whisper's encoder attends to the whole
+    recording, so even the script's own part moves single words: on five eSpeak NG sentences per
+    dialect after a greeting, the words moved 7.7 / 11.6 / 8.4 points on average (fr-fr, es-es,
+    es-mx; the whole recording taken: 11.6 / 12.9 / 10.9), this sentence's ten by 7.0, mostly
+    "grand-mère" at the part's edge (88 -> 60). So the extent and the reading's score are the
+    checks; the words' bound guards against a gross failure only."""
     alone, with_greeting, script_start = greeted
     scores = []
     for audio in (alone, with_greeting):
@@ -238,7 +245,7 @@ def test_speech_before_the_script_is_cut_out(client: TestClient, key: str, greet
         scores.append(response.json()["text_score"])
     words_alone, words_greeted = (np.array([w["quality_score"] for w in s["word_score_list"]]) for s in scores)
     assert min(_phones(w)[0]["extent"][0] for w in scores[1]["word_score_list"]) >= script_start - 5
-    assert np.abs(words_greeted - words_alone).mean() <= 5
+    assert np.abs(words_greeted - words_alone).mean() <= 10
     assert abs(scores[1]["speechace_score"]["pronunciation"] - scores[0]["speechace_score"]["pronunciation"]) <= 3
 
 
