@@ -37,14 +37,14 @@ from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
 from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
 from training.fres_corpus import CACHE_DIR, JUDGED_WORDS
-from training.fres_heads import HEADS_DIR
+from training.fres_errors import rendered_errors
+from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.
 MINIMAL_PAIRS = (("rue", "roue", "fr-fr"), ("roue", "rue", "fr-fr"), ("pull", "poule", "fr-fr"),
                  ("poule", "pull", "fr-fr"), ("pero", "perro", "es-es"), ("perro", "pero", "es-es"),
                  ("caro", "carro", "es-es"), ("carro", "caro", "es-es"))  # fmt: skip
 HELD_OUT_VOICE = "m7"  # espeak-ng variant training.fres_corpus keeps out of the head's training
-HELD_OUT_KOKORO_VOICE = "jf_nezumi"  # the Kokoro voice held out likewise (training.fres_heads.HOLDOUTS)
 ESPEAK_VOICE = {"fr-fr": "fr", "es-es": "es"}
 # eSpeak NG reads "pull" as the English word (pʊl); it says the French one (pyl) for "pule".
 SPOKEN_AS = {"pull": "pule"}
@@ -185,6 +185,10 @@ def main() -> None:
     }
     if not args.skip_pairs:
         figures["minimal_pairs"] = minimal_pairs(args.heads, args.cache)
+        try:
+            figures["rendered_errors"] = rendered_errors(args.heads, args.cache)
+        except ImportError:
+            log.warning("Kokoro's packages are not on the path: no rendered learner errors")
     print(json.dumps(figures, indent=1, ensure_ascii=False))
 
 

@@ -46,9 +46,14 @@ class Kokoro:
 
     def speak(self, pieces: list[str], dialect: str, voice: str, speed: float) -> np.ndarray:
         """24 kHz audio of ``pieces`` (texts espeak-ng can phonemise) in ``dialect``."""
+        return self.speak_phonemes([ipa_words(piece, dialect) for piece in pieces], voice, speed)
+
+    def speak_phonemes(self, pieces: list[tuple[str, ...]], voice: str, speed: float) -> np.ndarray:
+        """24 kHz audio of ``pieces``, each its words in espeak-ng's IPA (``ʁ_ˈy``): what
+        :meth:`speak` reads, or a pronunciation changed on purpose (a learner's error)."""
         out: list[np.ndarray] = []
-        for piece in pieces:
-            phonemes = " ".join(word.replace("_", "").replace("-", "") for word in ipa_words(piece, dialect))
+        for words in pieces:
+            phonemes = " ".join(word.replace("_", "").replace("-", "") for word in words)
             tokens = [self._vocab[c] for c in phonemes if c in self._vocab]
             style = self._voices[voice][min(len(tokens), len(self._voices[voice])) - 1]
             audio = self._session.run(None, {
