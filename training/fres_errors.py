@@ -9,7 +9,7 @@ against the word's own pronunciation with the head trained without that voice. P
 frequent words that no training clip said alone:
 
 * AUC of the unit's ``quality_score`` separating the erroneous renderings from the correct ones;
-* the share of each judged wrong (quality below 60, the red band) and the mean of each;
+* the share of each judged wrong (quality below ``RED_TOP``, the red band) and the mean of each;
 * which sound ``sound_most_like`` names for the erroneous units.
 
 Kokoro reads IPA, so the substitute is spoken exactly; it may be a sound the language's units do
@@ -36,6 +36,7 @@ from orato.lang import analyse_script
 from orato.lang.espeak import ipa_words
 from orato.lang.romance_units import Language, espeak_units
 from orato.scoring.calibration import UnitCalibration
+from orato.scoring.decision import RED_TOP
 from orato.scoring.romance_engine import RomanceEngine
 from training.fres_calibrate import SHIPPED_HEAD, heads_by_group, load_head
 from training.fres_corpus import CACHE_DIR, JUDGED_WORDS, WORD_VOCABULARY, to_16k, word_clips
@@ -43,7 +44,6 @@ from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE
 
 WORDS_PER_ERROR = 30
 SEED = 16
-RED = 60.0  # a unit judged wrong scores below this (the red band of romance_engine's scores)
 STRESS = "ˈˌ"
 
 
@@ -142,7 +142,7 @@ def rendered_errors(heads: Path | None, cache: Path) -> list[dict[str, object]]:
             "error": error.name, "dialect": error.dialect, "voice": group, "head_never_heard_the_voice": group in heads_by_group(heads),
             "words": len(r), "auc": round(auc(w, r), 3),
             "mean_right": round(float(r.mean()), 1), "mean_wrong": round(float(w.mean()), 1),
-            "right_judged_wrong": round(float((r < RED).mean()), 3), "wrong_judged_wrong": round(float((w < RED).mean()), 3),
+            "right_judged_wrong": round(float((r < RED_TOP).mean()), 3), "wrong_judged_wrong": round(float((w < RED_TOP).mean()), 3),
             "sound_most_like": dict(named.most_common(4)),
         })  # fmt: skip
     return out
