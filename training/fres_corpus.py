@@ -283,17 +283,27 @@ def kokoro_clips(natives: list[Clip]) -> list[tuple[Clip, dict[str, object]]]:
     return sorted(out, key=lambda item: item[0].uttid.rsplit("-", 1)[1])
 
 
-def single_words(dialect: str, count: int, rng: random.Random) -> list[str]:
-    """``count`` frequent words of ``dialect`` that espeak-ng's units can read, half of them
-    holding a contrast unit, none of the judged words."""
+def vocabulary(dialect: str) -> dict[str, tuple[str, ...]]:
+    """The frequent words of ``dialect`` (wordfreq's first WORD_VOCABULARY) that espeak-ng's
+    units can read, none of the judged words, in frequency order: word -> espeak-ng's IPA."""
     language = ESPEAK_DIALECTS[dialect][1]
-    readable: dict[str, set[str]] = {}
+    readable: dict[str, tuple[str, ...]] = {}
     for word in top_n_list(language, WORD_VOCABULARY):
         if _WORD.match(word) and len(word) > 1 and word not in JUDGED_WORDS:
             try:
-                readable[word] = {unit for ipa in ipa_words(word, dialect) for unit in espeak_units(ipa, language)}
+                ipa = ipa_words(word, dialect)
+                for piece in ipa:
+                    espeak_units(piece, language)
             except ValueError:  # espeak-ng read it with a symbol no unit reads (an English word)
                 continue
+            readable[word] = ipa
+    return readable
+
+
+def single_words(dialect: str, count: int, rng: random.Random) -> list[str]:
+    """``count`` words of the dialect's :func:`vocabulary`, half of them holding a contrast unit."""
+    language = ESPEAK_DIALECTS[dialect][1]
+    readable = {word: {unit for piece in ipa for unit in espeak_units(piece, language)} for word, ipa in vocabulary(dialect).items()}
     contrasting = sorted(w for w, units in readable.items() if units & CONTRAST_UNITS[language])
     chosen = rng.sample(contrasting, count // 2)
     rest = sorted(set(readable) - set(chosen))

@@ -8,7 +8,7 @@ u/y, nasal vowels, the uvular r; Spanish r/rr, b/v, vowel reduction), and the en
 against the word's own pronunciation with the head trained without that voice. Per error, over
 frequent words that no training clip said alone:
 
-* AUC of the unit's ``quality_score`` separating the erroneous renderings from the correct ones;
+* AUC of the unit's ``quality_score`` separating the correct renderings from the erroneous ones;
 * the share of each judged wrong (quality below ``RED_TOP``, the red band) and the mean of each;
 * which sound ``sound_most_like`` names for the erroneous units.
 
@@ -29,17 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from wordfreq import top_n_list
 
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.lang import analyse_script
-from orato.lang.espeak import ipa_words
-from orato.lang.romance_units import Language, espeak_units
+from orato.lang.romance_units import espeak_units
 from orato.scoring.calibration import UnitCalibration
 from orato.scoring.decision import RED_TOP
 from orato.scoring.romance_engine import RomanceEngine
 from training.fres_calibrate import SHIPPED_HEAD, heads_by_group, load_head
-from training.fres_corpus import CACHE_DIR, JUDGED_WORDS, WORD_VOCABULARY, to_16k, word_clips
+from training.fres_corpus import CACHE_DIR, ESPEAK_DIALECTS, to_16k, vocabulary, word_clips
+from training.fres_eval import auc
 from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE
 
 WORDS_PER_ERROR = 30
@@ -67,10 +66,6 @@ ERRORS = (
 )
 
 
-def _language(dialect: str) -> Language:
-    return "fr" if dialect.startswith("fr") else "es"
-
-
 def mistaken(ipa: str, error: LearnerError) -> tuple[str, int] | None:
     """``ipa`` (one word, segments joined by ``_``) with its last replaceable segment changed, and
     that segment's index; None when the word has none."""
@@ -87,31 +82,18 @@ def mistaken(ipa: str, error: LearnerError) -> tuple[str, int] | None:
 def candidate_words(error: LearnerError, heard_alone: set[str], count: int, rng: random.Random) -> list[tuple[str, str, str, int]]:
     """``count`` frequent words with the error's segment, none said alone in training:
     (word, right IPA, mistaken IPA, the changed unit's index among the word's units)."""
-    language = _language(error.dialect)
+    language = ESPEAK_DIALECTS[error.dialect][1]
     out = []
-    for word in top_n_list(language, WORD_VOCABULARY):
-        if len(word) < 3 or not word.isalpha() or word in heard_alone or word in JUDGED_WORDS:
+    for word, pieces in vocabulary(error.dialect).items():
+        found = mistaken(pieces[0], error) if len(pieces) == 1 and len(word) > 2 and word not in heard_alone else None
+        if found is None:
             continue
-        try:
-            (ipa,) = ipa_words(word, error.dialect)
-            units = espeak_units(ipa, language)
-            found = mistaken(ipa, error)
-            if found is None:
-                continue
-            index = len(espeak_units("_".join(ipa.split("_")[: found[1]]), language)) if found[1] else 0
-        except ValueError:  # several words, or a symbol no unit reads
-            continue
-        phones = analyse_script(word, error.dialect).expected_words()[0].phones
-        if tuple(phones) == tuple(units):
-            out.append((word, ipa, found[0], index))
+        ipa, (changed, segment) = pieces[0], found
+        units = espeak_units(ipa, language)
+        index = len(espeak_units("_".join(ipa.split("_")[:segment]), language)) if segment else 0
+        if tuple(analyse_script(word, error.dialect).expected_words()[0].phones) == units:
+            out.append((word, ipa, changed, index))
     return rng.sample(out, min(count, len(out)))
-
-
-def auc(wrong: np.ndarray, right: np.ndarray) -> float:
-    """Probability that an erroneous rendering's unit scores below a correct one's (ties half)."""
-    below = (wrong[:, None] < right[None, :]).mean()
-    tied = (wrong[:, None] == right[None, :]).mean()
-    return float(below + tied / 2)
 
 
 def rendered_errors(heads: Path | None, cache: Path) -> list[dict[str, object]]:
@@ -120,7 +102,8 @@ def rendered_errors(heads: Path | None, cache: Path) -> list[dict[str, object]]:
 
     kokoro = Kokoro(cache / "kokoro", threads=2)
     group = f"kokoro-{HELD_OUT_KOKORO_VOICE}"
-    head = heads_by_group(heads).get(group) or load_head(SHIPPED_HEAD)
+    held_out = heads_by_group(heads)
+    head = held_out.get(group) or load_head(SHIPPED_HEAD)
     whisper = WhisperFeatures(assemble_model(cache / "models"))
     weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
     spoken, neural = word_clips()
@@ -139,8 +122,8 @@ def rendered_errors(heads: Path | None, cache: Path) -> list[dict[str, object]]:
             named[str(unit.sound_most_like)] += 1  # the last rendering is the mistaken one
         r, w = np.asarray(right), np.asarray(wrong)
         out.append({
-            "error": error.name, "dialect": error.dialect, "voice": group, "head_never_heard_the_voice": group in heads_by_group(heads),
-            "words": len(r), "auc": round(auc(w, r), 3),
+            "error": error.name, "dialect": error.dialect, "voice": group, "head_never_heard_the_voice": group in held_out,
+            "words": len(r), "auc": round(auc(np.concatenate([r, w]), np.arange(len(r) + len(w)) < len(r)), 3),
             "mean_right": round(float(r.mean()), 1), "mean_wrong": round(float(w.mean()), 1),
             "right_judged_wrong": round(float((r < RED_TOP).mean()), 3), "wrong_judged_wrong": round(float((w < RED_TOP).mean()), 3),
             "sound_most_like": dict(named.most_common(4)),

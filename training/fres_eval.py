@@ -37,7 +37,6 @@ from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
 from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
 from training.fres_corpus import CACHE_DIR, JUDGED_WORDS
-from training.fres_errors import rendered_errors
 from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.
@@ -186,6 +185,8 @@ def main() -> None:
     if not args.skip_pairs:
         figures["minimal_pairs"] = minimal_pairs(args.heads, args.cache)
         try:
+            from training.fres_errors import rendered_errors  # it reads this module's auc
+
             figures["rendered_errors"] = rendered_errors(args.heads, args.cache)
         except ImportError:
             log.warning("Kokoro's packages are not on the path: no rendered learner errors")
