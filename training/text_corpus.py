@@ -23,14 +23,8 @@ import numpy as np
 
 from orato.registry import models
 from orato.text.analysis import TextAnalysis, analyze
-from orato.text.embeddings import (
-    DIMENSIONS,
-    FORM_DIMENSIONS,
-    MultilingualEncoder,
-    SentenceEncoder,
-    TextVectors,
-    load_sentence_encoder,
-)
+from orato.text.embeddings import DIMENSIONS, MultilingualEncoder, SentenceEncoder, load_sentence_encoder
+from orato.text.form_encoder import FORM_DIMENSIONS, FormEncoder, load_form_encoder
 from orato.text.grammar import GrammarChecker, Source, char_index, load_grammar_checker
 from orato.text.tokens import sentences
 from orato.text.trigrams import load_trigram_model, trigram_features
@@ -103,10 +97,13 @@ class _Replayed:
     def check(self, text: str) -> list[dict[str, object]]:
         return self._answers.matches
 
-    def read(self, text: str) -> TextVectors:
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
         """No vectors: the analysis features do not read them; the form-vector ridges take
         theirs from :func:`vectors`."""
-        return TextVectors(np.zeros(DIMENSIONS, dtype=np.float32), np.zeros(FORM_DIMENSIONS, dtype=np.float32))
+        return np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+
+    def read(self, text: str) -> np.ndarray:
+        return np.zeros(FORM_DIMENSIONS, dtype=np.float32)
 
 
 def analysis_of(essay: Essay, answers: ModelAnswers, source: Source, british: frozenset[str] = frozenset()) -> TextAnalysis:
@@ -114,9 +111,9 @@ def analysis_of(essay: Essay, answers: ModelAnswers, source: Source, british: fr
     the trigram features read the essay as a recogniser would write it (:func:`spoken_text`)."""
     replay = _Replayed(answers)
     checker = GrammarChecker({"en-US": replay}, british)
-    encoder: SentenceEncoder = replay  # type: ignore[assignment]  # replays SentenceEncoder.read
+    encoders: tuple[SentenceEncoder, FormEncoder] = (replay, replay)  # type: ignore[assignment]  # replays both
     trigrams = models.get("text-trigrams", load_trigram_model)
-    analysis = analyze(essay.text, "en-us", source, checker, encoder, trigrams)
+    analysis = analyze(essay.text, "en-us", source, checker, encoders, trigrams)
     if source == "writing":
         return analysis
     heard = [[t.norm for t in s.tokens] for s in sentences(spoken_text(essay, answers))]
@@ -141,21 +138,21 @@ VECTORS = CACHE.parent / "text_vectors.jsonl"
 
 
 class _FormReader:
-    """MiniLM's form vectors (``TextAnalysis.form_vector``) in the shape :func:`vectors` asks."""
+    """MPNet's form vectors (``TextAnalysis.form_vector``) in the shape :func:`vectors` asks."""
 
     def __init__(self) -> None:
-        self._encoder = load_sentence_encoder()
+        self._encoder = load_form_encoder()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return np.array([self._encoder.read(text).form for text in texts], dtype=np.float32)
+        return np.array([self._encoder.read(text) for text in texts], dtype=np.float32)
 
 
-# The server's text vectors by name: MiniLM's meaning (English, ``TextAnalysis.text_vector``)
-# and form (``.form_vector``) and USE v3's (relevance of French and Spanish answers), and the
+# The server's text vectors by name: MiniLM's meaning (English, ``TextAnalysis.text_vector``),
+# MPNet's form (``.form_vector``) and USE v3's (relevance of French and Spanish answers), and the
 # file each one's vectors are cached in.
 ENCODERS: dict[str, tuple[Callable[[], SentenceEncoder | MultilingualEncoder | _FormReader], Path]] = {
     "minilm": (load_sentence_encoder, VECTORS),
-    "minilm-form": (_FormReader, CACHE.parent / "text_vectors_form.jsonl"),
+    "mpnet-form": (_FormReader, CACHE.parent / "text_vectors_mpnet.jsonl"),
     "usem3": (MultilingualEncoder, CACHE.parent / "text_vectors_usem3.jsonl"),
 }
 

@@ -8,7 +8,7 @@ one command.
 2. a fixed set of prompts (about a fifth of the essays, chosen by a hash of the prompt title)
    is kept back and touched by no choice below;
 3. on the other prompts, grouped 5-fold by prompt: a ridge per trait on the hashed n-gram
-   profile (per source) and on the MiniLM form vector (``training.text_ngrams``), whose
+   profile (per source) and on the MPNet form vector (``training.text_ngrams``), whose
    out-of-fold estimates join the features (stacking; held-out essays get the estimates of the
    ridges fitted on all development essays); then the feature ridge's penalty is chosen per
    source and trait;
@@ -338,7 +338,7 @@ def stack_all(split: Stacking, answers: dict[str, ModelAnswers]) -> tuple[dict[s
     for source in SOURCES:
         texts = [e.text if source == "writing" else spoken_text(e, answers[e.text_id]) for e in split.essays]
         models[source], report[source] = stack(split, Gram.of(profile_matrix(texts, source)), NGRAM_PREFIX, (source,))
-        vectors = text_vectors(texts, "minilm-form").astype(np.float64)
+        vectors = text_vectors(texts, "mpnet-form").astype(np.float64)
         group = VECTOR_GROUP.format(source=source)
         models[group], report[group] = stack(split, Gram.of(vectors), VECTOR_PREFIX, (source,))
     return models, report

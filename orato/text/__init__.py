@@ -4,7 +4,7 @@ On the layer of :mod:`orato.lang`: it imports nothing from scoring, api or store
 
 ``load_text_models() -> TextModels``
     The LanguageTool engine (en, fr, es), the MiniLM (English) and USE v3 (French, Spanish)
-    sentence encoders, the English trigram model, the trait scorers, their calibration and the
+    sentence encoders, the MPNet form encoder (English), the English trigram model, the trait scorers, their calibration and the
     language identifier, each loaded once per process (model registry).
 
 ``analyze(text, dialect, source, models) -> TextAnalysis``
@@ -64,7 +64,7 @@ class TraitScores:
 
 
 def analyze(text: str, dialect: str, source: Source, models: TextModels) -> TextAnalysis:
-    return _analyze(text, dialect, source, models.checker, models.encoder, models.trigrams)
+    return _analyze(text, dialect, source, models.checker, (models.encoder, models.form), models.trigrams)
 
 
 def score_traits(analysis: TextAnalysis, models: TextModels) -> TraitScores:

@@ -21,6 +21,7 @@ from orato.text.cohesion import (
     pronoun_share,
 )
 from orato.text.embeddings import SentenceEncoder
+from orato.text.form_encoder import FORM_DIMENSIONS, FormEncoder
 from orato.text.grammar import ERROR_GROUPS, GrammarChecker, GrammarIssue, Source
 from orato.text.structures import Structures, structures
 from orato.text.tokens import Sentence, Token, paragraph_count, sentences
@@ -72,7 +73,7 @@ class TextAnalysis:
     tokens: tuple[Token, ...]
     issues: tuple[GrammarIssue, ...]
     text_vector: np.ndarray  # unit vector of the text's meaning (its first 256 tokens)
-    form_vector: np.ndarray  # unit vector of how the whole text is written (embeddings.TextVectors)
+    form_vector: np.ndarray  # unit vector of how the whole text is written (English; form_encoder)
     connectives: ConnectiveUse
     structures: Structures
     levels: tuple[WordLevel, ...]  # one per token
@@ -84,15 +85,23 @@ class TextAnalysis:
 
 
 def analyze(
-    text: str, dialect: str, source: Source, checker: GrammarChecker, encoder: SentenceEncoder, trigrams: TrigramModel
+    text: str,
+    dialect: str,
+    source: Source,
+    checker: GrammarChecker,
+    encoders: tuple[SentenceEncoder, FormEncoder],
+    trigrams: TrigramModel,
 ) -> TextAnalysis:
-    """Analyse ``text`` written (or said) in ``dialect`` (any of the six with rules here); the
-    English trigram model reads English only."""
+    """Analyse ``text`` written (or said) in ``dialect`` (any of the six with rules here). The
+    English trigram model and the form encoder read English only: the trait scorers leave the
+    form vector out for other languages (``orato.text.score_traits``), so it is not computed."""
     found = sentences(text)
     tokens = tuple(t for s in found for t in s.tokens)
     issues = checker.check(text, dialect, source)
-    vectors = encoder.read(text)
+    meaning, form = encoders
     language = dialect.split("-", 1)[0]
+    (text_vector,) = meaning.encode([text])
+    form_vector = form.read(text) if language == "en" else np.zeros(FORM_DIMENSIONS, dtype=np.float32)
     levels = tuple(word_level(t.norm, language) for t in tokens)
     use = connectives(text)
     shape = structures([[t.norm for t in s.tokens] for s in found])
@@ -100,7 +109,7 @@ def analyze(
     if language == "en":
         features |= trigram_features(trigrams, [[t.norm for t in s.tokens] for s in found])
     return TextAnalysis(
-        text, dialect, source, found, tokens, issues, vectors.meaning, vectors.form, use, shape, levels, features
+        text, dialect, source, found, tokens, issues, text_vector, form_vector, use, shape, levels, features
     )
 
 

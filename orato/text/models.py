@@ -15,6 +15,7 @@ import numpy as np
 from orato.registry import models
 from orato.text.embeddings import MultilingualEncoder, SentenceEncoder, load_sentence_encoder
 from orato.text.feedback import FeedbackNorms
+from orato.text.form_encoder import FormEncoder, load_form_encoder
 from orato.text.grammar import GrammarChecker, load_grammar_checker
 from orato.text.language import LanguageIdentifier, load_language_identifier
 from orato.text.relevance import REFERENCE_TOPICS, RelevanceScale
@@ -35,6 +36,7 @@ class Calibration:
 class TextModels:
     checker: GrammarChecker
     encoder: SentenceEncoder
+    form: FormEncoder
     multilingual: MultilingualEncoder
     scorers: TraitScorers
     calibration: Calibration
@@ -65,6 +67,7 @@ def load_text_models() -> TextModels:
     return TextModels(
         checker=models.get("text-grammar", load_grammar_checker),
         encoder=encoder,
+        form=models.get("text-form-encoder", load_form_encoder),
         multilingual=multilingual,
         scorers=models.get("text-traits", load_trait_scorers),
         calibration=models.get("text-calibration", lambda: _load_calibration(encoder, multilingual)),

@@ -94,5 +94,5 @@ class NgramModel:
 
 
 def dense_profile(vector: np.ndarray) -> Profile:
-    """A dense vector (the text's MiniLM form vector) as a profile: the same linear models read it."""
+    """A dense vector (the text's MPNet form vector) as a profile: the same linear models read it."""
     return Profile(np.arange(len(vector), dtype=np.int64), np.asarray(vector, dtype=np.float64))

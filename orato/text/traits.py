@@ -3,8 +3,8 @@ trees on the same features, fitted on human scores.
 
 Each trait's ridge reads the hand-made features of the analysis and, stacked beside them, the
 estimates of one ridge per trait on the text's hashed n-gram profile (``ngrams.py``; the
-``ngram_<trait>`` features) and of one per trait on its MiniLM form vector (``vector_<trait>``;
-``embeddings.TextVectors.form``), all fitted out of fold so the stack learns how far to trust them.
+``ngram_<trait>`` features) and of one per trait on its MPNet form vector (``vector_<trait>``;
+``form_encoder.FormEncoder.read``), all fitted out of fold so the stack learns how far to trust them.
 The weights (``orato/text/weights/traits.json`` and ``ngrams.npz``) are rebuilt by
 ``python -m training.text_traits --data ../shared/data/ellipse-train``; MODEL_CARD.md beside
 them gives the data (ELLIPSE, CC BY-NC-SA 4.0), the method and the held-out figures.
