@@ -87,10 +87,12 @@ class FormEncoder:
 
         weights, tokenizer = read_archive(parts)
         self._position_table = _array(weights["encoder.relative_attention_bias.weight"])
+        graph = build_graph(weights, LAYERS)
+        del weights  # the graph holds its own copies: ours would only raise the loading peak
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.enable_cpu_mem_arena = False  # as MiniLM's session (orato.text.embeddings)
-        self._session = session_for_graph(build_graph(weights, LAYERS), options)
+        self._session = session_for_graph(graph, options)
         self._tokenizer = Tokenizer.from_str(tokenizer.decode("utf-8"))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
