@@ -12,8 +12,11 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime
 import pytest
+from onnx import TensorProto, helper, numpy_helper
+from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from orato.onnx_graphs import session_for_graph
 from orato.text import form_encoder
@@ -190,3 +193,19 @@ def test_the_form_vector_is_a_unit_vector_of_the_whole_text(encoder: form_encode
     assert not np.allclose(tidy, broken, atol=1e-4)  # the ending, in the second piece, is read
     assert np.array_equal(encoder.read("Short."), encoder.read("Short."))
     assert np.all(np.isfinite(encoder.read("")))
+
+
+def test_int8_weights_are_the_values_and_scales_onnxruntimes_quantiser_gives(tmp_path: Path) -> None:
+    weight = (np.random.default_rng(9).normal(size=(96, 40)) * np.linspace(0.01, 2, 40)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["y"])], "one",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 96])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 40])],
+        [numpy_helper.from_array(weight, "w")],
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    quantize_dynamic(model, tmp_path / "q.onnx", per_channel=True, weight_type=QuantType.QInt8)
+    stored = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "q.onnx")).graph.initializer}
+    ours = Int8Matrix.of(weight)
+    assert np.array_equal(stored["w_quantized"], ours.values) and np.array_equal(stored["w_scale"], ours.scales)
