@@ -4,6 +4,7 @@ parameter rule and error of 7.1 over HTTP, with spoken answers synthesized by eS
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from fake_upstream import FakeUpstream, Reply, json_reply
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 from test_api_errors import assert_assessment_error
+from test_score_writing import UNUSUAL_ANSWERS
 from voices import silence, speak, wav_bytes
 
 from orato.api.app import create_app
@@ -123,6 +125,13 @@ def test_a_transcript_gets_a_task_score_with_one_decimal_and_no_speech_score(cli
     assert (score["type"], score["version"], score["transcript"]) == ("retell-lecture", "0.1", FULL_RETELLING)
     assert 0 <= score["score"] <= 5 and round(score["score"], 1) == score["score"]
     assert "speech_score" not in response.json()
+
+
+@pytest.mark.parametrize("answer", UNUSUAL_ANSWERS.values(), ids=UNUSUAL_ANSWERS.keys())
+def test_unusual_transcripts_get_a_score_on_the_scale(client: TestClient, answer: str) -> None:
+    for task_type, extra in (("describe-image", {}), ("answer-question", {"task_question": "Which fruit?"})):
+        score = task_score_of(task(client, f"task_type={task_type}", user_audio_text=answer, **extra))
+        assert 0 <= score["score"] <= 5 and score["transcript"] == unicodedata.normalize("NFC", answer)
 
 
 def test_task_type_may_come_in_the_body_in_every_encoding(client: TestClient) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import unicodedata
 from collections.abc import Iterator
 
 import pytest
@@ -95,14 +97,48 @@ def test_feedback_items_quote_the_answer_and_their_edits_give_the_replacement(cl
     assert set(feedback) == {"vocab", "grammar", "coherence"}
     items = [item for section in feedback.values() for item in section]
     assert any(i["original_phrase"] == "you" and i["replacement_phrase"] == "your" for i in items)
+    assert_items_quote(INVITATION, items)
+
+
+def assert_items_quote(answer: str, items: list[dict]) -> None:
+    """Each feedback item quotes ``answer`` at its span, and its edits give its replacement."""
     for item in items:
         start, end = item["span"]
-        assert item["original_phrase"] == INVITATION[start:end]
+        assert item["original_phrase"] == answer[start:end]
         assert item["rationale"] and item["category"]
         edits = [Edit(tuple(e["span"]), e["text"], e["type"]) for e in item["replacements"]]
         assert all(e.type in ("omission", "insertion") for e in edits)
         replaced_end = start + len(item["replacement_phrase"])
-        assert apply_edits(INVITATION, edits)[start:replaced_end] == item["replacement_phrase"]
+        assert apply_edits(answer, edits)[start:replaced_end] == item["replacement_phrase"]
+
+
+# Answers a writer can send that are not plain prose: each must get every score and feedback
+# that quotes it exactly (characters outside the Basic Multilingual Plane, zero-width and
+# bidirectional controls, combining accents, control characters, markup, one 4,000-letter word).
+# Offsets count code points after NFC (api-scoring.md decision 6), so the answer echoed, which
+# the spans index, is the NFC form of the one sent: "cafe" + U+0301 becomes "café".
+UNUSUAL_ANSWERS = {
+    "emoji": "I love pizza \U0001f355 and parties \U0001f600\U0001f3fd. I goes there every weeks!",
+    "invisible": "I\u200d like\u200b the\u00ad party.\ufeff Thank\u202e you for you invitation.",
+    "combining": "The cafe\u0301 was na\u0308ive and I goes there yesterday with my freind.",
+    "controls": "I like\x00 the\x07 party\x1b. It was\tgreat\r\nfun and I has a cake.",
+    "markup": "<p>I <b>likes</b> the party &amp; the cake.</p><script>alert(1)</script> https://example.com/a?b=c",
+    "other_script": "我喜欢这个派对。I goes to the party. مرحبا",
+    "one_long_word": "a" * 4000,
+    "fullwidth_and_ligatures": "\uff29 \uff4c\uff49\uff4b\uff45 the party. The \ufb01rst \ufb02oor is \ufb01ne.",
+}
+
+
+@pytest.mark.parametrize("dialect", ["en-us", "es-es"])
+@pytest.mark.parametrize("answer", UNUSUAL_ANSWERS.values(), ids=UNUSUAL_ANSWERS.keys())
+def test_unusual_answers_get_every_score_and_feedback_that_quotes_them(client: TestClient, answer: str, dialect: str) -> None:
+    response = score(client, f"task_type=essay-writing&dialect={dialect}", answer=answer, include_feedback=1)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    for rubric in body["writing_score"].values():
+        assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in rubric.values() if not isinstance(v, str)), rubric
+    assert body["answer"] == unicodedata.normalize("NFC", answer)
+    assert_items_quote(body["answer"], [item for section in body["feedback"].values() for item in section])
 
 
 @pytest.mark.parametrize("encoding", ["repeated", "comma", "json-string", "json-array", "query"])
