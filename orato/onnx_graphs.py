@@ -1,7 +1,9 @@
 """onnxruntime sessions for graphs Orato edits before running them, without resident copies.
 
-Two models are edited on load (Piper's voice gains its alignment output, MiniLM its middle
-layers' outputs), and two facts of onnxruntime made each cost more memory than its weights:
+Two models are edited on load (Piper's voice gains its alignment output, MiniLM's word table is
+read before it is dequantised) and two are built here from their weights (Whisper-base's lower
+encoder layers, MPNet's layers for the form vector, with :class:`GraphBuilder`). Two facts of
+onnxruntime made each cost more memory than its weights:
 
 * *The serialized model.* Given bytes, onnxruntime's Python session keeps them for its whole
   life (``_model_bytes``, for a GPU provider fallback a CPU server never takes; its source calls
@@ -17,10 +19,17 @@ layers' outputs), and two facts of onnxruntime made each cost more memory than i
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import onnx
 import onnxruntime
+from onnx import helper, numpy_helper
+
+OPSET = 17
+IR_VERSION = 8  # onnxruntime reads IR versions up to its own; 8 goes with opset 17
 
 
 def session_for_graph(graph: onnx.ModelProto, options: onnxruntime.SessionOptions) -> onnxruntime.InferenceSession:
@@ -29,6 +38,50 @@ def session_for_graph(graph: onnx.ModelProto, options: onnxruntime.SessionOption
         path = Path(folder) / "model.onnx"
         path.write_bytes(graph.SerializeToString())
         return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class GraphBuilder:
+    """Nodes and initializers of an ONNX graph built op by op, each op's output named by its
+    type and place; the models Orato builds from their weights add their own layers on it."""
+
+    def __init__(self) -> None:
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._count = 0
+
+    def const(self, name: str, value: np.ndarray) -> str:
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+        return name
+
+    def op(self, op_type: str, *inputs: str, **attributes: Any) -> str:
+        self._count += 1
+        output = f"{op_type.lower()}_{self._count}"
+        self.nodes.append(helper.make_node(op_type, list(inputs), [output], **attributes))
+        return output
+
+    def scalar(self, value: float) -> str:
+        self._count += 1
+        return self.const(f"scalar_{self._count}", np.asarray(value, np.float32))
+
+    def gelu(self, x: str) -> str:
+        """GELU with erf, as torch computes it for Whisper and MPNet."""
+        inner = self.op("Erf", self.op("Div", x, self.scalar(np.sqrt(2.0))))
+        return self.op("Mul", self.op("Mul", x, self.scalar(0.5)), self.op("Add", inner, self.scalar(1.0)))
+
+    def model(
+        self, name: str, inputs: Sequence[onnx.ValueInfoProto], outputs: dict[str, str], domains: Sequence[str] = ()
+    ) -> onnx.ModelProto:
+        """The graph, its ``outputs`` (name -> the value it returns) and ``inputs``, as a model
+        of opset ``OPSET`` (and version 1 of each of the ``domains``)."""
+        for output, value in outputs.items():
+            self.nodes.append(helper.make_node("Identity", [value], [output]))
+        graph = helper.make_graph(
+            self.nodes, name, list(inputs),
+            [helper.make_tensor_value_info(output, onnx.TensorProto.FLOAT, None) for output in outputs],
+            self.initializers,
+        )  # fmt: skip
+        opsets = [helper.make_opsetid("", OPSET), *(helper.make_opsetid(domain, 1) for domain in domains)]
+        return helper.make_model(graph, opset_imports=opsets, ir_version=IR_VERSION)
 
 
 def gather_before_dequantising(graph: onnx.ModelProto) -> int:

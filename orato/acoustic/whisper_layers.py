@@ -22,15 +22,14 @@ import io
 import struct
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnx
 import onnxruntime
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from orato.acoustic.whisper import assemble_model, fitted_windows
-from orato.onnx_graphs import session_for_graph
+from orato.onnx_graphs import GraphBuilder, session_for_graph
 from orato.registry import models
 
 # CTranslate2's DataType enum (include/ctranslate2/types.h), in order.
@@ -40,8 +39,6 @@ _LAYER_NORM_EPS = 1e-5
 MIDDLE_LAYERS = 3
 N_MELS = 80
 _INT8_LIMIT = 127  # symmetric int8: -127..127
-_OPSET = 17
-_IR_VERSION = 8  # onnxruntime reads IR versions up to its own; 8 goes with opset 17
 
 
 def read_ct2_variables(path: Path, wanted: Callable[[str], bool]) -> dict[str, np.ndarray]:
@@ -80,37 +77,16 @@ def lower_layers(layers: int) -> Callable[[str], bool]:
     return lambda name: name.startswith(tuple(f"encoder/{k}" for k in kept))
 
 
-class _GraphBuilder:
-    """Nodes and initializers of one graph, named in order; weight matrices int8 or float32."""
+class _WhisperGraph(GraphBuilder):
+    """Whisper's encoder graph, its weight matrices int8 or float32."""
 
     def __init__(self, weights: dict[str, np.ndarray], int8: bool) -> None:
+        super().__init__()
         self.weights = weights
         self.int8 = int8
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self._count = 0
-
-    def const(self, name: str, value: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(value, name))
-        return name
 
     def weight(self, name: str) -> str:
         return self.const(name, self.weights[f"encoder/{name}"].astype(np.float32))
-
-    def op(self, op_type: str, *inputs: str, **attributes: Any) -> str:
-        self._count += 1
-        output = f"{op_type.lower()}_{self._count}"
-        self.nodes.append(helper.make_node(op_type, list(inputs), [output], **attributes))
-        return output
-
-    def gelu(self, x: str) -> str:
-        """GELU with erf, as Whisper (torch.nn.functional.gelu) computes it."""
-        inner = self.op("Erf", self.op("Div", x, self.scalar(np.sqrt(2.0))))
-        return self.op("Mul", self.op("Mul", x, self.scalar(0.5)), self.op("Add", inner, self.scalar(1.0)))
-
-    def scalar(self, value: float) -> str:
-        self._count += 1
-        return self.const(f"scalar_{self._count}", np.asarray(value, np.float32))
 
     def layer_norm(self, x: str, name: str) -> str:
         return self.op(
@@ -133,7 +109,7 @@ class _GraphBuilder:
         )  # fmt: skip
 
 
-def _attention(g: _GraphBuilder, x: str, layer: str, heads: int, width: int) -> str:
+def _attention(g: _WhisperGraph, x: str, layer: str, heads: int, width: int) -> str:
     qkv = g.linear(g.layer_norm(x, f"{layer}/self_attention/layer_norm"), f"{layer}/self_attention/linear_0")
     split = g.const(f"{layer}/split", np.asarray([width] * 3, np.int64))
     q, k, v = (f"{layer}/{part}" for part in "qkv")
@@ -150,7 +126,7 @@ def _attention(g: _GraphBuilder, x: str, layer: str, heads: int, width: int) -> 
     return g.linear(joined, f"{layer}/self_attention/linear_1")
 
 
-def _feed_forward(g: _GraphBuilder, x: str, layer: str) -> str:
+def _feed_forward(g: _WhisperGraph, x: str, layer: str) -> str:
     hidden = g.gelu(g.linear(g.layer_norm(x, f"{layer}/ffn/layer_norm"), f"{layer}/ffn/linear_0"))
     return g.linear(hidden, f"{layer}/ffn/linear_1")
 
@@ -159,7 +135,7 @@ def encoder_graph(weights: dict[str, np.ndarray], layers: int, final_norm: bool 
     """``mel [80, frames]`` -> ``states [frames / 2, 512]``: the output of block ``layers``.
     With ``final_norm`` and float32 weights (not ``int8``), all six blocks are the encoder as
     trained, which is how the graph is checked against CTranslate2 (the tests)."""
-    g = _GraphBuilder(weights, int8)
+    g = _WhisperGraph(weights, int8)
     width = weights["encoder/conv1/weight"].shape[0]
     heads = int(weights["encoder/num_heads"])
     mel = g.op("Unsqueeze", "mel", g.const("batch_axis", np.asarray([0], np.int64)))
@@ -175,15 +151,8 @@ def encoder_graph(weights: dict[str, np.ndarray], layers: int, final_norm: bool 
         x = g.op("Add", x, _feed_forward(g, x, layer))
     if final_norm:
         x = g.layer_norm(x, "layer_norm")
-    g.nodes.append(helper.make_node("Identity", [x], ["states"]))
-    graph = helper.make_graph(
-        g.nodes, "whisper_encoder_lower",
-        [helper.make_tensor_value_info("mel", TensorProto.FLOAT, [80, "frames"])],
-        [helper.make_tensor_value_info("states", TensorProto.FLOAT, ["encoder_frames", width])],
-        g.initializers,
-    )  # fmt: skip
-    opsets = [helper.make_opsetid("", _OPSET), helper.make_opsetid("com.microsoft", 1)]
-    return helper.make_model(graph, opset_imports=opsets, ir_version=_IR_VERSION)
+    mel_input = helper.make_tensor_value_info("mel", TensorProto.FLOAT, [N_MELS, "frames"])
+    return g.model("whisper_encoder_lower", [mel_input], {"states": x}, domains=["com.microsoft"])
 
 
 class WhisperLowerLayers:

