@@ -8,7 +8,12 @@ holds ``y`` where the script expects ``u``). Pairs come from the language's freq
 (wordfreq) whose espeak-ng units differ from a script word's in one confusable unit (French
 u/y, nasal vowels, mid vowels; Spanish r/ɾ, b/p, e/i...). Where a script word has no real
 minimal pair, the unit is swapped for a confusable one anyway (a "planted" error the
-recording cannot hold).
+recording cannot hold). Planted errors change the script, not the speech; ``--sources
+native,spoken`` adds learner errors *spoken* (:mod:`training.fres_errors`): Kokoro's training
+voices saying words with a typical substitution (French u/y, nasal vowels, the uvular r; Spanish
+r/ɾ, b/v, vowel reduction), each voice scored by a head that never heard it, the changed unit
+of the right rendering a correct row; these rows set no threshold. The shipped calibration is
+fitted without them (the model card says why).
 
 Features come from :mod:`orato.scoring.romance_engine`'s own steps (alignment, GOP features),
 on the encoder states training.fres_corpus cached per clip, with the head that never heard
@@ -59,6 +64,10 @@ L2 = 1e-2
 # the threshold keeps 97 % of native units right.
 NATIVE_KEPT = 0.97
 DIALECT_OF = {"fr": "fr-fr", "es": "es-es"}
+
+# The source of Kokoro's training voices saying learner errors (training.fres_errors): its
+# rows teach the calibration, its correct units set no threshold (they are not native speech).
+SPOKEN = "spoken"
 
 # Confusable units, both ways: the substitutions learners make and listeners confuse.
 CONFUSABLE: dict[Language, tuple[tuple[str, str], ...]] = {
@@ -226,17 +235,29 @@ def collect(cache: Path, heads: Path | None, sources: set[str]) -> dict[str, np.
         meta.append((clip.uttid, clip.group, clip.source, clip.language, clip.group in held_out, len(words)))
         if len(meta) % 100 == 0:
             log.info("%d clips scored", len(meta))
-    return {
+    recorded = {
         "columns": np.concatenate(rows.columns), "wrong": np.concatenate(rows.wrong),
         "real": np.concatenate(rows.real), "clip": np.concatenate(rows.clip), "word": np.concatenate(rows.word),
         "uttid": np.asarray([m[0] for m in meta]), "group": np.asarray([m[1] for m in meta]),
         "source": np.asarray([m[2] for m in meta]), "language": np.asarray([m[3] for m in meta]),
         "unheard": np.asarray([m[4] for m in meta]), "words": np.asarray([m[5] for m in meta]),
     }  # fmt: skip
+    if SPOKEN not in sources:
+        return recorded
+    from training.fres_errors import spoken_error_rows  # it imports this module
+
+    return joined(recorded, spoken_error_rows(heads or HEADS_DIR, cache))
 
 
-def fit(columns: np.ndarray, wrong: np.ndarray) -> dict[str, np.ndarray]:
-    """Class-balanced L2 logistic regression (Newton's method), and the native-kept threshold."""
+def joined(first: dict[str, np.ndarray], second: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Two sets of rows as one, ``second``'s clips numbered after ``first``'s."""
+    shifted = {**second, "clip": second["clip"] + len(first["uttid"])}
+    return {name: np.concatenate([first[name], shifted[name]]) for name in first}
+
+
+def fit(columns: np.ndarray, wrong: np.ndarray, native: np.ndarray) -> dict[str, np.ndarray]:
+    """Class-balanced L2 logistic regression (Newton's method), and the threshold that keeps
+    :data:`NATIVE_KEPT` of the ``native`` rows' correct units right."""
     mean, std = columns.mean(axis=0), columns.std(axis=0) + 1e-6
     x = np.concatenate([(columns - mean) / std, np.ones((len(columns), 1))], axis=1)
     y = wrong.astype(np.float64)
@@ -251,8 +272,8 @@ def fit(columns: np.ndarray, wrong: np.ndarray) -> dict[str, np.ndarray]:
         if np.abs(step).max() < 1e-8:
             break
     weights = {"mean": mean, "std": std, "coef": beta[:-1], "intercept": np.asarray(beta[-1])}
-    native = logistic(columns[~wrong], weights)
-    weights["threshold"] = np.asarray(max(float(np.quantile(native, NATIVE_KEPT)), EVEN_ODDS))
+    kept = logistic(columns[~wrong & native], weights)
+    weights["threshold"] = np.asarray(max(float(np.quantile(kept, NATIVE_KEPT)), EVEN_ODDS))
     return weights
 
 
@@ -262,9 +283,10 @@ def calibration(
     """Per language, the calibration fitted on the rows ``keep`` selects (of that language,
     or of both when ``pooled``)."""
     out = {}
+    recorded = rows["source"][rows["clip"]] != SPOKEN
     for language in languages:
         mine = keep if pooled else keep & (rows["language"][rows["clip"]] == language)
-        for name, value in fit(rows["columns"][mine], rows["wrong"][mine]).items():
+        for name, value in fit(rows["columns"][mine], rows["wrong"][mine], recorded[mine]).items():
             out[f"{language}.{name}"] = np.asarray(value, np.float64)
     assert {k.split(".", 1)[1] for k in out} == set(PARAMETERS)
     return out
@@ -275,7 +297,9 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=CACHE_DIR)
     parser.add_argument("--heads", type=Path, default=HEADS_DIR, help="training.fres_heads' held-out heads")
     parser.add_argument("--rows", type=Path, default=ROWS_FILE)
-    parser.add_argument("--sources", default="native", help="comma-separated clip sources to calibrate on")
+    parser.add_argument("--sources", default="native",
+                        help=f"comma-separated clip sources to calibrate on ('{SPOKEN}': training.fres_errors' "
+                        "learner errors, with Kokoro's packages on the path)")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--pooled", action="store_true", help="one calibration over both languages' speakers")
     parser.add_argument("--reuse-rows", action="store_true", help="refit on the rows of a previous run")

@@ -15,6 +15,15 @@ frequent words that no training clip said alone:
 Kokoro reads IPA, so the substitute is spoken exactly; it may be a sound the language's units do
 not have (English ɹ, v in Spanish, ə in Spanish), which is how such errors sound.
 
+The same errors said by Kokoro's training voices can be calibration rows
+(:func:`spoken_error_rows`, ``training.fres_calibrate --sources native,spoken``): each voice is
+scored by a head trained without it (``training.fres_heads.SPOKEN_ERROR_HOLDOUTS``), on words
+that neither the held-out voice's figures nor any training clip said alone, so the calibration
+learns how a spoken substitution looks to a head that never heard the speaker, and the held-out
+voice still judges it. Measured and not adopted (the model card, "Spoken errors as calibration
+rows"): they lift these AUCs by 0.00-0.04 and cost native readings 2.5-4.5 points of median
+word score.
+
 ``PYTHONPATH=.:training/cache/fres/kokoro-packages python -m training.fres_errors`` prints the
 figures (JSON); ``training.fres_eval`` includes them where Kokoro's packages are on the path.
 """
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -31,19 +41,26 @@ from pathlib import Path
 import numpy as np
 
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
+from orato.errors import WordAlignmentError
 from orato.lang import analyse_script
 from orato.lang.romance_units import espeak_units
 from orato.scoring.calibration import UnitCalibration
 from orato.scoring.decision import RED_TOP
 from orato.scoring.romance_engine import RomanceEngine
-from training.fres_calibrate import SHIPPED_HEAD, heads_by_group, load_head
+from training.fres_calibrate import OUT as SHIPPED_CALIBRATION
+from training.fres_calibrate import SHIPPED_HEAD, SPOKEN, Rows, features, heads_by_group, load_head
 from training.fres_corpus import CACHE_DIR, ESPEAK_DIALECTS, to_16k, vocabulary, word_clips
 from training.fres_eval import auc
-from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE
+from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE, SPOKEN_ERROR_HOLDOUTS
 
-WORDS_PER_ERROR = 30
+WORDS_PER_ERROR = 30  # said by the held-out voice, per error
+ROWS_PER_ERROR = 24  # said by each training voice, per error, for the calibration
 SEED = 16
 STRESS = "ˈˌ"
+# The training voices whose spoken errors calibrate: each heard by a head trained without it.
+SPOKEN_ERROR_VOICES = tuple(group.removeprefix("kokoro-") for groups in SPOKEN_ERROR_HOLDOUTS.values() for group in groups)
+
+log = logging.getLogger("training.fres_errors")
 
 
 @dataclass(frozen=True)
@@ -79,8 +96,8 @@ def mistaken(ipa: str, error: LearnerError) -> tuple[str, int] | None:
     return None
 
 
-def candidate_words(error: LearnerError, heard_alone: set[str], count: int, rng: random.Random) -> list[tuple[str, str, str, int]]:
-    """``count`` frequent words with the error's segment, none said alone in training:
+def candidate_words(error: LearnerError, heard_alone: set[str]) -> list[tuple[str, str, str, int]]:
+    """Frequent words with the error's segment, none said alone in training:
     (word, right IPA, mistaken IPA, the changed unit's index among the word's units)."""
     language = ESPEAK_DIALECTS[error.dialect][1]
     out = []
@@ -93,10 +110,32 @@ def candidate_words(error: LearnerError, heard_alone: set[str], count: int, rng:
         index = len(espeak_units("_".join(ipa.split("_")[:segment]), language)) if segment else 0
         if tuple(analyse_script(word, error.dialect).expected_words()[0].phones) == units:
             out.append((word, ipa, changed, index))
-    return rng.sample(out, min(count, len(out)))
+    return out
 
 
-def rendered_errors(heads: Path | None, cache: Path) -> list[dict[str, object]]:
+def word_draws(heard_alone: set[str]) -> tuple[list[list[tuple[str, str, str, int]]], list[list[tuple[str, str, str, int]]]]:
+    """Per error (in :data:`ERRORS` order), the held-out voice's words and, disjoint from them,
+    the words the training voices say for the calibration."""
+    rng = random.Random(SEED)
+    judged, rest = [], []
+    for error in ERRORS:
+        words = candidate_words(error, heard_alone)
+        chosen = rng.sample(words, min(WORDS_PER_ERROR, len(words)))
+        judged.append(chosen)
+        rest.append([w for w in words if w not in chosen])
+    return judged, rest
+
+
+def _said_alone() -> set[str]:
+    spoken, neural = word_clips()
+    return {clip.text for clip, _ in [*spoken, *neural]}
+
+
+def _whisper(cache: Path) -> WhisperFeatures:
+    return WhisperFeatures(assemble_model(cache / "models"))
+
+
+def rendered_errors(heads: Path | None, cache: Path, calibration_file: Path = SHIPPED_CALIBRATION) -> list[dict[str, object]]:
     """Each error's figures: Kokoro's held-out voice, the head that never heard it."""
     from training.fres_kokoro import SAMPLE_RATE, Kokoro
 
@@ -104,16 +143,14 @@ def rendered_errors(heads: Path | None, cache: Path) -> list[dict[str, object]]:
     group = f"kokoro-{HELD_OUT_KOKORO_VOICE}"
     held_out = heads_by_group(heads)
     head = held_out.get(group) or load_head(SHIPPED_HEAD)
-    whisper = WhisperFeatures(assemble_model(cache / "models"))
-    weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
-    spoken, neural = word_clips()
-    heard_alone = {clip.text for clip, _ in [*spoken, *neural]}
-    rng = random.Random(SEED)
+    whisper = _whisper(cache)
+    weights = dict(np.load(calibration_file))
+    judged, _ = word_draws(_said_alone())
     out: list[dict[str, object]] = []
-    for error in ERRORS:
+    for error, words in zip(ERRORS, judged, strict=True):
         engine = RomanceEngine(whisper, head, UnitCalibration(weights), error.dialect)
         right, wrong, named = [], [], Counter[str]()
-        for word, ipa, changed, k in candidate_words(error, heard_alone, WORDS_PER_ERROR, rng):
+        for word, ipa, changed, k in words:
             phones = analyse_script(word, error.dialect).expected_words()[0].phones
             for said, scores in ((ipa, right), (changed, wrong)):
                 audio = to_16k(kokoro.speak_phonemes([(said,)], HELD_OUT_KOKORO_VOICE, 1.0), SAMPLE_RATE)
@@ -131,12 +168,55 @@ def rendered_errors(heads: Path | None, cache: Path) -> list[dict[str, object]]:
     return out
 
 
+def spoken_error_rows(heads: Path, cache: Path) -> dict[str, np.ndarray]:
+    """Calibration rows (``training.fres_calibrate``'s layout, source ``spoken``): each training
+    voice says :data:`ROWS_PER_ERROR` words per error right and mistaken, scored by the head
+    that never heard the voice; the changed unit is a correct row in the right rendering and a
+    wrong one in the mistaken rendering."""
+    from training.fres_kokoro import SAMPLE_RATE, Kokoro
+
+    kokoro = Kokoro(cache / "kokoro", threads=2)
+    held_out = heads_by_group(heads)
+    missing = [v for v in SPOKEN_ERROR_VOICES if f"kokoro-{v}" not in held_out]
+    if missing:
+        raise FileNotFoundError(f"no head trained without {missing} in {heads} (training.fres_heads)")
+    whisper = _whisper(cache)
+    _, rest = word_draws(_said_alone())
+    rng = random.Random(SEED + 1)
+    rows = Rows([], [], [], [], [])
+    meta: list[tuple[str, str, str]] = []
+    for voice in SPOKEN_ERROR_VOICES:
+        head = held_out[f"kokoro-{voice}"]
+        for error, words in zip(ERRORS, rest, strict=True):
+            engine = RomanceEngine(whisper, head, UnitCalibration({}), error.dialect)  # its posteriors alone
+            for word, ipa, changed, k in rng.sample(words, min(ROWS_PER_ERROR, len(words))):
+                phones = tuple(analyse_script(word, error.dialect).expected_words()[0].phones)
+                for said, wrong in ((ipa, False), (changed, True)):
+                    audio = to_16k(kokoro.speak_phonemes([(said,)], voice, 1.0), SAMPLE_RATE)
+                    try:
+                        scored = features(engine.log_posteriors(audio), [phones])
+                    except WordAlignmentError:
+                        continue
+                    if scored.spoken[k]:
+                        rows.add(scored.columns[k : k + 1], np.asarray([wrong]), False, len(meta), np.zeros(1, np.int64))
+                        meta.append((f"spoken-{voice}-{error.dialect}-{word}-{int(wrong)}", f"kokoro-{voice}", error.dialect))
+        log.info("%s: %d renderings scored", voice, len(meta))
+    return {
+        "columns": np.concatenate(rows.columns), "wrong": np.concatenate(rows.wrong), "real": np.concatenate(rows.real),
+        "clip": np.concatenate(rows.clip), "word": np.concatenate(rows.word),
+        "uttid": np.asarray([m[0] for m in meta]), "group": np.asarray([m[1] for m in meta]),
+        "source": np.full(len(meta), SPOKEN), "language": np.asarray([m[2][:2] for m in meta]),
+        "unheard": np.ones(len(meta), bool), "words": np.ones(len(meta), np.int64),
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heads", type=Path, default=HEADS_DIR)
     parser.add_argument("--cache", type=Path, default=CACHE_DIR)
+    parser.add_argument("--calibration", type=Path, default=SHIPPED_CALIBRATION)
     args = parser.parse_args()
-    print(json.dumps(rendered_errors(args.heads, args.cache), indent=1, ensure_ascii=False))
+    print(json.dumps(rendered_errors(args.heads, args.cache, args.calibration), indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from orato.scoring.calibration import UnitCalibration
 from orato.scoring.decision import logistic
 from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
+from training.fres_calibrate import OUT as SHIPPED_CALIBRATION
 from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
 from training.fres_corpus import CACHE_DIR, JUDGED_WORDS
 from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE
@@ -141,11 +142,11 @@ def readers(cache: Path) -> dict[str, Reader]:
     return out
 
 
-def minimal_pairs(heads: Path | None, cache: Path) -> list[dict[str, object]]:
+def minimal_pairs(heads: Path | None, cache: Path, calibration_file: Path) -> list[dict[str, object]]:
     """Each pair read by each held-out voice, scored against the other word by the head that
     never heard the voice."""
     whisper = WhisperFeatures(assemble_model(cache / "models"))
-    weights = dict(np.load(Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_calibration.npz"))
+    weights = dict(np.load(calibration_file))
     held_out = heads_by_group(heads)
     out: list[dict[str, object]] = []
     for voice, read_aloud in readers(cache).items():
@@ -175,6 +176,8 @@ def main() -> None:
     parser.add_argument("--rows", type=Path, default=ROWS_FILE)
     parser.add_argument("--heads", type=Path, default=HEADS_DIR)
     parser.add_argument("--cache", type=Path, default=CACHE_DIR)
+    parser.add_argument("--calibration", type=Path, default=SHIPPED_CALIBRATION,
+                        help="the calibration the minimal pairs and rendered errors are scored with")
     parser.add_argument("--skip-pairs", action="store_true")
     args = parser.parse_args()
     rows = dict(np.load(args.rows))
@@ -183,11 +186,11 @@ def main() -> None:
         "held_out_pooled": held_out_figures(rows, pooled=True),
     }
     if not args.skip_pairs:
-        figures["minimal_pairs"] = minimal_pairs(args.heads, args.cache)
+        figures["minimal_pairs"] = minimal_pairs(args.heads, args.cache, args.calibration)
         try:
             from training.fres_errors import rendered_errors  # it reads this module's auc
 
-            figures["rendered_errors"] = rendered_errors(args.heads, args.cache)
+            figures["rendered_errors"] = rendered_errors(args.heads, args.cache, args.calibration)
         except ImportError:
             log.warning("Kokoro's packages are not on the path: no rendered learner errors")
     print(json.dumps(figures, indent=1, ensure_ascii=False))

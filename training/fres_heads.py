@@ -47,6 +47,13 @@ HOLDOUTS: dict[str, tuple[str, ...]] = {
     "no-espeak-m7-f5": ("espeak-m7", "espeak-f5"),
     f"no-kokoro-{HELD_OUT_KOKORO_VOICE}": (f"kokoro-{HELD_OUT_KOKORO_VOICE}",),
 }
+# Heads that never heard the other Kokoro voices, two apiece: they score those voices' spoken
+# learner errors for the calibration (training.fres_errors.spoken_error_rows).
+SPOKEN_ERROR_HOLDOUTS: dict[str, tuple[str, ...]] = {
+    "no-kokoro-jf_alpha-jm_kumo": ("kokoro-jf_alpha", "kokoro-jm_kumo"),
+    "no-kokoro-jf_gongitsune-jf_tebukuro": ("kokoro-jf_gongitsune", "kokoro-jf_tebukuro"),
+}
+HOLDOUTS.update(SPOKEN_ERROR_HOLDOUTS)
 
 log = logging.getLogger("training.fres_heads")
 
