@@ -1,15 +1,16 @@
-"""The French/Spanish calibration's fitting (``training.fres_calibrate``) and its spoken-error rows
-(``training.fres_errors``), on rows made here."""
+"""The French/Spanish calibration's fitting (``training.fres_calibrate``), and the learner errors
+of ``training.fres_errors`` (the held-out voice's words, the head's contrast clips), on data made here."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from orato.lang.romance_units import UNIT_INDEX, espeak_units
 from orato.scoring.calibration import PARAMETERS
 from orato.scoring.decision import logistic
 from orato.scoring.unit_features import FEATURES
-from training import fres_errors
+from training import fres_corpus, fres_errors
 from training.fres_calibrate import NATIVE_KEPT, SPOKEN, calibration, fit, joined
 
 
@@ -58,3 +59,27 @@ def test_calibration_words_are_never_the_held_out_voices_words(monkeypatch: pyte
         assert len(chosen) == fres_errors.WORDS_PER_ERROR and not set(chosen) & set(others)
         assert set(chosen) | set(others) == set(words[error.name])
     assert fres_errors.word_draws(set())[0] == judged  # the same judged words every run
+
+
+def test_contrast_clips_say_each_word_right_and_mistaken_labelled_with_what_they_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    """training.fres_corpus's ``contrast`` source: a pair per word and voice, the same speed, the
+    targets of what is said; an error whose substitute is no unit of the language (English ɹ in
+    French: the units would write it ʁ) trains nothing."""
+    rest = [[(f"{error.name}-{n}", "p_ˈy", "p_ˈu", 1) for n in range(3)] for error in fres_errors.ERRORS]
+    monkeypatch.setattr(fres_errors, "word_draws", lambda heard: ([], rest))
+    monkeypatch.setattr(fres_errors, "_said_alone", set)
+    clips = fres_errors.contrast_clips()
+    taught = {error.name for error in fres_errors.ERRORS if error.teachable()}
+    assert {clip.text.split("-")[0] for clip, _ in clips} == taught and "uvular r said as English r" not in taught
+    assert len(clips) == 2 * 3 * len(fres_corpus.KOKORO_VOICES) * len(taught)
+    for (right, how), (mistaken, how_too) in zip(clips[::2], clips[1::2], strict=True):
+        assert (right.text, right.group, how) == (mistaken.text, mistaken.group, how_too)
+        assert right.said == "p_ˈy" and mistaken.said == "p_ˈu" and right.source == "contrast"
+        assert list(fres_corpus.clip_targets(mistaken)) == [UNIT_INDEX[u] for u in espeak_units("p_ˈu", right.language)]
+    assert len({clip.uttid for clip, _ in clips}) == len(clips)
+
+
+def test_the_head_is_taught_only_substitutes_that_are_units_of_the_language() -> None:
+    assert [e.name for e in fres_errors.ERRORS if e.teachable()] == [
+        "y said as u", "u said as y", "nasal vowel said oral + n", "trill said as a tap", "tap said as a trill"
+    ]  # fmt: skip

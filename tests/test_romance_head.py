@@ -23,9 +23,8 @@ SET_ASIDE_CLIPS: dict[str, tuple[Language, str]] = {
     "es-mx-allison_agent_user": ("es", "es-mx"),
 }
 # Greedy-decode unit error rate on a set-aside clip. The shipped head (native + espeak-ng +
-# Kokoro + single words) gets 0.065 and 0.053 on these two, 0.00-0.21 on each of the eleven
-# set-aside clips longer than three units, 0.10 (fr) and 0.09 (es) over all of them; a head that
-# hears nothing gets ~1.
+# Kokoro + single words + contrast pairs) gets 0.09 (fr) and 0.08 (es) over the twelve set-aside
+# clips (the model card); a head that hears nothing gets ~1.
 MAX_UNIT_ERROR_RATE = 0.25
 
 

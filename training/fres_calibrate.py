@@ -50,7 +50,7 @@ from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import logistic
 from orato.scoring.unit_features import FEATURES, UnitFeatures, dialect_classes, unit_features, within_language
-from training.fres_corpus import CACHE_DIR, FRES_DIR
+from training.fres_corpus import CACHE_DIR, FRES_DIR, Clip
 from training.fres_heads import HEADS_DIR, HOLDOUTS
 
 ROWS_FILE = FRES_DIR / "calibration_rows.npz"
@@ -79,16 +79,6 @@ CONFUSABLE: dict[Language, tuple[tuple[str, str], ...]] = {
 }  # fmt: skip
 
 log = logging.getLogger("training.fres_calibrate")
-
-
-@dataclass(frozen=True)
-class Clip:
-    uttid: str
-    group: str
-    source: str
-    language: Language
-    dialect: str
-    text: str
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 ``python -m training.fres_corpus --data ../shared/data/fr-es-native`` rebuilds it under
 ``training/cache/fres/corpus`` (resumable: one ``states/<uttid>.npz`` per clip, written atomically, and
-``clips.tsv`` listing every clip). Three sources, each clip with its ``group`` (the speaker, or
+``clips.tsv`` listing every clip). Its sources, each clip with its ``group`` (the speaker, or
 the synthetic voice) so that training can hold whole groups out:
 
 * ``native``: the fr-es-native folder (four real speakers), targets from espeak-ng's IPA of the
@@ -16,6 +16,10 @@ the synthetic voice) so that training can hold whole groups out:
   language's hardest contrasts (French y/u, Spanish r/ɾ). Score word hears a word alone, half a
   second of audio, and a head trained on sentences only mishears such clips (espeak-ng's
   "perro" alone decoded as "e n o").
+* ``contrast``: Kokoro's voices saying single words once right and once with a learner's
+  substitution the language's units can write (French y/u, a nasal vowel said oral + n; Spanish
+  r/ɾ), each labelled with what it says (``training.fres_errors.contrast_clips``): the same voice
+  and word on both sides of a contrast, which no other source gives the head.
 
 Encoder states are computed exactly as at run time (``WhisperFeatures.encode`` on 16 kHz
 audio decoded by ``orato.audio.decode_audio``), so the head sees in training what it will
@@ -116,10 +120,13 @@ log = logging.getLogger("training.fres_corpus")
 class Clip:
     uttid: str
     group: str  # speaker or synthetic voice: what leave-one-out holds out
-    source: str  # "native", "espeak", "kokoro" or "words"
+    source: str  # "native", "espeak", "kokoro", "words" or "contrast"
     language: Language
     dialect: str  # a key of orato.lang.espeak.VOICES: the pronunciation the targets follow
     text: str
+    # What the clip says in espeak-ng's IPA where it is not the text's own pronunciation (a
+    # ``contrast`` clip: the word with a learner's substitution): the targets follow it.
+    said: str = ""
 
 
 def unit_targets(text: str, dialect: str, language: Language) -> np.ndarray:
@@ -130,6 +137,13 @@ def unit_targets(text: str, dialect: str, language: Language) -> np.ndarray:
     """
     units = [UNIT_INDEX[unit] for chunk in _chunks(text) for word in ipa_words(chunk, dialect) for unit in espeak_units(word, language)]
     return np.asarray(units, np.int64)
+
+
+def clip_targets(clip: Clip) -> np.ndarray:
+    """The clip's unit ids: of what it says where that is given, else of its text."""
+    if clip.said:
+        return np.asarray([UNIT_INDEX[unit] for unit in espeak_units(clip.said, clip.language)], np.int64)
+    return unit_targets(clip.text, clip.dialect, clip.language)
 
 
 def _chunks(text: str) -> Iterator[str]:
@@ -233,7 +247,7 @@ def state_path(uttid: str) -> Path:
 
 def store(whisper: WhisperFeatures, clip: Clip, samples: np.ndarray) -> None:
     """Encode and write one clip atomically (targets first: a clip espeak cannot read is skipped)."""
-    targets = unit_targets(clip.text, clip.dialect, clip.language)
+    targets = clip_targets(clip)
     states = whisper.encode(samples.astype(np.float32)).states.astype(np.float16)
     scratch = STATES_DIR / f".{clip.uttid}.tmp.npz"
     np.savez(scratch, states=states, targets=targets)
@@ -245,9 +259,9 @@ def write_clips(clips: Iterable[Clip]) -> None:
     scratch = CLIPS_FILE.with_suffix(".tmp")
     with open(scratch, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-        writer.writerow(["uttid", "group", "source", "language", "dialect", "text"])
+        writer.writerow(["uttid", "group", "source", "language", "dialect", "text", "said"])
         for c in clips:
-            writer.writerow([c.uttid, c.group, c.source, c.language, c.dialect, c.text])
+            writer.writerow([c.uttid, c.group, c.source, c.language, c.dialect, c.text, c.said])
     os.replace(scratch, CLIPS_FILE)
 
 
@@ -333,7 +347,11 @@ def _renderers(data_dir: Path, sources: set[str], threads: int) -> list[tuple[Cl
     natives = native_clips(data_dir)
     synthetic, neural = espeak_clips(natives), kokoro_clips(natives)
     synthetic_words, neural_words = word_clips()
-    write_clips([*natives, *(clip for clip, _ in [*synthetic, *synthetic_words]), *(clip for clip, _ in [*neural, *neural_words])])
+    from training.fres_errors import contrast_clips  # it reads this module
+
+    contrasts = contrast_clips()
+    write_clips([*natives, *(clip for clip, _ in [*synthetic, *synthetic_words]),
+                 *(clip for clip, _ in [*neural, *neural_words, *contrasts])])  # fmt: skip
     todo: list[tuple[Clip, Callable[[], np.ndarray]]] = []
     if "native" in sources:
         for clip in natives:
@@ -343,14 +361,18 @@ def _renderers(data_dir: Path, sources: set[str], threads: int) -> list[tuple[Cl
     engine = _VariantEngine()
     spoken = [*(synthetic if "espeak" in sources else []), *(synthetic_words if words else [])]
     todo += [(clip, partial(speak, engine, clip.text, settings)) for clip, settings in spoken]
-    voiced = [*(neural if "kokoro" in sources else []), *(neural_words if words else [])]
+    voiced = [*(neural if "kokoro" in sources else []), *(neural_words if words else []),
+              *(contrasts if "contrast" in sources else [])]  # fmt: skip
     if voiced:
         from training.fres_kokoro import SAMPLE_RATE as KOKORO_RATE
         from training.fres_kokoro import Kokoro
 
         kokoro = Kokoro(CACHE_DIR / "kokoro", threads)
         for clip, how in voiced:
-            render = partial(kokoro.speak, list(_chunks(clip.text)), clip.dialect, how["voice"], how["speed"])
+            if clip.said:
+                render = partial(kokoro.speak_phonemes, [(clip.said,)], how["voice"], how["speed"])
+            else:
+                render = partial(kokoro.speak, list(_chunks(clip.text)), clip.dialect, how["voice"], how["speed"])
             todo.append((clip, partial(lambda r: to_16k(r(), KOKORO_RATE), render)))
     return todo
 
@@ -380,7 +402,7 @@ def retarget() -> None:
     for clip in read_clips():
         states, targets = load_clip(clip.uttid)
         try:
-            fresh = unit_targets(clip.text, clip.dialect, clip.language)
+            fresh = clip_targets(clip)
         except ValueError as error:
             state_path(clip.uttid).unlink()
             dropped += 1
@@ -399,7 +421,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="the fr-es-native folder")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--retarget", action="store_true", help="only rewrite the cached targets")
-    parser.add_argument("--sources", default="native,espeak", help="comma-separated: native, espeak, kokoro, words")
+    parser.add_argument("--sources", default="native,espeak", help="comma-separated: native, espeak, kokoro, words, contrast")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.retarget:

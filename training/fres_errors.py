@@ -43,18 +43,28 @@ import numpy as np
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.errors import WordAlignmentError
 from orato.lang import analyse_script
-from orato.lang.romance_units import espeak_units
+from orato.lang.romance_units import Language, espeak_units
 from orato.scoring.calibration import UnitCalibration
 from orato.scoring.decision import RED_TOP
 from orato.scoring.romance_engine import RomanceEngine
 from training.fres_calibrate import OUT as SHIPPED_CALIBRATION
 from training.fres_calibrate import SHIPPED_HEAD, SPOKEN, Rows, features, heads_by_group, load_head
-from training.fres_corpus import CACHE_DIR, ESPEAK_DIALECTS, to_16k, vocabulary, word_clips
+from training.fres_corpus import (
+    CACHE_DIR,
+    ESPEAK_DIALECTS,
+    KOKORO_SPEED,
+    KOKORO_VOICES,
+    Clip,
+    to_16k,
+    vocabulary,
+    word_clips,
+)
 from training.fres_eval import auc
 from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE, SPOKEN_ERROR_HOLDOUTS
 
 WORDS_PER_ERROR = 30  # said by the held-out voice, per error
 ROWS_PER_ERROR = 24  # said by each training voice, per error, for the calibration
+CONTRAST_WORDS = 20  # said by each voice, per error, right and mistaken, for the head
 SEED = 16
 STRESS = "ˈˌ"
 # The training voices whose spoken errors calibrate: each heard by a head trained without it.
@@ -70,11 +80,20 @@ class LearnerError:
     replace: dict[str, str]  # espeak-ng segment (stress marks aside) -> what the learner says
     unstressed_only: bool = False
 
+    @property
+    def language(self) -> Language:
+        return ESPEAK_DIALECTS[self.dialect][1]
+
+    def teachable(self) -> bool:
+        """Whether every substitute is itself a unit of the language, so a head can be taught it
+        (the ``contrast`` clips): English ɹ, Spanish v and ə are not (the units write them ʁ, b, e)."""
+        return all(espeak_units(s, self.language) == tuple(s.split("_")) for s in self.replace.values())
+
 
 ERRORS = (
     LearnerError("y said as u", "fr-fr", {"y": "u"}),
     LearnerError("u said as y", "fr-fr", {"u": "y"}),
-    LearnerError("nasal vowel said oral + n", "fr-fr", {"ɑ̃": "an", "ɔ̃": "ɔn", "ɛ̃": "ɛn"}),
+    LearnerError("nasal vowel said oral + n", "fr-fr", {"ɑ̃": "a_n", "ɔ̃": "ɔ_n", "ɛ̃": "ɛ_n"}),
     LearnerError("uvular r said as English r", "fr-fr", {"ʁ": "ɹ"}),
     LearnerError("trill said as a tap", "es-es", {"r": "ɾ"}),
     LearnerError("tap said as a trill", "es-es", {"ɾ": "r"}),
@@ -99,7 +118,7 @@ def mistaken(ipa: str, error: LearnerError) -> tuple[str, int] | None:
 def candidate_words(error: LearnerError, heard_alone: set[str]) -> list[tuple[str, str, str, int]]:
     """Frequent words with the error's segment, none said alone in training:
     (word, right IPA, mistaken IPA, the changed unit's index among the word's units)."""
-    language = ESPEAK_DIALECTS[error.dialect][1]
+    language = error.language
     out = []
     for word, pieces in vocabulary(error.dialect).items():
         found = mistaken(pieces[0], error) if len(pieces) == 1 and len(word) > 2 and word not in heard_alone else None
@@ -133,6 +152,28 @@ def _said_alone() -> set[str]:
 
 def _whisper(cache: Path) -> WhisperFeatures:
     return WhisperFeatures(assemble_model(cache / "models"))
+
+
+def contrast_clips() -> list[tuple[Clip, dict[str, object]]]:
+    """training.fres_corpus's ``contrast`` source: every Kokoro voice says :data:`CONTRAST_WORDS`
+    words per error, right and mistaken, each clip labelled with what it says. Only the
+    teachable errors (a head cannot be taught English ɹ as a French unit), and never the
+    held-out voice's judged words; a held-out head leaves its voice's clips out with the rest of
+    the voice's group."""
+    _, rest = word_draws(_said_alone())
+    rng = random.Random(SEED + 3)
+    out = []
+    for voice in KOKORO_VOICES:
+        for e, (error, words) in enumerate(zip(ERRORS, rest, strict=True)):
+            if not error.teachable():
+                continue
+            for n, (word, ipa, changed, _) in enumerate(rng.sample(words, min(CONTRAST_WORDS, len(words)))):
+                speed = round(rng.uniform(*KOKORO_SPEED), 2)
+                for said, how in ((ipa, "right"), (changed, "mistaken")):
+                    clip = Clip(f"contrast-{error.dialect}-{voice}-{e}-{n:02d}-{how}", f"kokoro-{voice}", "contrast",
+                                error.language, error.dialect, word, said)  # fmt: skip
+                    out.append((clip, {"voice": voice, "speed": speed}))
+    return out
 
 
 def rendered_errors(heads: Path | None, cache: Path, calibration_file: Path = SHIPPED_CALIBRATION) -> list[dict[str, object]]:

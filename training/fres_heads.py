@@ -176,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the fr-es-native folder")
     parser.add_argument("--out", type=Path, required=True, help="the shipped head ('' to skip it)")
-    parser.add_argument("--sources", default="native,espeak,kokoro,words", help="corpus sources to train on")
+    parser.add_argument("--sources", default="native,espeak,kokoro,words,contrast", help="corpus sources to train on")
     parser.add_argument("--holdouts", default=",".join(HOLDOUTS), help="held-out heads to train ('' for none)")
     # 6: the shipped heads' (model card); 8 made a June head that mishears more (unit error 0.270, 0.231 at 6).
     parser.add_argument("--epochs", type=int, default=6)
