@@ -50,8 +50,7 @@ from orato.scoring.ctc_align import aligned_units
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.decision import logistic
 from orato.scoring.unit_features import FEATURES, UnitFeatures, dialect_classes, unit_features, within_language
-from training.fres_corpus import CACHE_DIR, FRES_DIR, Clip
-from training.fres_heads import HEADS_DIR, HOLDOUTS
+from training.fres_corpus import CACHE_DIR, FRES_DIR, HEADS_DIR, HOLDOUTS, Clip
 
 ROWS_FILE = FRES_DIR / "calibration_rows.npz"
 SHIPPED_HEAD = Path(__file__).resolve().parents[1] / "orato/scoring/weights/romance_head.npz"

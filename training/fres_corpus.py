@@ -57,6 +57,26 @@ FRES_DIR = Path(__file__).resolve().parent / "cache" / "fres"
 CACHE_DIR = FRES_DIR / "corpus"
 STATES_DIR = CACHE_DIR / "states"
 CLIPS_FILE = CACHE_DIR / "clips.tsv"
+# training.fres_heads' held-out heads, by the groups of this corpus each never hears.
+HEADS_DIR = FRES_DIR / "heads"
+# The Kokoro voice one held-out head never hears (training.fres_eval reads minimal pairs and
+# learner errors with it).
+HELD_OUT_KOKORO_VOICE = "jf_nezumi"
+# Held-out groups: each gets a head trained without it. The real speakers are what counts;
+# the synthetic ones show how far a new voice of a known engine is from the training voices.
+HOLDOUTS: dict[str, tuple[str, ...]] = {
+    "no-fr-ca-june": ("fr-ca-june",),
+    "no-es-mx-allison": ("es-mx-allison",),
+    "no-espeak-m7-f5": ("espeak-m7", "espeak-f5"),
+    f"no-kokoro-{HELD_OUT_KOKORO_VOICE}": (f"kokoro-{HELD_OUT_KOKORO_VOICE}",),
+}
+# Heads that never heard the other Kokoro voices, two apiece: they score those voices' spoken
+# learner errors for the calibration (training.fres_errors.spoken_error_rows).
+SPOKEN_ERROR_HOLDOUTS: dict[str, tuple[str, ...]] = {
+    "no-kokoro-jf_alpha-jm_kumo": ("kokoro-jf_alpha", "kokoro-jm_kumo"),
+    "no-kokoro-jf_gongitsune-jf_tebukuro": ("kokoro-jf_gongitsune", "kokoro-jf_tebukuro"),
+}
+HOLDOUTS.update(SPOKEN_ERROR_HOLDOUTS)
 MAX_CLIP_SECONDS = 60
 SEED = 16
 

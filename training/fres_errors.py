@@ -2,7 +2,7 @@
 
 The calibration (``training.fres_calibrate``) learns wrong units from native recordings scored
 against a changed script: the recording is right and the script wrong. Here the speech itself is
-wrong, as a learner's is: Kokoro's held-out voice (``training.fres_heads.HELD_OUT_KOKORO_VOICE``)
+wrong, as a learner's is: Kokoro's held-out voice (``training.fres_corpus.HELD_OUT_KOKORO_VOICE``)
 says a word with one of its units replaced by a learner's typical substitute (issue 16: French
 u/y, nasal vowels, the uvular r; Spanish r/rr, b/v, vowel reduction), and the engine scores it
 against the word's own pronunciation with the head trained without that voice. Per error, over
@@ -17,12 +17,14 @@ not have (English ɹ, v in Spanish, ə in Spanish), which is how such errors sou
 
 The same errors said by Kokoro's training voices can be calibration rows
 (:func:`spoken_error_rows`, ``training.fres_calibrate --sources native,spoken``): each voice is
-scored by a head trained without it (``training.fres_heads.SPOKEN_ERROR_HOLDOUTS``), on words
+scored by a head trained without it (``training.fres_corpus.SPOKEN_ERROR_HOLDOUTS``), on words
 that neither the held-out voice's figures nor any training clip said alone, so the calibration
 learns how a spoken substitution looks to a head that never heard the speaker, and the held-out
 voice still judges it. Measured and not adopted (the model card, "Spoken errors as calibration
 rows"): they lift these AUCs by 0.00-0.04 and cost native readings 2.5-4.5 points of median
-word score.
+word score. What is adopted instead teaches the head: :func:`contrast_clips`, the
+``contrast`` source of ``training.fres_corpus``, where the training voices say the teachable
+errors' words right and mistaken, each labelled with what it says.
 
 ``PYTHONPATH=.:training/cache/fres/kokoro-packages python -m training.fres_errors`` prints the
 figures (JSON); ``training.fres_eval`` includes them where Kokoro's packages are on the path.
@@ -52,15 +54,17 @@ from training.fres_calibrate import SHIPPED_HEAD, SPOKEN, Rows, features, heads_
 from training.fres_corpus import (
     CACHE_DIR,
     ESPEAK_DIALECTS,
+    HEADS_DIR,
+    HELD_OUT_KOKORO_VOICE,
     KOKORO_SPEED,
     KOKORO_VOICES,
+    SPOKEN_ERROR_HOLDOUTS,
     Clip,
     to_16k,
     vocabulary,
     word_clips,
 )
 from training.fres_eval import auc
-from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE, SPOKEN_ERROR_HOLDOUTS
 
 WORDS_PER_ERROR = 30  # said by the held-out voice, per error
 ROWS_PER_ERROR = 24  # said by each training voice, per error, for the calibration
@@ -240,13 +244,13 @@ def spoken_error_rows(heads: Path, cache: Path) -> dict[str, np.ndarray]:
                         continue
                     if scored.spoken[k]:
                         rows.add(scored.columns[k : k + 1], np.asarray([wrong]), False, len(meta), np.zeros(1, np.int64))
-                        meta.append((f"spoken-{voice}-{error.dialect}-{word}-{int(wrong)}", f"kokoro-{voice}", error.dialect))
+                        meta.append((f"spoken-{voice}-{error.dialect}-{word}-{int(wrong)}", f"kokoro-{voice}", error.language))
         log.info("%s: %d renderings scored", voice, len(meta))
     return {
         "columns": np.concatenate(rows.columns), "wrong": np.concatenate(rows.wrong), "real": np.concatenate(rows.real),
         "clip": np.concatenate(rows.clip), "word": np.concatenate(rows.word),
         "uttid": np.asarray([m[0] for m in meta]), "group": np.asarray([m[1] for m in meta]),
-        "source": np.full(len(meta), SPOKEN), "language": np.asarray([m[2][:2] for m in meta]),
+        "source": np.full(len(meta), SPOKEN), "language": np.asarray([m[2] for m in meta]),
         "unheard": np.ones(len(meta), bool), "words": np.ones(len(meta), np.int64),
     }  # fmt: skip
 

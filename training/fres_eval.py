@@ -37,8 +37,7 @@ from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
 from training.fres_calibrate import OUT as SHIPPED_CALIBRATION
 from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
-from training.fres_corpus import CACHE_DIR, JUDGED_WORDS
-from training.fres_heads import HEADS_DIR, HELD_OUT_KOKORO_VOICE
+from training.fres_corpus import CACHE_DIR, HEADS_DIR, HELD_OUT_KOKORO_VOICE, JUDGED_WORDS
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.
 MINIMAL_PAIRS = (("rue", "roue", "fr-fr"), ("roue", "rue", "fr-fr"), ("pull", "poule", "fr-fr"),

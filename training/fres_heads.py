@@ -29,31 +29,13 @@ from orato.lang.romance_units import BLANK, UNITS
 from orato.scoring.ctc_head import CtcHead
 from orato.scoring.gop import forward_backward
 from training import fres_corpus
+from training.fres_corpus import HEADS_DIR, HOLDOUTS
 from training.heads import HeadExample, save_weights, train_head
 from training.sequences import edit_distance, greedy_decode
 
 N_CLASSES = 1 + len(UNITS)
-HEADS_DIR = fres_corpus.FRES_DIR / "heads"
 SEED = 16
 VALIDATION_SHARE = 0.1
-# The Kokoro voice one held-out head never hears (training.fres_eval reads minimal pairs and
-# learner errors with it).
-HELD_OUT_KOKORO_VOICE = "jf_nezumi"
-# Held-out groups: each gets a head trained without it. The real speakers are what counts;
-# the synthetic ones show how far a new voice of a known engine is from the training voices.
-HOLDOUTS: dict[str, tuple[str, ...]] = {
-    "no-fr-ca-june": ("fr-ca-june",),
-    "no-es-mx-allison": ("es-mx-allison",),
-    "no-espeak-m7-f5": ("espeak-m7", "espeak-f5"),
-    f"no-kokoro-{HELD_OUT_KOKORO_VOICE}": (f"kokoro-{HELD_OUT_KOKORO_VOICE}",),
-}
-# Heads that never heard the other Kokoro voices, two apiece: they score those voices' spoken
-# learner errors for the calibration (training.fres_errors.spoken_error_rows).
-SPOKEN_ERROR_HOLDOUTS: dict[str, tuple[str, ...]] = {
-    "no-kokoro-jf_alpha-jm_kumo": ("kokoro-jf_alpha", "kokoro-jm_kumo"),
-    "no-kokoro-jf_gongitsune-jf_tebukuro": ("kokoro-jf_gongitsune", "kokoro-jf_tebukuro"),
-}
-HOLDOUTS.update(SPOKEN_ERROR_HOLDOUTS)
 
 log = logging.getLogger("training.fres_heads")
 
