@@ -54,10 +54,12 @@ def json_form(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": properties, "additionalProperties": {"anyOf": [{"type": "string"}, *_JSON_SCALARS]}}
 
 
+# An empty value is a parameter not sent (api-scoring.md 1.3, orato.params): "" is in each enum,
+# so a body's empty ``dialect`` beside the query's is documented, not schema-violating data.
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
-    "dialect": {"type": "string", "enum": list(dialects("markup")), "default": "en-us"},
-    "markup_language": {"type": "string", "enum": ["arpa_mark"]},
+    "dialect": {"type": "string", "enum": [*dialects("markup"), ""], "default": "en-us"},
+    "markup_language": {"type": "string", "enum": ["arpa_mark", ""]},
     "question_info": {"type": "string", "maxLength": 256},
 }
 _VALIDATE_TEXT_DOC = {
