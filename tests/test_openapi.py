@@ -88,13 +88,43 @@ def test_assessment_forms_describe_each_field_and_the_audio_as_binary(document: 
     form = text["multipart/form-data"]["schema"]
     assert form["required"] == ["text", "user_audio_file"]
     assert form["properties"]["user_audio_file"] == {"type": "string", "format": "binary"}
-    assert form["properties"]["include_fluency"] == {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"}
+    assert form["properties"]["include_fluency"] == {"type": "string", "enum": ["0", "1", "true", "false", ""], "default": "0"}
     assert text["multipart/form-data"]["schema"]["properties"]["text"] == {"type": "string"}
     writing = document["paths"]["/api/scoring/writing/{version}/json"]["post"]["requestBody"]["content"]
     assert set(writing) == {"multipart/form-data", "application/x-www-form-urlencoded", "application/json"}
     assert writing["multipart/form-data"]["schema"]["properties"]["answer"]["maxLength"] == 4096
     as_json = writing["application/json"]["schema"]["properties"]["include_feedback"]["anyOf"]
     assert as_json[1] == {"type": ["number", "boolean", "null"]}  # JSON flags (api-scoring.md 1.3)
+
+
+def _enums(schema: Any) -> Iterator[list[Any]]:
+    if isinstance(schema, dict):
+        if "enum" in schema:
+            yield schema["enum"]
+        for value in schema.values():
+            yield from _enums(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            yield from _enums(value)
+
+
+def test_every_assessment_choice_admits_an_empty_value_read_as_not_sent(
+    document: dict[str, Any], client: TestClient, key: str
+) -> None:
+    """An empty parameter is one not sent (api-scoring.md 1.3). The fuzzer sent validate text a
+    body ``dialect=`` beside the query's ``dialect=en-gb``, was answered as documented, and
+    flagged the answer as accepted invalid data while the enum lacked ``""``."""
+    for path, method, operation in _operations(document):
+        if path.startswith("/api/"):
+            asked = [operation.get("parameters", []), operation.get("requestBody", {})]
+            for enum in _enums(asked):
+                assert "" in enum, f"{method} {path}: {enum}"
+    auth = {"Authorization": f"Bearer {key}"}
+    url = "/api/validating/text/v9/json?dialect=en-gb"
+    alone = client.post(url, headers=auth, data={"text": "The colour of tomatoes"})
+    with_empty = client.post(url, headers=auth, data={"text": "The colour of tomatoes", "dialect": "", "markup_language": ""})
+    assert alone.status_code == with_empty.status_code == 200, with_empty.text
+    assert with_empty.json() == {**alone.json(), "request_id": with_empty.json()["request_id"]}
 
 
 def test_create_bodies_say_what_is_required_and_what_may_not_be_null(document: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ sends it outside the moderation envelope.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI
@@ -68,6 +69,13 @@ def audio_reply(
     if json_model is not None:
         content["application/json"] = {"schema": _component(json_model, "serialization")}
     return {"responses": {"200": {"description": description, "content": content, **_headers(headers or {})}}}
+
+
+def form_choice(values: Iterable[str], default: str | None = None) -> dict[str, Any]:
+    """The schema of an assessment parameter that takes one of ``values``. An empty value is a
+    parameter not sent (api-scoring.md 1.3, :class:`orato.params.Params`), so ``""`` is listed
+    too: it is answered as the default (or as missing, where required), never as invalid data."""
+    return {"type": "string", "enum": [*values, ""], **({"default": default} if default is not None else {})}
 
 
 def _headers(headers: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from orato.api.auth import authenticate
 from orato.api.errors import request_id_of
 from orato.api.forms import RequestBody, read_body
 from orato.api.idempotency import check_idempotency
-from orato.api.openapi import merged, reply
+from orato.api.openapi import form_choice, merged, reply
 from orato.api.wire_assessment import Envelope, ValidateTextSuccess
 from orato.api.work import run_engine
 from orato.dialect_support import dialects
@@ -54,12 +54,10 @@ def json_form(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "properties": properties, "additionalProperties": {"anyOf": [{"type": "string"}, *_JSON_SCALARS]}}
 
 
-# An empty value is a parameter not sent (api-scoring.md 1.3, orato.params): "" is in each enum,
-# so a body's empty ``dialect`` beside the query's is documented, not schema-violating data.
 _VALIDATE_TEXT_FIELDS = {
     "text": {"type": "string"},
-    "dialect": {"type": "string", "enum": [*dialects("markup"), ""], "default": "en-us"},
-    "markup_language": {"type": "string", "enum": ["arpa_mark", ""]},
+    "dialect": form_choice(dialects("markup"), default="en-us"),
+    "markup_language": form_choice(["arpa_mark"]),
     "question_info": {"type": "string", "maxLength": 256},
 }
 _VALIDATE_TEXT_DOC = {
@@ -94,7 +92,7 @@ def any_encoding_doc(
         "description": description,
         "parameters": [
             {"name": "task_type", "in": "query", "schema": task_type},
-            {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects), "default": "en-us"}},
+            {"name": "dialect", "in": "query", "schema": form_choice(dialects, default="en-us")},
             _USER_ID,
         ],
         "requestBody": {"required": True, "content": {

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from orato.api.audio import receive_audio
 from orato.api.forms import RequestBody
-from orato.api.openapi import merged
+from orato.api.openapi import form_choice, merged
 from orato.api.routes.assessment import answers, begin, log_identifiers, success
 from orato.api.wire_assessment import Envelope, SpeechScoreSuccess, TextScoreSuccess, WordScoreSuccess
 from orato.api.work import run_engine
@@ -31,10 +31,11 @@ from orato.store.keys import Principal
 
 router = APIRouter()
 
-FLAG_SCHEMA = {"type": "string", "enum": ["0", "1", "true", "false"], "default": "0"}
-_MARKUP = {"type": "string", "enum": ["arpa_mark"]}
+FLAG_SCHEMA = form_choice(["0", "1", "true", "false"], default="0")
+PRONUNCIATION_MODE = form_choice(["default", "strict"], default="default")
+_MARKUP = form_choice(["arpa_mark"])
 _QUERY = [
-    {"name": "dialect", "in": "query", "schema": {"type": "string", "enum": list(dialects()), "default": "en-us"}},
+    {"name": "dialect", "in": "query", "schema": form_choice(dialects(), default="en-us")},
     {"name": "user_id", "in": "query", "schema": {"type": "string", "maxLength": 256}},
     {"name": "key", "in": "query", "schema": {"type": "string"}},
 ]
@@ -129,7 +130,7 @@ async def phone_list(request: Request, version: str) -> JSONResponse:
 @router.post("/api/scoring/speech/{version}/json", summary="Score speech", openapi_extra=_multipart(
     None, SpeechScoreSuccess, include_ielts_feedback=FLAG_SCHEMA, detect_dialect=FLAG_SCHEMA, enforce_dialect=FLAG_SCHEMA,
     relevance_context={"type": "string", "maxLength": MAX_RELEVANCE_CHARS},
-    pronunciation_score_mode={"type": "string", "enum": ["default", "strict"], "default": "default"},
+    pronunciation_score_mode=PRONUNCIATION_MODE,
 ))  # fmt: skip
 @router.post("/scoring/speech/{version}/json", include_in_schema=False)
 async def speech(request: Request, version: str) -> JSONResponse:

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 
 from orato.api.audio import receive_audio
 from orato.api.forms import AUDIO_PART, RequestBody
-from orato.api.openapi import merged
+from orato.api.openapi import form_choice, merged
 from orato.api.routes.assessment import answers, any_encoding_doc, begin, log_identifiers, success
-from orato.api.routes.scoring import FLAG_SCHEMA
+from orato.api.routes.scoring import FLAG_SCHEMA, PRONUNCIATION_MODE
 from orato.api.wire_assessment import TaskScoreSuccess
 from orato.api.work import run_engine
 from orato.audio import DecodedAudio
@@ -40,13 +40,13 @@ from orato.text import load_text_models
 
 router = APIRouter()
 _FIELDS: dict[str, Any] = {
-    "task_type": {"type": "string", "enum": list(TASK_TYPES)},
+    "task_type": form_choice(TASK_TYPES),
     "task_context": {"type": "string", "minLength": 1, "maxLength": MAX_CONTEXT_CHARS},
     "task_question": {"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS},
     "user_audio_text": {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_TEXT_CHARS},
     "include_speech_score": FLAG_SCHEMA,
     "include_ielts_feedback": FLAG_SCHEMA,
-    "pronunciation_score_mode": {"type": "string", "enum": ["default", "strict"], "default": "default"},
+    "pronunciation_score_mode": PRONUNCIATION_MODE,
     "detect_dialect": FLAG_SCHEMA,
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},

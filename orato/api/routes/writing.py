@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from orato.api.forms import RequestBody
-from orato.api.openapi import merged
+from orato.api.openapi import form_choice, merged
 from orato.api.routes.assessment import answers, any_encoding_doc, begin, log_identifiers, success
 from orato.api.routes.scoring import FLAG_SCHEMA
 from orato.api.wire_assessment import WritingScoreSuccess
@@ -32,12 +32,12 @@ from orato.text import load_text_models
 
 router = APIRouter()
 _FIELDS: dict[str, Any] = {
-    "task_type": {"type": "string", "enum": list(TASK_TYPES)},
+    "task_type": form_choice(TASK_TYPES),
     "prompt": {"type": "string", "minLength": 1, "maxLength": 2048},
     "answer": {"type": "string", "minLength": 1, "maxLength": 4096},
     "include_feedback": FLAG_SCHEMA,
     "include_metrics": {"type": "string", "description": f"Any of {', '.join(METRICS)}: comma-separated or a JSON array."},
-    "score_mode": {"type": "string", "enum": ["standard", "enhanced"], "default": "standard"},
+    "score_mode": form_choice(["standard", "enhanced"], default="standard"),
     "detect_dialect": FLAG_SCHEMA,
     "enforce_dialect": FLAG_SCHEMA,
     "question_info": {"type": "string", "maxLength": 256},
