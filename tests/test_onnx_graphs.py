@@ -1,5 +1,5 @@
-"""orato.onnx_graphs: an edited graph's session holds its weights once, and the int8 table
-rewrite changes no number.
+"""orato.onnx_graphs: an edited graph's session holds its weights once, the int8 table
+rewrite changes no number, and a built graph's integer products are exact on any CPU.
 
 The memory case runs in fresh interpreters (what a process holds is its history) and is
 measured against onnxruntime's own bytes route, so it fails if the file route stops helping.
@@ -16,7 +16,7 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from orato.onnx_graphs import gather_before_dequantising, session_for_graph
+from orato.onnx_graphs import GraphBuilder, gather_before_dequantising, session_for_graph
 
 ROWS, WIDTH = 50, 8
 
@@ -55,6 +55,23 @@ def test_rows_are_read_before_dequantising_with_the_same_numbers() -> None:
     assert [node.op_type for node in graph.graph.node] == ["Gather", "Gather", "Cast", "Mul"]
     after = _run(graph, ids)
     assert np.array_equal(before[0], after[0])  # bit for bit
+
+
+def test_an_int8_weights_product_is_exact_even_where_signed_products_saturate() -> None:
+    """The largest activations times the largest weights: AVX2 without VNNI sums uint8 x int8
+    pairs in 16 bits (255 x 127 x 2 > 32,767), which gave 32,767-sized errors before the
+    weights were stored unsigned (GraphBuilder.int8_weight)."""
+    depth = 64
+    g = GraphBuilder()
+    weight, zero_point = g.int8_weight("weight", np.array([[127, -127, 1]] * depth, np.int8), (3,))
+    activations_zero = g.const("activations_zero", np.asarray(0, np.uint8))
+    product = g.op("MatMulInteger", "activations", weight, activations_zero, zero_point)
+    inputs = [helper.make_tensor_value_info("activations", TensorProto.UINT8, [None, depth])]
+    outputs = [helper.make_tensor_value_info(product, TensorProto.INT32, [None, 3])]
+    graph = helper.make_graph(g.nodes, "product", inputs, outputs, g.initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    (got,) = session_for_graph(model, onnxruntime.SessionOptions()).run(None, {"activations": np.full((2, depth), 255, np.uint8)})
+    assert got.tolist() == [[255 * 127 * depth, -255 * 127 * depth, 255 * depth]] * 2
 
 
 @pytest.mark.parametrize(

@@ -102,9 +102,9 @@ class _WhisperGraph(GraphBuilder):
             return self.op("Add", self.op("MatMul", x, self.const(f"{name}/weight", weight)), self.weight(f"{name}/bias"))
         scale = np.float32(np.abs(weight).max() / _INT8_LIMIT)
         quantised = np.clip(np.round(weight / scale), -_INT8_LIMIT, _INT8_LIMIT).astype(np.int8)
+        stored, zero_point = self.int8_weight(f"{name}/weight_int8", quantised)
         return self.op(
-            "DynamicQuantizeMatMul", x, self.const(f"{name}/weight_int8", quantised),
-            self.const(f"{name}/scale", np.asarray(scale)), self.const(f"{name}/zero_point", np.asarray(0, np.int8)),
+            "DynamicQuantizeMatMul", x, stored, self.const(f"{name}/scale", np.asarray(scale)), zero_point,
             self.weight(f"{name}/bias"), domain="com.microsoft",
         )  # fmt: skip
 

@@ -325,8 +325,8 @@ def _linear(g: _MPNetGraph, weights: Weights, x: str, prefix: str) -> str:
         g.nodes.append(helper.make_node("DynamicQuantizeLinear", [x], outputs))
         g.quantised[x] = (outputs[0], outputs[1], outputs[2])
     values, scale, zero_point = g.quantised[x]
-    weight_zeros = g.const(f"{prefix}.zero_point", np.zeros(matrix.scales.shape, dtype=np.int8))
-    product = g.op("MatMulInteger", values, g.const(f"{prefix}.weight", matrix.values), zero_point, weight_zeros)
+    weight, weight_zero = g.int8_weight(f"{prefix}.weight", matrix.values, matrix.scales.shape)
+    product = g.op("MatMulInteger", values, weight, zero_point, weight_zero)
     scales = g.op("Mul", scale, g.const(f"{prefix}.scale", matrix.scales))
     scaled = g.op("Mul", g.op("Cast", product, to=TensorProto.FLOAT), scales)
     return g.op("Add", scaled, g.const(f"{prefix}.bias", _array(weights[f"{prefix}.bias"])))
