@@ -298,8 +298,9 @@ def load_clip(uttid: str) -> tuple[np.ndarray, np.ndarray]:
         return cached["states"], cached["targets"]
 
 
-def whisper_features(threads: int) -> WhisperFeatures:
-    return WhisperFeatures(assemble_model(CACHE_DIR / "models"), threads=threads)
+def whisper_features(threads: int = 0, cache: Path = CACHE_DIR) -> WhisperFeatures:
+    """The run time's Whisper-base states, from the model assembled in ``cache``."""
+    return WhisperFeatures(assemble_model(cache / "models"), threads=threads)
 
 
 def kokoro_clips(natives: list[Clip]) -> list[tuple[Clip, dict[str, object]]]:

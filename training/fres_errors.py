@@ -42,7 +42,6 @@ from pathlib import Path
 
 import numpy as np
 
-from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.errors import WordAlignmentError
 from orato.lang import analyse_script
 from orato.lang.romance_units import Language, espeak_units
@@ -62,6 +61,7 @@ from training.fres_corpus import (
     Clip,
     to_16k,
     vocabulary,
+    whisper_features,
     word_clips,
 )
 from training.fres_eval import auc
@@ -154,10 +154,6 @@ def _said_alone() -> set[str]:
     return {clip.text for clip, _ in [*spoken, *neural]}
 
 
-def _whisper(cache: Path) -> WhisperFeatures:
-    return WhisperFeatures(assemble_model(cache / "models"))
-
-
 def contrast_clips() -> list[tuple[Clip, dict[str, object]]]:
     """training.fres_corpus's ``contrast`` source: every Kokoro voice says :data:`CONTRAST_WORDS`
     words per error, right and mistaken, each clip labelled with what it says. Only the
@@ -188,7 +184,7 @@ def rendered_errors(heads: Path | None, cache: Path, calibration_file: Path = SH
     group = f"kokoro-{HELD_OUT_KOKORO_VOICE}"
     held_out = heads_by_group(heads)
     head = held_out.get(group) or load_head(SHIPPED_HEAD)
-    whisper = _whisper(cache)
+    whisper = whisper_features(cache=cache)
     weights = dict(np.load(calibration_file))
     judged, _ = word_draws(_said_alone())
     out: list[dict[str, object]] = []
@@ -225,7 +221,7 @@ def spoken_error_rows(heads: Path, cache: Path) -> dict[str, np.ndarray]:
     missing = [v for v in SPOKEN_ERROR_VOICES if f"kokoro-{v}" not in held_out]
     if missing:
         raise FileNotFoundError(f"no head trained without {missing} in {heads} (training.fres_heads)")
-    whisper = _whisper(cache)
+    whisper = whisper_features(cache=cache)
     _, rest = word_draws(_said_alone())
     rng = random.Random(SEED + 1)
     rows = Rows([], [], [], [], [])

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.lang import analyse_script
 from orato.lang.romance_units import Language
 from orato.scoring.calibration import UnitCalibration
@@ -37,7 +36,7 @@ from orato.scoring.romance_engine import RomanceEngine
 from orato.scoring.unit_features import UnitFeatures
 from training.fres_calibrate import OUT as SHIPPED_CALIBRATION
 from training.fres_calibrate import ROWS_FILE, SHIPPED_HEAD, calibration, heads_by_group, load_head
-from training.fres_corpus import CACHE_DIR, HEADS_DIR, HELD_OUT_KOKORO_VOICE, JUDGED_WORDS
+from training.fres_corpus import CACHE_DIR, HEADS_DIR, HELD_OUT_KOKORO_VOICE, JUDGED_WORDS, whisper_features
 
 # (script word, word read instead, dialect): the substitute unit the script's word must hear.
 MINIMAL_PAIRS = (("rue", "roue", "fr-fr"), ("roue", "rue", "fr-fr"), ("pull", "poule", "fr-fr"),
@@ -144,7 +143,7 @@ def readers(cache: Path) -> dict[str, Reader]:
 def minimal_pairs(heads: Path | None, cache: Path, calibration_file: Path) -> list[dict[str, object]]:
     """Each pair read by each held-out voice, scored against the other word by the head that
     never heard the voice."""
-    whisper = WhisperFeatures(assemble_model(cache / "models"))
+    whisper = whisper_features(cache=cache)
     weights = dict(np.load(calibration_file))
     held_out = heads_by_group(heads)
     out: list[dict[str, object]] = []
