@@ -51,14 +51,14 @@ DATA = (SHARED_DATA or DEFAULT_SHARED_DATA) / CORPUS  # read only when SHARED_DA
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def _kernel_family() -> str | None:
+def kernel_family() -> str | None:
     """The folder of this CPU's own recordings, if its kernels differ (module doc)."""
     cpuinfo = Path("/proc/cpuinfo")
     flags = next((line.split() for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), []) if cpuinfo.exists() else []
     return "avx512" if "avx512f" in flags else None
 
 
-FAMILY = GOLDEN / family if (family := _kernel_family()) else GOLDEN
+FAMILY = GOLDEN / family if (family := kernel_family()) else GOLDEN
 RECORD = os.environ.get("ORATO_RECORD_GOLDEN") == "1"
 # Where ../shared/data is absent the scripts are spoken instead; ``ORATO_GOLDEN_SOURCE=espeak`` forces that.
 SPOKEN = SHARED_DATA is None or os.environ.get("ORATO_GOLDEN_SOURCE") == "espeak"
