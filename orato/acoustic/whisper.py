@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from faster_whisper import WhisperModel
 
+from orato.acoustic.int8_kernels import warn_if_inexact_int8
 from orato.registry import models
 
 SAMPLE_RATE = 16_000
@@ -210,10 +211,12 @@ def load_whisper(cache_dir: Path) -> WhisperFeatures:
 
 def whisper_model(cache_dir: Path) -> WhisperModel:
     """faster-whisper's transcriber on the same weights, loaded once per process (two threads)."""
-    return models.get(
-        "acoustic:whisper-base-transcriber",
-        lambda: WhisperModel(str(assemble_model(cache_dir)), device="cpu", compute_type="int8", cpu_threads=2),
-    )
+    return models.get("acoustic:whisper-base-transcriber", lambda: _transcriber(cache_dir))
+
+
+def _transcriber(cache_dir: Path) -> WhisperModel:
+    warn_if_inexact_int8()
+    return WhisperModel(str(assemble_model(cache_dir)), device="cpu", compute_type="int8", cpu_threads=2)
 
 
 @dataclass(frozen=True)
