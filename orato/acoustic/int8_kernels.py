@@ -36,6 +36,6 @@ def warn_if_inexact_int8(cpuinfo: Path = Path("/proc/cpuinfo"), environ: Mapping
     if cpuinfo.exists() and inexact_int8(cpuinfo.read_text(), environ):
         logger.warning(
             "this CPU has no VNNI: CTranslate2's int8 products differ from those the scorers were fitted "
-            "with, and scores may move by a few points; CT2_USE_MKL=1 makes them exact at 2-4 times the "
-            "recogniser's time (README, 'Scores and the CPU')"
+            "with, and scores may move by a few points; CT2_USE_MKL=1 brings them within a point, at 2-4 "
+            "times the recogniser's time (README, 'Scores and the CPU')"
         )
