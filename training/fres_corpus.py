@@ -155,15 +155,19 @@ def unit_targets(text: str, dialect: str, language: Language) -> np.ndarray:
     Raises ValueError when espeak-ng writes a symbol the units cannot read: such a clip is
     left out rather than trained on a guess.
     """
-    units = [UNIT_INDEX[unit] for chunk in _chunks(text) for word in ipa_words(chunk, dialect) for unit in espeak_units(word, language)]
-    return np.asarray(units, np.int64)
+    words = [word for chunk in _chunks(text) for word in ipa_words(chunk, dialect)]
+    return _unit_ids(words, language)
 
 
 def clip_targets(clip: Clip) -> np.ndarray:
     """The clip's unit ids: of what it says where that is given, else of its text."""
     if clip.said:
-        return np.asarray([UNIT_INDEX[unit] for unit in espeak_units(clip.said, clip.language)], np.int64)
+        return _unit_ids([clip.said], clip.language)
     return unit_targets(clip.text, clip.dialect, clip.language)
+
+
+def _unit_ids(words: list[str], language: Language) -> np.ndarray:
+    return np.asarray([UNIT_INDEX[unit] for word in words for unit in espeak_units(word, language)], np.int64)
 
 
 def _chunks(text: str) -> Iterator[str]:
