@@ -23,7 +23,8 @@ for both sources (speechocean762's recordings, and eSpeak NG's speech where ``..
 is absent). The AVX-512 files were recorded on machines with it, the others on an
 AVX2-only AMD EPYC after a built graph's integer products were made exact on CPUs without VNNI
 (``orato.onnx_graphs``); 3 and 2 of the 23 cases differ between the two families beyond the
-tolerance, each by one such tip.
+tolerance, each by one such tip, which CTranslate2's int8 products make: oneDNN's are exact with
+VNNI and not without it (``orato.acoustic.int8_kernels``).
 """
 
 from __future__ import annotations
