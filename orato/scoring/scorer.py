@@ -107,12 +107,16 @@ class PhoneScorer:
         w = self._w
         n, head_dim = len(x), WIDTH // HEADS
         qkv = x @ w[prefix + "qkv.weight"].T + w[prefix + "qkv.bias"]
-        q, k, v = (qkv[:, i * WIDTH : (i + 1) * WIDTH].reshape(n, HEADS, head_dim) for i in range(3))
-        logits = np.einsum("qhd,khd->hqk", q, k) / np.sqrt(head_dim)
+        # [heads, n, head_dim] each, so the products are batched matrix products, which numpy
+        # hands to BLAS: np.einsum's own loops took 15 times as long (0.3 s of a 60 s answer).
+        q, k, v = (
+            qkv[:, i * WIDTH : (i + 1) * WIDTH].reshape(n, HEADS, head_dim).transpose(1, 0, 2) for i in range(3)
+        )
+        logits = q @ k.transpose(0, 2, 1) / np.sqrt(head_dim)
         logits -= logits.max(axis=-1, keepdims=True)
         attn = np.exp(logits)
         attn /= attn.sum(axis=-1, keepdims=True)
-        mixed = np.einsum("hqk,khd->qhd", attn, v).reshape(n, WIDTH)
+        mixed = (attn @ v).transpose(1, 0, 2).reshape(n, WIDTH)
         return mixed @ w[prefix + "out.weight"].T + w[prefix + "out.bias"]
 
 
