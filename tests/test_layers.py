@@ -16,7 +16,7 @@ ORATO = Path(__file__).resolve().parents[1] / "orato"
 # Lowest first. Top-level modules count as packages of their own.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"orato", "settings", "errors", "registry", "dialect_support", "params", "upstream", "workers",
-               "native_memory", "native_threads", "onnx_graphs"}),
+               "native_memory", "native_threads", "onnx_graphs", "cpu"}),
     frozenset({"audio", "lang", "text"}),
     frozenset({"acoustic"}),
     frozenset({"scoring", "synthesis", "moderation"}),

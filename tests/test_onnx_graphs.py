@@ -16,6 +16,7 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from orato.cpu import Cpu
 from orato.onnx_graphs import GraphBuilder, gather_before_dequantising, session_for_graph
 
 ROWS, WIDTH = 50, 8
@@ -57,12 +58,8 @@ def test_rows_are_read_before_dequantising_with_the_same_numbers() -> None:
     assert np.array_equal(before[0], after[0])  # bit for bit
 
 
-def test_an_int8_weights_product_is_exact_even_where_signed_products_saturate() -> None:
-    """The largest activations times the largest weights: AVX2 without VNNI sums uint8 x int8
-    pairs in 16 bits (255 x 127 x 2 > 32,767), which gave 32,767-sized errors before the
-    weights were stored unsigned (GraphBuilder.int8_weight)."""
-    depth = 64
-    g = GraphBuilder()
+def _worst_product(g: GraphBuilder, depth: int) -> list[list[int]]:
+    """The largest activations times the largest weights, through ``g``'s weight storage."""
     weight, zero_point = g.int8_weight("weight", np.array([[127, -127, 1]] * depth, np.int8), (3,))
     activations_zero = g.const("activations_zero", np.asarray(0, np.uint8))
     product = g.op("MatMulInteger", "activations", weight, activations_zero, zero_point)
@@ -71,7 +68,46 @@ def test_an_int8_weights_product_is_exact_even_where_signed_products_saturate() 
     graph = helper.make_graph(g.nodes, "product", inputs, outputs, g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
     (got,) = session_for_graph(model, onnxruntime.SessionOptions()).run(None, {"activations": np.full((2, depth), 255, np.uint8)})
-    assert got.tolist() == [[255 * 127 * depth, -255 * 127 * depth, 255 * depth]] * 2
+    return [[int(v) for v in row] for row in got]
+
+
+def test_an_int8_weights_product_is_exact_even_where_signed_products_saturate() -> None:
+    """AVX2 without VNNI sums uint8 x int8 pairs in 16 bits (255 x 127 x 2 > 32,767), which gave
+    32,767-sized errors before such a CPU's weights were stored unsigned; with VNNI, signed
+    weights are summed in 32 bits. Whatever this CPU is, the storage chosen for it is exact,
+    and so is unsigned storage anywhere."""
+    depth = 64
+    exact = [[255 * 127 * depth, -255 * 127 * depth, 255 * depth]] * 2
+    assert _worst_product(GraphBuilder(), depth) == exact
+    assert _worst_product(GraphBuilder(signed_weights=False), depth) == exact
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "signed"),
+    [
+        ("vendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx avx2 fma\n", False),  # AVX2 only: 16-bit sums
+        ("vendor_id\t: GenuineIntel\nflags\t\t: fpu avx2 avx512f avx512bw\n", False),  # AVX-512 without VNNI
+        ("vendor_id\t: AuthenticAMD\nflags\t\t: avx2 avx512f avx512_vnni\n", True),
+        ("vendor_id\t: GenuineIntel\nflags\t\t: avx2 avx_vnni\n", True),
+        ("processor\t: 0\nFeatures\t: fp asimd\n", False),  # not x86: nothing measured, so the exact-anywhere storage
+        ("", False),  # no /proc/cpuinfo
+    ],
+    ids=["avx2", "avx512-no-vnni", "avx512-vnni", "avx-vnni", "arm", "unknown"],
+)
+def test_weights_are_signed_only_where_the_cpu_sums_signed_products_exactly(cpuinfo: str, signed: bool) -> None:
+    assert Cpu.parse(cpuinfo).vnni is signed
+
+
+def test_both_storages_give_the_same_products_bit_for_bit() -> None:
+    """The stored integers are the same (v as int8, or v + 128 with zero point 128)."""
+    g_signed, g_unsigned = GraphBuilder(signed_weights=True), GraphBuilder(signed_weights=False)
+    values = np.arange(-127, 128, dtype=np.int8).reshape(15, 17)
+    g_signed.int8_weight("w", values)
+    g_unsigned.int8_weight("w", values)
+    signed, signed_zero = (numpy_helper.to_array(t) for t in g_signed.initializers)
+    unsigned, unsigned_zero = (numpy_helper.to_array(t) for t in g_unsigned.initializers)
+    assert signed.dtype == np.int8 and unsigned.dtype == np.uint8
+    assert np.array_equal(signed.astype(np.int32) - signed_zero, unsigned.astype(np.int32) - unsigned_zero)
 
 
 @pytest.mark.parametrize(

@@ -17,22 +17,21 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from orato.cpu import CPUINFO, Cpu
+
 logger = logging.getLogger("orato.acoustic")
-EXACT_FLAGS = frozenset({"avx512_vnni", "avx_vnni"})
 
 
 def inexact_int8(cpuinfo: str, environ: Mapping[str, str]) -> bool:
     """True where CTranslate2 would multiply through oneDNN on an x86 CPU without VNNI."""
-    fields = {name.strip(): value.strip() for name, value in (line.split(":", 1) for line in cpuinfo.splitlines() if ":" in line)}
-    vendor = fields.get("vendor_id", "")
-    if vendor not in ("GenuineIntel", "AuthenticAMD"):
-        return False  # not x86: CTranslate2 has other backends there, not measured
-    flags = set(fields.get("flags", "").split())
-    uses_mkl = environ.get("CT2_USE_MKL", "1" if vendor == "GenuineIntel" else "0") == "1"
-    return not uses_mkl and not flags & EXACT_FLAGS
+    cpu = Cpu.parse(cpuinfo)
+    if not cpu.x86:
+        return False  # CTranslate2 has other backends there, not measured
+    uses_mkl = environ.get("CT2_USE_MKL", "1" if cpu.vendor == "GenuineIntel" else "0") == "1"
+    return not uses_mkl and not cpu.vnni
 
 
-def warn_if_inexact_int8(cpuinfo: Path = Path("/proc/cpuinfo"), environ: Mapping[str, str] = os.environ) -> None:
+def warn_if_inexact_int8(cpuinfo: Path = CPUINFO, environ: Mapping[str, str] = os.environ) -> None:
     if cpuinfo.exists() and inexact_int8(cpuinfo.read_text(), environ):
         logger.warning(
             "this CPU has no VNNI: CTranslate2's int8 products differ from those the scorers were fitted "
