@@ -3,7 +3,7 @@
 Orato's int8 weights are multiplied by onnxruntime (the graphs :mod:`orato.onnx_graphs` builds)
 and by CTranslate2 (the recogniser). On x86, VNNI (AVX-512 VNNI or AVX-VNNI) multiplies uint8
 by int8 and sums into 32 bits in one instruction: exact, and the fastest way there is. Without
-it, both libraries fall back on AVX2's pairwise 16-bit sums, which saturate. Each caller
+it, their int8 kernels fall back on AVX2's pairwise 16-bit sums, which can saturate. Each caller
 decides what to do about that (:mod:`orato.onnx_graphs`, :mod:`orato.acoustic.int8_kernels`).
 """
 
