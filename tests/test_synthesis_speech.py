@@ -52,9 +52,12 @@ def test_with_timestamps_gives_playable_audio_and_valid_native_timings(synth: Te
     duration = len(samples) / rate
     assert_valid_timestamps(body["timestamps"], ["Hello", "world,", "this", "is", "a", "test."], duration)
     voiced = np.flatnonzero(_voiced_frames(samples, rate))
-    first_voiced = voiced[0] * 0.01
-    assert abs(body["timestamps"][0]["start"] - first_voiced) < 0.06
-    assert body["timestamps"][-1]["end"] <= (voiced[-1] + 1) * 0.01 + 0.06
+    first_voiced, last_voiced_end = voiced[0] * 0.01, (voiced[-1] + 1) * 0.01
+    # Seen to fail once in CI (the end 0.07 s past the voiced audio) and never in 190 requests
+    # since: the message keeps what a next failure needs to be understood.
+    seen = f"timestamps {body['timestamps']}, voiced {first_voiced:.2f}-{last_voiced_end:.2f} s of {duration:.3f} s"
+    assert abs(body["timestamps"][0]["start"] - first_voiced) < 0.06, seen
+    assert body["timestamps"][-1]["end"] <= last_voiced_end + 0.06, seen
 
 
 def test_speech_formats_headers_and_volume(synth: TestClient) -> None:
