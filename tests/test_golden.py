@@ -43,6 +43,7 @@ from starlette.testclient import TestClient
 from voices import spoken_fresh
 
 from orato.api.app import create_app
+from orato.cpu import this_cpu
 from orato.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -54,9 +55,7 @@ GOLDEN = Path(__file__).parent / "golden"
 
 def kernel_family() -> str | None:
     """The folder of this CPU's own recordings, if its kernels differ (module doc)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    flags = next((line.split() for line in cpuinfo.read_text().splitlines() if line.startswith("flags")), []) if cpuinfo.exists() else []
-    return "avx512" if "avx512f" in flags else None
+    return "avx512" if "avx512f" in this_cpu().flags else None
 
 
 FAMILY = GOLDEN / family if (family := kernel_family()) else GOLDEN
