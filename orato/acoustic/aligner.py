@@ -19,6 +19,7 @@ import numpy as np
 from pocketsphinx import Decoder, FsgModel
 
 from orato.acoustic.phones import PHONE_INDEX
+from orato.acoustic.sphinx_decoding import process_utterance
 from orato.errors import WordAlignmentError
 from orato.registry import models
 
@@ -308,7 +309,7 @@ def _word_pass(searcher: _Decoder, pcm: bytes, n_words: int) -> tuple[list[bool]
 def _decode(decoder: Decoder, pcm: bytes) -> None:
     try:
         decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
+        process_utterance(decoder, pcm)  # the GIL let go meanwhile (orato.acoustic.sphinx_decoding)
         decoder.end_utt()
     except RuntimeError as exc:  # pocketsphinx reports every search failure this way
         raise _AlignmentFailed(str(exc)) from exc
