@@ -23,14 +23,22 @@ score speech on the first answer, each run alone: where the time goes, nearly un
 ``--memory`` prints instead the server's own memory: resident at rest once every model is loaded,
 then resident and the process's peak after each of ``--repeat`` score speech requests per answer,
 with no plain Whisper in the process (whose buffers the side-by-side peak also holds).
+
+``--stall`` prints instead how long the rest of the server waits while score speech runs: a
+thread that asks to wake every 5 ms (as the event loop answering every other request would)
+records the longest it went without running in each of ``--repeat`` requests, and how long
+it waited in all (the time past its 5 ms sleeps), next to the request's own time. A native
+call that holds Python's GIL holds up every other request of the server for as long.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -134,17 +142,55 @@ def memory(settings: Settings, answers: list[str], repeat: int) -> None:
                               "peak_rss_mb": round(peak_rss_mb())}), flush=True)  # fmt: skip
 
 
+def stall(settings: Settings, answers: list[str], repeat: int) -> None:
+    """``--stall``: one JSON line per answer (module docstring)."""
+    engine, recogniser, judge, prepared = speech_scoring(settings)
+    for name in answers:
+        audio = ANSWERS[name]()
+        score_speech(prepared, audio, engine, recogniser, judge)  # warm-up
+        request = functools.partial(score_speech, prepared, audio, engine, recogniser, judge)
+        rounds = [_stalled_beside(request) for _ in range(repeat)]
+        print(json.dumps({"answer": name, "repeat": repeat,
+                          **{key: [round(r[key], 3) for r in rounds] for key in rounds[0]}}), flush=True)  # fmt: skip
+
+
+def _stalled_beside(run: Callable[[], object], tick: float = 0.005) -> dict[str, float]:
+    """``run``'s seconds, and the longest and the total wait of a thread waking every ``tick``."""
+    waits: list[float] = []
+    running = threading.Event()
+    running.set()
+
+    def ticker() -> None:
+        last = time.perf_counter()
+        while running.is_set():
+            time.sleep(tick)
+            now = time.perf_counter()
+            waits.append(now - last - tick)
+            last = now
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    seconds = timed(run)
+    running.clear()
+    thread.join()
+    return {"request_seconds": seconds, "longest_wait_seconds": max(waits), "waited_seconds": sum(waits)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--answers", default="learner,looped", help="comma-separated: " + ", ".join(ANSWERS))
     parser.add_argument("--parts", action="store_true", help="CPU seconds of each part on the first answer instead")
     parser.add_argument("--memory", action="store_true", help="the server's own memory at rest and per request instead")
+    parser.add_argument("--stall", action="store_true", help="how long other threads wait while it runs instead")
     args = parser.parse_args()
     settings = Settings()
     preload_models(settings)  # everything the server holds before /health says ready
     if args.memory:
         memory(settings, args.answers.split(","), args.repeat)
+        return
+    if args.stall:
+        stall(settings, args.answers.split(","), args.repeat)
         return
     if args.parts:
         audio = ANSWERS[args.answers.split(",")[0]]()
