@@ -39,9 +39,10 @@ ROMANCE = ("fr-fr", "fr-ca", "es-es", "es-mx")
 # named; its word must then score below the right reading. An earlier version asked the word to fall
 # by more than test_golden.NUMBER_TOLERANCE, and pull's fall (51 -> 48, 52 -> 48 and 54 -> 49 on three
 # CPUs) straddled it; the fall itself is at least 3 points on every CPU measured. Whether the word
-# also leaves the pass class is not asked: rue read as roue scores IO 60.7 and the word 70 on an Intel
-# AVX-512 CPU, IO 59.2 and the word 59 on an AMD one (the mispronunciation decision's threshold lies
-# between). With the shipped head, AVX-512 CPUs (Intel AMX, AMD Zen 4) pass all four (on the Zen 4:
+# also leaves the pass class is not asked: rue read as roue scored IO 60.7 and the word 70 on the
+# AVX-512 machine that trained the head, IO 59.2 and the word 59 on an AMD Zen 4 (the
+# mispronunciation decision's threshold lies between). With the shipped head, AVX-512 CPUs (Intel
+# AMX, AMD Zen 4) pass all four (on the Zen 4:
 # rue IO 70.7 -> 59.2, pull IO 72.3 -> 47.9, perro RR 58.9 -> 52.7, caro RT 67.0 -> 44.1; words
 # 75 -> 59, 52 -> 48, 59 -> 53, 90 -> 44). On an AVX2-only AMD EPYC, whose CTranslate2 products
 # differ, rue's right reading already scores IO 61.3 and the pair misses (README, "Scores and the
