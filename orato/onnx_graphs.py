@@ -22,6 +22,7 @@ by the fastest exact kernel it has.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -93,10 +94,27 @@ class GraphBuilder:
         self._count += 1
         return self.const(f"scalar_{self._count}", np.asarray(value, np.float32))
 
-    def gelu(self, x: str) -> str:
-        """GELU with erf, as torch computes it for Whisper and MPNet."""
-        inner = self.op("Erf", self.op("Div", x, self.scalar(np.sqrt(2.0))))
+    def gelu(self, x: str, root_two: float = math.sqrt(2.0)) -> str:
+        """GELU with erf, as torch computes it for Whisper and MPNet (``root_two``: the graph's
+        own value of sqrt(2) where it was exported in lower precision)."""
+        inner = self.op("Erf", self.op("Div", x, self.scalar(root_two)))
         return self.op("Mul", self.op("Mul", x, self.scalar(0.5)), self.op("Add", inner, self.scalar(1.0)))
+
+    def self_attention(self, qkv: str, heads: int, width: int) -> str:
+        """Scaled dot-product attention over ``heads`` heads: ``qkv [T, 3 x width]`` holds each
+        frame's query, key and value side by side (one projection); ``[T, width]`` out."""
+        q, k, v = (f"{qkv}/{part}" for part in "qkv")
+        split = self.const(f"{qkv}/split", np.asarray([width] * 3, np.int64))
+        self.nodes.append(helper.make_node("Split", [qkv, split], [q, k, v], axis=-1))
+        per_head = self.const(f"{qkv}/per_head", np.asarray([0, heads, width // heads], np.int64))
+
+        def by_head(t: str, perm: list[int]) -> str:  # [T, width] -> [heads, T, d] (or [heads, d, T])
+            return self.op("Transpose", self.op("Reshape", t, per_head), perm=perm)
+
+        scores = self.op("MatMul", by_head(q, [1, 0, 2]), by_head(k, [1, 2, 0]))
+        weights = self.op("Softmax", self.op("Mul", scores, self.scalar((width // heads) ** -0.5)), axis=-1)
+        mixed = self.op("Transpose", self.op("MatMul", weights, by_head(v, [1, 0, 2])), perm=[1, 0, 2])
+        return self.op("Reshape", mixed, self.const(f"{qkv}/joined", np.asarray([0, width], np.int64)))
 
     def model(
         self, name: str, inputs: Sequence[onnx.ValueInfoProto], outputs: dict[str, str], domains: Sequence[str] = ()

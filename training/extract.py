@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from orato.acoustic.aligner import PhoneAligner
-from orato.acoustic.hama_posteriors import HamaPhonePosteriors
+from orato.acoustic.hama_posteriors import load_hama
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.acoustic.whisper_layers import MIDDLE_LAYERS, WhisperLowerLayers
 from orato.audio import decode_audio
@@ -48,7 +48,7 @@ def extraction_models() -> EvidenceModels:
     whisper = assemble_model(CACHE_DIR / "models")
     return EvidenceModels(
         PhoneAligner(),
-        HamaPhonePosteriors(),
+        load_hama(),
         WhisperFeatures(whisper, threads=1),
         middle=WhisperLowerLayers(whisper, MIDDLE_LAYERS),
     )

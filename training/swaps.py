@@ -36,7 +36,7 @@ import numpy as np
 from wordfreq import zipf_frequency
 
 from orato.acoustic.aligner import PhoneAligner
-from orato.acoustic.hama_posteriors import HamaPhonePosteriors
+from orato.acoustic.hama_posteriors import load_hama
 from orato.acoustic.whisper import SAMPLE_RATE, WhisperFeatures, assemble_model
 from orato.audio import decode_audio
 from orato.errors import WordAlignmentError
@@ -200,7 +200,7 @@ class SwapExtractor:
         self._data = data
         whisper = WhisperFeatures(assemble_model(extract.CACHE_DIR / "models"), threads=1)
         self._models = EvidenceModels(PhoneAligner(), None, whisper)
-        self._twin_models = EvidenceModels(self._models.aligner, HamaPhonePosteriors(), whisper)
+        self._twin_models = EvidenceModels(self._models.aligner, load_hama(), whisper)
         self._silence = whisper.encode(np.zeros(round(SILENCE_SECONDS * SAMPLE_RATE), np.float32))
 
     def twin(self, utt: Utterance) -> bool:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from orato.acoustic.aligner import PhoneAligner
-from orato.acoustic.hama_posteriors import HamaPhonePosteriors
+from orato.acoustic.hama_posteriors import load_hama
 from orato.acoustic.whisper import WhisperFeatures, assemble_model
 from orato.acoustic.whisper_layers import MIDDLE_LAYERS, WhisperLowerLayers
 from orato.audio import decode_audio
@@ -95,7 +95,7 @@ class VoiceReader:
         whisper = WhisperFeatures(whisper_dir, threads=1)
         aligner = PhoneAligner()
         self._full = EvidenceModels(
-            aligner, HamaPhonePosteriors(), whisper, middle=WhisperLowerLayers(whisper_dir, MIDDLE_LAYERS)
+            aligner, load_hama(), whisper, middle=WhisperLowerLayers(whisper_dir, MIDDLE_LAYERS)
         )
         self._scripted = EvidenceModels(aligner, None, whisper)
 

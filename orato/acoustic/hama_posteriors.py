@@ -3,19 +3,21 @@
 hama's 4.7 MB CTC model emits 191 IPA tokens. Each ARPAbet phone gathers the probability of
 its IPA variants, blank absorbs hama's blank, word-boundary and space tokens, and the matrix
 is renormalised over those 40 classes so it can be compared column for column with the
-Whisper CTC head. The session is hama's internal API, hence the exact pin in constraints.txt.
+Whisper CTC head. The network runs in onnxruntime (:mod:`orato.acoustic.hama_network`) from
+hama's weight pack and vocabulary, hama's internals, hence the exact pin in constraints.txt.
 
 Long audio goes through in windows of at most 15 s (:func:`windows`), each ending in a quiet
 stretch (a pause between words where there is one). The model attends over its whole input,
 so a 30 s window of a learner's answer cost 2.3 times a 15 s one (4.5-5.0 against 1.9-2.1 CPU
-s; hama is the largest single cost of score speech), and 99 % of the clips the scorers were
-fitted on are shorter than 15 s: they are one window, as before.
+s in hama's own engine, then the largest single cost of score speech), and 99 % of the clips the
+scorers were fitted on are shorter than 15 s: they are one window, as before.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from orato.acoustic.hama_network import HamaNetwork
 from orato.acoustic.phones import BLANK, N_CLASSES, PHONE_INDEX
 from orato.registry import models
 
@@ -41,11 +43,9 @@ IPA_VARIANTS: dict[str, tuple[str, ...]] = {
 
 
 class HamaPhonePosteriors:
-    def __init__(self) -> None:
-        from hama.asr import ASRModel  # imported here: only this loader needs hama
-
-        self._model = ASRModel()
-        tokens = self._model.decoder_tokens
+    def __init__(self, network: HamaNetwork) -> None:
+        self._network = network
+        tokens = list(network.tokens)
         groups = [[tokens.index(t) for t in _BLANK_TOKENS]] + [[] for _ in PHONE_INDEX]
         for phone, variants in IPA_VARIANTS.items():
             groups[PHONE_INDEX[phone]] = [tokens.index(v) for v in variants]
@@ -68,16 +68,7 @@ class HamaPhonePosteriors:
         return np.concatenate(parts) if parts else np.zeros((0, N_CLASSES), np.float32)
 
     def _window(self, samples: np.ndarray) -> np.ndarray:
-        model = self._model
-        wav = np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1)
-        log_probs, lengths = model.session.run(
-            [model._log_probs_output_name, model._out_lengths_output_name],
-            {
-                model._waveform_input_name: wav,
-                model._waveform_lengths_input_name: np.array([wav.shape[1]], np.int64),
-            },
-        )
-        logits = np.asarray(log_probs[0, : int(np.asarray(lengths).reshape(-1)[0])], np.float64)
+        logits = self._network.log_probs(samples).astype(np.float64)
         probs = np.exp(logits - logits.max(axis=1, keepdims=True)) @ self._gather
         probs = np.maximum(probs, np.finfo(np.float32).tiny)
         return np.log(probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -109,4 +100,4 @@ def windows(samples: np.ndarray) -> list[tuple[int, int]]:
 
 
 def load_hama() -> HamaPhonePosteriors:
-    return models.get("hama-phone-posteriors", HamaPhonePosteriors)
+    return models.get("hama-phone-posteriors", lambda: HamaPhonePosteriors(HamaNetwork.packaged()))

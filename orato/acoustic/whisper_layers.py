@@ -111,19 +111,7 @@ class _WhisperGraph(GraphBuilder):
 
 def _attention(g: _WhisperGraph, x: str, layer: str, heads: int, width: int) -> str:
     qkv = g.linear(g.layer_norm(x, f"{layer}/self_attention/layer_norm"), f"{layer}/self_attention/linear_0")
-    split = g.const(f"{layer}/split", np.asarray([width] * 3, np.int64))
-    q, k, v = (f"{layer}/{part}" for part in "qkv")
-    g.nodes.append(helper.make_node("Split", [qkv, split], [q, k, v], axis=-1))
-    per_head = g.const(f"{layer}/per_head", np.asarray([0, heads, width // heads], np.int64))
-
-    def by_head(t: str, perm: list[int]) -> str:  # [T, width] -> [heads, T, d] (or [heads, d, T])
-        return g.op("Transpose", g.op("Reshape", t, per_head), perm=perm)
-
-    scores = g.op("MatMul", by_head(q, [1, 0, 2]), by_head(k, [1, 2, 0]))
-    weights = g.op("Softmax", g.op("Mul", scores, g.scalar((width // heads) ** -0.5)), axis=-1)
-    mixed = g.op("Transpose", g.op("MatMul", weights, by_head(v, [1, 0, 2])), perm=[1, 0, 2])
-    joined = g.op("Reshape", mixed, g.const(f"{layer}/joined", np.asarray([0, width], np.int64)))
-    return g.linear(joined, f"{layer}/self_attention/linear_1")
+    return g.linear(g.self_attention(qkv, heads, width), f"{layer}/self_attention/linear_1")
 
 
 def _feed_forward(g: _WhisperGraph, x: str, layer: str) -> str:
