@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orato.registry import models as registry
+from orato.registry import models
 from orato.text.cohesion import (
     FUNCTION_WORDS,
     ConnectiveUse,
@@ -106,7 +106,7 @@ def analyze(
     without VNNI, against 0.15 s for all the rest) and onnxruntime lets go of the GIL."""
     meaning, form = encoders
     language = dialect.split("-", 1)[0]
-    reading = registry.executor("form-encoder", FORM_WORKERS).submit(form.read, text) if language == "en" else None
+    reading = models.executor("form-encoder", FORM_WORKERS).submit(form.read, text) if language == "en" else None
     found = sentences(text)
     tokens = tuple(t for s in found for t in s.tokens)
     issues = checker.check(text, dialect, source)
