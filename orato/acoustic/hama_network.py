@@ -85,6 +85,7 @@ class _HamaGraph(GraphBuilder):
     def __init__(self, tensors: dict[str, np.ndarray]) -> None:
         super().__init__()
         self.tensors = tensors
+        self.batch_axis = self.const("batch_axis", np.asarray([0], np.int64))
 
     def weight(self, name: str) -> str:
         return self.const(name, self.tensors[f"acoustic_model.model.{name}"])
@@ -101,14 +102,10 @@ class _HamaGraph(GraphBuilder):
         return self.op("Mul", x, self.op("Sigmoid", x))
 
     def channels_first(self, x: str) -> str:  # [T, C] -> [1, C, T], for a convolution
-        return self.op("Unsqueeze", self.op("Transpose", x, perm=[1, 0]), self.const_axis())
+        return self.op("Unsqueeze", self.op("Transpose", x, perm=[1, 0]), self.batch_axis)
 
     def time_first(self, x: str) -> str:  # [1, C, T] -> [T, C]
-        return self.op("Transpose", self.op("Squeeze", x, self.const_axis()), perm=[1, 0])
-
-    def const_axis(self) -> str:
-        self._count += 1
-        return self.const(f"axis_{self._count}", np.asarray([0], np.int64))
+        return self.op("Transpose", self.op("Squeeze", x, self.batch_axis), perm=[1, 0])
 
 
 def _log_mel(g: _HamaGraph) -> str:
@@ -117,7 +114,7 @@ def _log_mel(g: _HamaGraph) -> str:
     padded = g.op("Pad", wave, g.const("wave_pads", np.asarray([0, 0, PAD, 0, 0, PAD], np.int64)), mode="reflect")
     kernels = np.concatenate([g.tensors["stft_real_kernel"], g.tensors["stft_imag_kernel"]])  # [402, 1, 400]
     spectrum = g.op("Conv", padded, g.const("stft", kernels), strides=[HOP])  # [1, 402, frames]
-    power = g.op("Transpose", g.op("Squeeze", g.op("Mul", spectrum, spectrum), g.const_axis()), perm=[1, 0])
+    power = g.op("Transpose", g.op("Squeeze", g.op("Mul", spectrum, spectrum), g.batch_axis), perm=[1, 0])
     bank = np.concatenate([g.tensors["mel_fb"]] * 2)  # real^2 and imaginary^2 summed by one product
     mel = g.op("Max", g.op("MatMul", power, g.const("mel_bank", bank)), g.scalar(LOG_FLOOR))
     return g.op("Cast", g.op("Cast", g.op("Log", mel), to=TensorProto.FLOAT16), to=TensorProto.FLOAT)
