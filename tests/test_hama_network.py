@@ -50,6 +50,22 @@ def test_every_length_gives_a_frame_per_20_ms(network: HamaNetwork, length: int)
     assert np.allclose(np.exp(log_probs).sum(axis=1), 1, atol=1e-4)
 
 
+@pytest.mark.parametrize("clip", ["silence", "direct current", "full-scale square wave"])
+def test_degenerate_audio_gives_finite_posteriors(network: HamaNetwork, clip: str) -> None:
+    """No sound, a constant offset and a clipped tone: the log-mel floor and the layer norms'
+    epsilon keep every value finite, through to the 40 phone classes the scorers read."""
+    from orato.acoustic.hama_posteriors import HamaPhonePosteriors
+
+    second = np.arange(16_000)
+    samples = {
+        "silence": np.zeros(16_000),
+        "direct current": np.full(16_000, 0.5),
+        "full-scale square wave": np.sign(np.sin(second / 3)),
+    }[clip].astype(np.float32)
+    assert np.isfinite(network.log_probs(samples)).all()
+    assert np.isfinite(HamaPhonePosteriors(network).log_posteriors(samples)).all()
+
+
 def test_a_changed_pack_is_refused() -> None:
     from importlib import resources
 
